@@ -1,0 +1,55 @@
+"""Walk the nodes that run in the same frame as a block.
+
+A nested ``def``, ``lambda`` or ``class`` runs later, elsewhere: an ``await``
+or a ``time.sleep`` inside it says nothing about the loop that defines it.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable, Iterator
+
+_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def walk_local(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    stack = list(nodes)
+    stack.reverse()
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _NEW_SCOPES):
+            continue
+        children = list(ast.iter_child_nodes(node))
+        children.reverse()
+        stack.extend(children)
+
+
+def awaits(nodes: Iterable[ast.AST]) -> bool:
+    """True when the block can be suspended (and so cancelled) by the event loop."""
+    return any(isinstance(node, _AWAITING) for node in walk_local(nodes))
+
+
+def yields(nodes: Iterable[ast.AST]) -> bool:
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in walk_local(nodes))
+
+
+def key(node: ast.AST) -> str | None:
+    """A comparable identity for a name or attribute chain (``self._closing``), whether read or written."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = key(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def keys_read(node: ast.AST) -> set[str]:
+    """Every name and attribute chain an expression mentions (``a.b.c`` gives a, a.b, a.b.c)."""
+    found = set()
+    for n in ast.walk(node):
+        k = key(n) if isinstance(n, (ast.Name, ast.Attribute)) else None
+        if k:
+            found.add(k)
+    return found

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Finding
+from ..retry_loops import ModuleAnalysis
+from ..shutdown_exceptions import CANCELLATION
+from . import Rule, register
+
+
+@register
+class RetryLoopWithoutShutdownCheck(Rule):
+    """
+    ## What it does
+    Flags a retry loop that can go round forever and never looks at a shutdown flag or event.
+
+    A *retry loop* is a `while` or `for` loop in which a caught exception leads to another
+    iteration, and which either pauses between attempts (`time.sleep`, `asyncio.sleep`,
+    `Event.wait(timeout)`, …) or calls something connection-like in its `try` body (`connect`,
+    `reconnect`, `create_connection`, `login`, `subscribe`, …, matched as words inside the name).
+
+    The loop is reported when it is **unbounded** (no attempt counter, no deadline, no timeout
+    scope around it), has **no shutdown check** (neither its condition nor an `if` that leaves it
+    reads a name like `stop`, `shutdown`, `closing`, `running`), and runs where **cancellation
+    cannot stop it**: a regular function, a thread target, module level, or an `async def` loop
+    that swallows cancellation itself or never awaits.
+
+    ## Why is this bad?
+    When the broker goes away the loop starts retrying; when the service is then told to stop
+    (SIGTERM from the orchestrator, `close()` from the application), nothing in the loop notices.
+    A thread that runs it keeps the interpreter alive, a `close()` that sets a flag waits forever,
+    and the orchestrator ends up killing the process after its grace period, losing in-flight work.
+
+    ## Exemptions
+    - Loops bounded by `for _ in range(n)` (or any finite iterable), a condition on an attempt
+      counter or a deadline, an `if` that gives up once a counter or the clock passes a limit, or
+      a timeout scope around the loop (`asyncio.timeout`, `asyncio.wait_for(...)` of the function,
+      `anyio`/`trio` `move_on_after`/`fail_after`).
+    - A loop whose handlers break, return or raise: it is not a retry loop.
+    - A queue worker that handles one item per iteration and logs failures, without pausing and
+      without connecting: it is not a retry loop.
+    - In an `async def` that awaits inside the loop and lets cancellation through, cancelling the
+      task is the shutdown check (FastStream, anyio and asyncio stop tasks that way). Set
+      `async-requires-check` to flag those too.
+
+    ## Example
+    ```python
+    class Consumer:
+        def close(self):
+            self._closing = True
+
+        def run(self):
+            while True:
+                try:
+                    self._connect_and_consume()
+                except ConnectionError:
+                    time.sleep(5)
+    ```
+
+    ## Use instead
+    ```python
+    class Consumer:
+        def close(self):
+            self._closing = True
+
+        def run(self):
+            while not self._closing:
+                try:
+                    self._connect_and_consume()
+                except ConnectionError:
+                    time.sleep(5)
+    ```
+    Better still, wait on a `threading.Event` so that `close()` also cuts the pause short:
+    `if self._stop.wait(5): break`.
+
+    ## Fix safety
+    No automatic fix yet.
+
+    ## Options
+    - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown indicator.
+    - `connect-names` / `extend-connect-names`: the words that make a call connection-like.
+    - `async-requires-check`: also flag async loops that only cancellation stops.
+    """
+
+    code = "FSR001"
+    name = "retry-loop-without-shutdown-check"
+    summary = "retry loop without shutdown check"
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for loop in analysis.loops:
+            if not loop.is_retry_loop or loop.is_bounded or loop.has_shutdown_check:
+                continue
+            if not loop.function.is_async:
+                why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it for ever"
+            elif CANCELLATION in loop.swallowed_kinds:
+                why = f"it swallows {analysis.cancellation_name}, so cancelling its task does not stop it"
+            elif not loop.awaits:
+                why = "it never awaits, so cancellation cannot reach it and it blocks the event loop"
+            elif analysis.settings.async_requires_check:
+                why = "it reads no stop flag or event and only stops when its task is cancelled"
+            else:
+                continue
+            yield self.finding(loop.position, why)

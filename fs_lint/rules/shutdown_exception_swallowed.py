@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Finding
+from ..retry_loops import ModuleAnalysis
+from ..wording import consequence, name_kinds, spell_handler
+from . import Rule, register
+
+
+@register
+class ShutdownExceptionSwallowed(Rule):
+    """
+    ## What it does
+    Flags a handler inside a loop that names a shutdown exception other than `BaseException`:
+    `asyncio.CancelledError` (under any alias, also `asyncio.exceptions.CancelledError`),
+    `KeyboardInterrupt`, `SystemExit`, `GeneratorExit`, `trio.Cancelled` or
+    `anyio.get_cancelled_exc_class()`, alone or in a tuple, or inside `contextlib.suppress(...)`,
+    when the handler lets the loop go round again.
+
+    ## Why is this bad?
+    These exceptions are how a program is told to stop. Catching one and going on means the
+    request is lost: a cancelled FastStream or asyncio task keeps running (and the event loop
+    waits for it at shutdown), Ctrl-C is ignored, `sys.exit()` from a SIGTERM handler does
+    nothing. asyncio expects a cancelled task to finish by raising `CancelledError`.
+
+    ## Exemptions
+    - Handlers that re-raise, break, return or raise on every path, or first re-raise when
+      `asyncio.current_task().cancelling()` says the task itself is being cancelled.
+    - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line.
+    - Awaiting tasks that the same function has just cancelled, inside
+      `suppress(asyncio.CancelledError)` or `try/except CancelledError`: that cancellation is
+      the one it asked for.
+    - `except asyncio.CancelledError` around code that does not await (such as
+      `task.result()` of a finished task): the task's own cancellation cannot arrive there.
+    - `except GeneratorExit` outside a generator, or around code that does not yield.
+    - A handler that sets a flag which the code after the `try`, or the loop condition, tests
+      to stop.
+
+    ## Example
+    ```python
+    async def forward(message):
+        while True:
+            try:
+                await downstream.send(message)
+                return
+            except (ConnectionError, asyncio.CancelledError):
+                await asyncio.sleep(1)
+    ```
+
+    ## Use instead
+    ```python
+    async def forward(message):
+        while True:
+            try:
+                await downstream.send(message)
+                return
+            except ConnectionError:
+                await asyncio.sleep(1)
+    ```
+    When the handler must clean up on cancellation, do it and end with a bare `raise`.
+
+    ## Fix safety
+    No automatic fix yet.
+
+    ## Options
+    None.
+    """
+
+    code = "FSR003"
+    name = "shutdown-exception-swallowed"
+    summary = "shutdown exception swallowed in a loop"
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for handler in analysis.handlers:
+            if handler.catches.broad:
+                continue  # FSR002's
+            kinds = handler.swallows
+            if kinds:
+                what = name_kinds(kinds, analysis.cancellation_name)
+                yield self.finding(
+                    handler.position,
+                    f"`{spell_handler(handler)}` lets the loop go on after {what}, so "
+                    f"{consequence(kinds)}; re-raise it",
+                )

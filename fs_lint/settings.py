@@ -1,0 +1,71 @@
+"""The options every front end shares.
+
+One table describes each option once; the flake8 plugin derives ``--fsr-NAME``
+from it, the CLI ``--NAME``, and ``[tool.fs-lint]`` the key ``NAME``, so the
+three can never drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_SHUTDOWN_NAMES = (
+    "stop", "stopped", "stopping", "shutdown", "shutting", "closing", "closed",
+    "exit", "exiting", "cancel", "cancelled", "canceled", "cancelling",
+    "terminate", "terminated", "terminating", "running", "alive", "quit",
+    "quitting", "halt", "abort", "aborted", "kill", "killed",
+)
+
+DEFAULT_CONNECT_NAMES = (
+    "connect", "reconnect", "connection", "dial", "login", "subscribe",
+    "handshake", "authenticate", "start_consuming", "ping",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    shutdown_names: tuple[str, ...] = DEFAULT_SHUTDOWN_NAMES
+    connect_names: tuple[str, ...] = DEFAULT_CONNECT_NAMES
+    async_requires_check: bool = False
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One user-facing option: ``name`` is the config key; ``field`` the Settings attribute."""
+
+    name: str
+    field: str
+    kind: str  # "words" | "bool"
+    help: str
+    extends: bool = False  # an ``extend-*`` option adds to ``field`` instead of replacing it
+
+
+OPTIONS = (
+    Option("shutdown-names", "shutdown_names", "words",
+           "words that make a flag, event or method a shutdown indicator "
+           "(matched as words inside identifiers)"),
+    Option("extend-shutdown-names", "shutdown_names", "words",
+           "more shutdown words, added to the defaults", extends=True),
+    Option("connect-names", "connect_names", "words",
+           "words that make a call connection-like, so a loop around it is a retry loop"),
+    Option("extend-connect-names", "connect_names", "words",
+           "more connection words, added to the defaults", extends=True),
+    Option("async-requires-check", "async_requires_check", "bool",
+           "also require a shutdown check in async retry loops that cancellation can stop"),
+)
+
+
+def apply_option(settings: Settings, option: Option, value: Any) -> Settings:
+    """Return settings with one option applied; ``value`` is already of the option's kind."""
+    if option.kind == "words":
+        value = tuple(value)
+        if option.extends:
+            value = getattr(settings, option.field) + value
+    else:
+        value = bool(value)
+    return settings.replace(**{option.field: value})
