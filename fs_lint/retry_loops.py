@@ -61,16 +61,33 @@ class Function:
         return self.node is not None and yields(self.node.body)
 
     @cached_property
+    def _loop_sources(self) -> dict[str, str]:
+        """``for task in tasks`` maps ``task`` to ``tasks``: cancelling one is cancelling the other."""
+        sources = {}
+        if self.node is not None:
+            for node in walk_local(self.node.body):
+                if isinstance(node, (ast.For, ast.AsyncFor)):
+                    target, source = key(node.target), key(node.iter)
+                    if target and source:
+                        sources[target] = source
+        return sources
+
+    def task_keys(self, node: ast.expr) -> set[str]:
+        """The keys a task expression stands for: itself, and the collection a loop took it from."""
+        k = key(node)
+        if not k:
+            return set()
+        return {k, self._loop_sources[k]} if k in self._loop_sources else {k}
+
+    @cached_property
     def cancelled_tasks(self) -> set[str]:
         """Keys of the things this function calls ``.cancel()`` on."""
         if self.node is None:
             return set()
-        found = set()
+        found: set[str] = set()
         for node in walk_local(self.node.body):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel":
-                k = key(node.func.value)
-                if k:
-                    found.add(k)
+                found |= self.task_keys(node.func.value)
         return found
 
 
@@ -205,7 +222,7 @@ class Handler:
             candidates = [value]
             if isinstance(value, ast.Call):
                 candidates = [a.value if isinstance(a, ast.Starred) else a for a in value.args]
-            if not any(key(c) in cancelled for c in candidates):
+            if not any(self.function.task_keys(c) & cancelled for c in candidates):
                 return False
         return True
 
@@ -351,7 +368,8 @@ class Loop:
             return True
         if any(self._is_limit_test(test) for test in self._exit_tests):
             return True
-        return self._in_timeout_scope()
+        # A timeout scope ends the loop by cancelling it: only at an await, and only if nothing eats it.
+        return self.awaits and CANCELLATION not in self.swallowed_kinds and self._in_timeout_scope()
 
     def _condition_bounded(self, test: ast.expr) -> bool:
         if isinstance(test, ast.BoolOp):
