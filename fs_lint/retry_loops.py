@@ -195,6 +195,8 @@ class Handler:
                 reraised |= classify(test.args[1], self.module.imports).kinds
             elif any(isinstance(n, ast.Call) and last_name(n.func) == "cancelling" for n in ast.walk(test)):
                 reraised.add(CANCELLATION)
+            elif self.loop.reads_indicator(test):
+                reraised |= self.catches.kinds  # ``if self._closing: raise``: shutdown gets through
         return reraised
 
     @cached_property
@@ -205,7 +207,27 @@ class Handler:
             return "a REPL cancels the line being typed"
         if stake == {CANCELLATION} and self._awaits_only_cancelled_tasks():
             return "awaits tasks this function has just cancelled"
+        if self._keeps_the_exception() and not (self.loop.is_retry_loop and not self.loop.is_bounded):
+            return "keeps the exception to raise it after the loop"
         return None
+
+    def _keeps_the_exception(self) -> bool:
+        """``errors.append(exc)``, ``last = exc``, ``pending = sys.exc_info()``: raised later, not lost."""
+        bound = None if self.is_suppress else self.node.name
+        qualify = self.module.imports.qualified_name
+
+        def is_the_exception(node: ast.expr) -> bool:
+            if bound and isinstance(node, ast.Name) and node.id == bound:
+                return True
+            return isinstance(node, ast.Call) and qualify(node.func) in ("sys.exc_info", "sys.exception")
+
+        for node in walk_local(self.body):
+            if isinstance(node, ast.Assign) and is_the_exception(node.value):
+                return True
+            if (isinstance(node, ast.Call) and last_name(node.func) in ("append", "add", "set_exception")
+                    and len(node.args) == 1 and is_the_exception(node.args[0])):
+                return True
+        return False
 
     def _guards_input(self) -> bool:
         return any(isinstance(n, ast.Call) and last_name(n.func) in _INPUT_CALLS
@@ -287,7 +309,14 @@ class Loop:
 
     @cached_property
     def pauses(self) -> bool:
-        return any(isinstance(n, ast.Call) and self.module.is_pause(n) for n in self._local_nodes)
+        """It waits between attempts: a sleep outside the code the retrying handlers protect.
+
+        A sleep inside the ``try`` is part of the attempt (a periodic poller, an EINTR retry
+        around ``select``), not a pause before trying again.
+        """
+        attempt = {id(n) for h in self.retrying_handlers for n in walk_local(h.protected_body)}
+        return any(isinstance(n, ast.Call) and id(n) not in attempt and self.module.is_pause(n)
+                   for n in self._local_nodes)
 
     @cached_property
     def calls_connection_like(self) -> bool:
@@ -325,6 +354,10 @@ class Loop:
                     counters.add(k)
                 elif _reads_clock(value):
                     counters.add(k)
+        # ``exceeded = tries >= max_tries`` makes ``exceeded`` a test on the counter too.
+        for node in self._local_nodes:
+            if isinstance(node, ast.Assign) and counters & keys_read(node.value):
+                counters.update(k for k in map(key, node.targets) if k)
         return counters
 
     def _is_limit_test(self, test: ast.expr) -> bool:
@@ -332,7 +365,8 @@ class Loop:
             return True
         return bool(keys_read(test) & self._counters)
 
-    def _reads_indicator(self, test: ast.expr) -> bool:
+    def reads_indicator(self, test: ast.expr) -> bool:
+        """The expression reads a shutdown flag or event: ``self._closing``, ``stop.is_set()``."""
         patterns = self.module.shutdown_patterns
         for node in ast.walk(test):
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
@@ -355,9 +389,9 @@ class Loop:
 
     @cached_property
     def has_shutdown_check(self) -> bool:
-        if isinstance(self.node, ast.While) and self._reads_indicator(self.node.test):
+        if isinstance(self.node, ast.While) and self.reads_indicator(self.node.test):
             return True
-        return any(self._reads_indicator(test) for test in self._exit_tests)
+        return any(self.reads_indicator(test) for test in self._exit_tests)
 
     @cached_property
     def is_bounded(self) -> bool:

@@ -20,7 +20,7 @@ DEFAULT_SHUTDOWN_NAMES = (
 
 DEFAULT_CONNECT_NAMES = (
     "connect", "reconnect", "connection", "dial", "login", "subscribe",
-    "handshake", "authenticate", "start_consuming", "ping",
+    "authenticate", "start_consuming", "ping",
 )
 
 

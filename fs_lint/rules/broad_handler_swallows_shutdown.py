@@ -36,7 +36,10 @@ class BroadHandlerSwallowsShutdown(Rule):
     ## Exemptions
     - Handlers that end with `raise`, or that break, return or raise on every path.
     - Handlers that first re-raise what is at stake: `if isinstance(exc, asyncio.CancelledError): raise`,
-      or `if asyncio.current_task().cancelling(): raise`.
+      `if asyncio.current_task().cancelling(): raise`, or re-raise when a shutdown flag says so
+      (`if self._closing: raise`).
+    - Handlers that keep the exception to raise it after the loop (`errors.append(exc)`,
+      `pending = sys.exc_info()`), as cleanup loops like `ExitStack` do, in a loop that ends.
     - A handler that sets a flag which the code after the `try`, or the loop condition, tests
       to stop.
     - An earlier clause of the same `try` that handles the shutdown exception.

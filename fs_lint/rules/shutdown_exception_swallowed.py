@@ -26,7 +26,10 @@ class ShutdownExceptionSwallowed(Rule):
 
     ## Exemptions
     - Handlers that re-raise, break, return or raise on every path, or first re-raise when
-      `asyncio.current_task().cancelling()` says the task itself is being cancelled.
+      `asyncio.current_task().cancelling()` says the task itself is being cancelled, or when a
+      shutdown flag says so (`if connection.is_closed: raise`).
+    - Handlers that keep the exception to raise it after the loop (`cancellation = error`), in a
+      loop that ends.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line.
     - Awaiting tasks that the same function has just cancelled, inside
       `suppress(asyncio.CancelledError)` or `try/except CancelledError`: that cancellation is
