@@ -37,12 +37,13 @@ def yields(nodes: Iterable[ast.AST]) -> bool:
 
 def key(node: ast.AST) -> str | None:
     """A comparable identity for a name or attribute chain (``self._closing``), whether read or written."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = key(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
+    attrs = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(attrs)])
 
 
 def keys_read(node: ast.AST) -> set[str]:

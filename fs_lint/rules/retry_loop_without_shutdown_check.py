@@ -91,7 +91,7 @@ class RetryLoopWithoutShutdownCheck(Rule):
             if not loop.is_retry_loop or loop.is_bounded or loop.has_shutdown_check:
                 continue
             if not loop.function.is_async:
-                why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it for ever"
+                why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it forever"
             elif CANCELLATION in loop.swallowed_kinds:
                 why = f"it swallows {analysis.cancellation_name}, so cancelling its task does not stop it"
             elif not loop.awaits:
