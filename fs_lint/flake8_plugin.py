@@ -31,6 +31,11 @@ class Plugin:
                     f"--fsr-{option.name}", action="store_true", default=False,
                     parse_from_config=True, help=f"fs-lint: {option.help}",
                 )
+            elif option.kind == "number":
+                option_manager.add_option(
+                    f"--fsr-{option.name}", default=None, type=float,
+                    parse_from_config=True, help=f"fs-lint: {option.help} (seconds)",
+                )
             else:
                 option_manager.add_option(
                     f"--fsr-{option.name}", default=None, comma_separated_list=True,

@@ -1,0 +1,127 @@
+"""Which files to check.
+
+A directory is listed by git when it is inside a checkout (tracked files and
+untracked ones that are not ignored), and walked otherwise; both skip virtual
+environments, caches and build output. Only ``*.py`` files are found this way;
+a file named on the command line is always checked (unless ``force_exclude``
+and it matches ``exclude``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+from .path_patterns import PathPattern
+
+SKIPPED_DIRECTORIES = frozenset({
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "build", "dist",
+    "__pycache__", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+})
+_GIT_VARIABLES_KEPT = ("GIT_EXEC_PATH", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str  # absolute, symbolic links kept, so that output names what the user sees
+    shown: str  # the name in output: relative when the user gave a relative path
+
+
+@dataclass
+class Discovery:
+    files: list[Candidate] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # paths given that do not exist
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (directory, reason) a walk could not list
+
+
+def is_skipped_directory(path: str) -> bool:
+    name = os.path.basename(path)
+    return (name in SKIPPED_DIRECTORIES or name.endswith(".egg-info")
+            or os.path.isfile(os.path.join(path, "pyvenv.cfg")))
+
+
+def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = (),
+             force_exclude: bool = False) -> Discovery:
+    """The files to check under ``paths`` (the working directory when empty), each once."""
+    found = Discovery()
+    seen: set[str] = set()
+    for given in paths or ["."]:
+        absolute = os.path.normpath(os.path.join(cwd, given))
+        if os.path.isdir(absolute):
+            candidates = _in_directory(absolute, given, exclude, found)
+        elif os.path.lexists(absolute):  # a dangling link or a link loop too: reading it says what is wrong
+            excluded = force_exclude and any(pattern.matches(absolute) for pattern in exclude)
+            candidates = iter(() if excluded else [Candidate(absolute, os.path.normpath(given))])
+        else:
+            found.missing.append(given)
+            continue
+        for candidate in candidates:
+            if candidate.path not in seen:
+                seen.add(candidate.path)
+                found.files.append(candidate)
+    return found
+
+
+def _in_directory(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery) -> Iterator[Candidate]:
+    listed = _git_listing(top)
+    relative_paths = _walk(top, given, exclude, found) if listed is None else _filter_listing(top, listed, exclude)
+    for relative in relative_paths:
+        yield Candidate(os.path.join(top, relative), os.path.normpath(os.path.join(given, relative)))
+
+
+def _git_listing(top: str) -> list[str] | None:
+    """Python files git would show under ``top``, relative to it; None outside a checkout or without git."""
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("GIT_") or name in _GIT_VARIABLES_KEPT}
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=top, env=environment, stdin=subprocess.DEVNULL, capture_output=True, check=False,
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    names = {os.fsdecode(name) for name in result.stdout.split(b"\0")}
+    return sorted(name.replace("/", os.sep) for name in names if name.endswith(".py"))
+
+
+def _filter_listing(top: str, listed: list[str], exclude: Sequence[PathPattern]) -> Iterator[str]:
+    skipped: dict[str, bool] = {}  # directory -> skipped, itself or through a parent below top
+
+    def directory_skipped(directory: str) -> bool:
+        if directory == top:
+            return False
+        if directory not in skipped:
+            skipped[directory] = (directory_skipped(os.path.dirname(directory)) or is_skipped_directory(directory)
+                                  or any(pattern.matches_exactly(directory) for pattern in exclude))
+        return skipped[directory]
+
+    for relative in listed:
+        path = os.path.join(top, relative)
+        if not os.path.lexists(path):  # tracked, but deleted in the working tree
+            continue
+        if directory_skipped(os.path.dirname(path)) or any(pattern.matches_exactly(path) for pattern in exclude):
+            continue
+        yield relative
+
+
+def _walk(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery) -> Iterator[str]:
+    """Symbolic links to directories are not followed, so a link loop cannot trap the walk."""
+
+    def unreadable(error: OSError) -> None:
+        relative = os.path.relpath(error.filename or top, top)
+        found.unreadable.append((os.path.normpath(os.path.join(given, relative)), error.strerror or str(error)))
+
+    for directory, subdirectories, filenames in os.walk(top, onerror=unreadable):
+        subdirectories[:] = [
+            name for name in subdirectories
+            if not is_skipped_directory(os.path.join(directory, name))
+            and not any(pattern.matches_exactly(os.path.join(directory, name)) for pattern in exclude)
+        ]
+        for name in filenames:
+            path = os.path.join(directory, name)
+            if name.endswith(".py") and not any(pattern.matches_exactly(path) for pattern in exclude):
+                yield os.path.relpath(path, top)

@@ -1,0 +1,21 @@
+"""Exit statuses and the error lines every command prints the same way."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1  # a finding, a file that could not be checked, or a fix that could not be written
+EXIT_USAGE = 2  # bad arguments, bad configuration, a path that does not exist
+
+
+class UsageError(Exception):
+    """Something the user has to correct before fs-lint can run: reported on one line, exit 2."""
+
+
+def print_error(message: str) -> None:
+    print(f"fs-lint: error: {message}", file=sys.stderr)
+
+
+def print_file_error(path: str, reason: str) -> None:
+    print_error(f"{path}: {reason}")

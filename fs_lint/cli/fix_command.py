@@ -1,0 +1,136 @@
+"""``fs-lint fix``: apply the rules' fixes in place, or show them as a diff.
+
+The codemods (and libcst) are imported in the worker only, so that ``check``
+never pays for them. Findings silenced by ``# noqa`` are not rewritten: the
+fixer is asked to skip them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..findings import Finding
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error
+from .file_writing import describe_write_error, write_atomically
+from .fix_report import refusal_line, summary, unified_diff
+from .noqa import NoqaMap, drop_silenced, file_is_exempt
+from .plan import FileTask, make_plan
+from .progress import TerminalProgress
+from .runner import run_all
+from .source_files import describe_read_error, describe_source_error, read_source
+
+
+@dataclass(frozen=True)
+class FixTask:
+    file: FileTask
+    unsafe: bool
+
+
+@dataclass(frozen=True)
+class FixReport:
+    path: str
+    shown: str
+    original: bytes = b""
+    fixed: bytes = b""
+    applied: tuple[Finding, ...] = ()
+    refused: tuple[Any, ...] = ()  # fixing.Refusal: line, col, code, reason
+    remaining: tuple[Finding, ...] = ()
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.fixed != self.original
+
+
+def load_fix_source() -> Callable[..., Any]:
+    from ..fixing import fix_source
+
+    return fix_source
+
+
+def fix_file(task: FixTask) -> FixReport:
+    """Runs in a worker process: never raises, a file that cannot be fixed becomes an error report."""
+    file = task.file
+    try:
+        source = read_source(file.path)
+    except OSError as error:
+        return FixReport(file.path, file.shown, error=describe_read_error(error))
+    if not file.disable_noqa and file_is_exempt(source):
+        return FixReport(file.path, file.shown, source, source)
+    extra: dict[str, Any] = {}
+    if not file.disable_noqa and b"noqa" in source.lower():
+        extra["skip"] = NoqaMap(source).silences
+    try:
+        result = load_fix_source()(source, file.settings, file.codes, task.unsafe, file.shown, **extra)
+    except Exception as error:  # bad input as for check; our own bugs too, per file
+        return FixReport(file.path, file.shown, error=describe_source_error(error))
+    remaining = result.remaining if file.disable_noqa else drop_silenced(result.source, list(result.remaining))
+    return FixReport(file.path, file.shown, source, result.source, tuple(result.applied),
+                     tuple(result.refused), tuple(remaining))
+
+
+def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:
+    """A file reached through a symbolic link and by its own name is fixed once, under the first name."""
+    seen: set[str] = set()
+    unique = []
+    for task in tasks:
+        real = os.path.realpath(task.path)
+        if real not in seen:
+            seen.add(real)
+            unique.append(task)
+    return unique
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    plan = make_plan(args, os.getcwd())
+    preview = args.diff or args.check
+    tasks = [FixTask(task, args.unsafe_fixes) for task in _one_per_real_file(plan.tasks)]
+    progress = TerminalProgress.for_stream(sys.stderr, "fixing")
+    try:
+        reports = run_all(fix_file, tasks, args.jobs, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    for shown in plan.missing:
+        print_file_error(shown, "no such file or directory")
+    for shown, reason in plan.unreadable:
+        print_file_error(shown, reason)
+    notes = sys.stderr if preview else sys.stdout  # with a diff, stdout stays a patch
+    changed = fixes = left = 0
+    failed = bool(plan.unreadable)
+    for report in reports:
+        if report.error is not None:
+            print_file_error(report.shown, report.error)
+            failed = True
+            continue
+        for refusal in sorted(report.refused, key=lambda r: (r.line, r.col, r.code)):
+            notes.write(refusal_line(report.shown, refusal.line, refusal.col, refusal.code, refusal.reason))
+        left += len(report.remaining)
+        if not report.changed:
+            continue
+        if preview:
+            sys.stdout.write(unified_diff(report.shown, report.original, report.fixed))
+        else:
+            try:
+                write_atomically(report.path, report.fixed, expected=report.original)
+            except OSError as error:
+                print_file_error(report.shown, describe_write_error(error))
+                failed = True
+                left += len(report.applied)
+                continue
+        changed += 1
+        fixes += len(report.applied)
+    sys.stdout.flush()
+    notes.write(summary(changed, fixes, left, preview))
+    notes.flush()
+    if plan.missing:
+        return EXIT_USAGE
+    if args.check:
+        return EXIT_FINDINGS if changed or failed else EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if failed else EXIT_CLEAN
+    return EXIT_FINDINGS if left or failed else EXIT_CLEAN

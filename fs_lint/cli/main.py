@@ -1,0 +1,148 @@
+"""``fs-lint``: the argument parser, and the dispatch to each command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Callable, Sequence, TypeVar
+
+from .. import __version__
+from .check_command import run_check
+from .errors import EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
+from .fix_command import run_fix
+from .output_formats import FORMATS
+from .rule_commands import list_rules, show_rule
+from .selection import parse_per_file_ignores, split_codes
+from .settings_options import add_option_flags
+
+T = TypeVar("T")
+
+EXIT_STATUS = """\
+exit status:
+  0  no finding (fix: none left; fix --check: nothing would change; fix --diff: no error)
+  1  findings (fix: some left; fix --check: changes pending), or a file that could not be
+     read, checked or written
+  2  usage or configuration error, or a path that does not exist
+"""
+
+DESCRIPTION = "Find the retry loops that keep a service alive after it was told to stop."
+
+
+def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """argparse shows an ArgumentTypeError's own words; a ValueError would become "invalid value"."""
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return convert
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"expected a number of processes, 1 or more, got {text!r}")
+    return int(text)
+
+
+def _patterns(text: str) -> list[str]:
+    return [pattern.strip() for pattern in text.split(",") if pattern.strip()]
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """What ``check`` and ``fix`` share: paths, configuration, rule selection, noqa, parallelism."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files and directories to check (default: the current directory; inside a git "
+                             "checkout, the files git tracks or would track)")
+    config = parser.add_mutually_exclusive_group()
+    config.add_argument("--config", metavar="FILE",
+                        help="read [tool.fs-lint] from FILE instead of the nearest pyproject.toml that has it")
+    config.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    selection = parser.add_argument_group("rule selection", "codes and prefixes, comma-separated, e.g. FSR001,FSR0")
+    selection.add_argument("--select", type=_argument_type(split_codes), metavar="CODES",
+                           help="the codes to enable, instead of the configured ones (default: FSR)")
+    selection.add_argument("--extend-select", type=_argument_type(split_codes), metavar="CODES",
+                           help="more codes to enable, on top of the selection")
+    selection.add_argument("--ignore", type=_argument_type(split_codes), metavar="CODES",
+                           help="codes to disable, on top of the configured ones; the longest matching "
+                                "prefix decides between --select and --ignore")
+    selection.add_argument("--per-file-ignores", type=_argument_type(parse_per_file_ignores), action="append",
+                           metavar="'PATTERN:CODES ...'",
+                           help="codes to disable in files matching a glob, flake8's syntax; "
+                                "replaces the configured table")
+    files = parser.add_argument_group("file selection")
+    files.add_argument("--exclude", type=_patterns, metavar="PATTERNS",
+                       help="globs of files and directories to skip while looking for files; "
+                            "replaces the configured list")
+    files.add_argument("--force-exclude", action="store_true",
+                       help="apply the exclusions to files named on the command line too (the pre-commit hooks do)")
+    parser.add_argument("--disable-noqa", action="store_true", help="report findings whatever # noqa says")
+    parser.add_argument("-j", "--jobs", type=_argument_type(_jobs), metavar="N",
+                        help="worker processes (default: one per CPU when there are more than 20 files)")
+    add_option_flags(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
+                                     formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"fs-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="report findings", formatter_class=formatter, epilog=EXIT_STATUS,
+                                description="Report the findings, as `flake8 --select FSR` would.")
+    _add_run_arguments(check)
+    check.add_argument("--format", choices=list(FORMATS), default="default",
+                       help="default: path:line:col: CODE message; json; sarif (2.1.0); "
+                            "github (Actions annotations)")
+    check.set_defaults(handler=run_check)
+
+    fix = commands.add_parser("fix", help="apply the rules' fixes", formatter_class=formatter,
+                              epilog=EXIT_STATUS,
+                              description="Rewrite files in place with the rules' safe fixes, then summarise:\n"
+                                          "files changed, fixes applied, findings left, fixes refused and why.")
+    _add_run_arguments(fix)
+    fix.add_argument("--diff", action="store_true", help="print a unified diff instead of writing")
+    fix.add_argument("--check", action="store_true",
+                     help="print a unified diff instead of writing, and exit 1 when anything would change")
+    fix.add_argument("--unsafe-fixes", action="store_true",
+                     help="also apply the fixes that may change behaviour (see each rule's Fix safety)")
+    fix.set_defaults(handler=run_fix)
+
+    rule = commands.add_parser("rule", help="print a rule's documentation",
+                               description="Print a rule's page: what it flags, why, and what to write instead.")
+    rule.add_argument("code", metavar="CODE", help="a rule code, e.g. FSR001")
+    rule.set_defaults(handler=show_rule)
+
+    rules = commands.add_parser("rules", help="list the rules",
+                                description="List every rule: code, name, fix safety, on or off by default.")
+    rules.set_defaults(handler=list_rules)
+    return parser
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``fs-lint check | head``): no second error when Python flushes at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error argparse already printed
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else EXIT_USAGE)
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print_error(str(error))
+        return EXIT_USAGE
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        print("fs-lint: interrupted", file=sys.stderr)
+        return 130

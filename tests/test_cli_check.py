@@ -1,0 +1,261 @@
+"""``fs-lint check``: findings, exit statuses, file errors, parallel runs, start-up cost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fs_lint.cli.main import main
+
+# FSR001 at 5:5 and FSR002 at 8:9 (1-based columns)
+SWALLOWS = textwrap.dedent("""\
+    import time
+
+
+    def serve():
+        while True:
+            try:
+                work()
+            except BaseException:
+                time.sleep(1)
+""")
+# FSR001 at 5:5 only
+RETRIES = SWALLOWS.replace("BaseException", "ConnectionError")
+CLEAN = "def f():\n    try:\n        g()\n    except Exception:\n        pass\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["check", "--isolated", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_findings_print_like_flake8_and_exit_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "svc.py").write_text(SWALLOWS)
+    status, out, err = run(capsys, "svc.py")
+    assert status == 1
+    assert err == ""
+    lines = out.splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["svc.py:5:5:", "svc.py:8:9:"]
+    assert lines[0].startswith("svc.py:5:5: FSR001 retry loop without shutdown check: ")
+    assert lines[1].startswith("svc.py:8:9: FSR002 ")
+
+
+def test_same_findings_as_flake8(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "svc.py").write_text(SWALLOWS)
+    (project / "other.py").write_text(RETRIES)
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "FSR", "svc.py", "other.py"],
+                            capture_output=True, text=True, cwd=project)
+    _, out, _ = run(capsys, "svc.py", "other.py")
+    assert sorted(out.splitlines()) == sorted(flake8.stdout.splitlines())
+    assert out
+
+
+def test_clean_file_exits_0_silently(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "ok.py").write_text(CLEAN)
+    assert run(capsys, "ok.py") == (0, "", "")
+
+
+def test_output_is_sorted_by_path_then_position(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "b.py").write_text(SWALLOWS)
+    (project / "a").mkdir()
+    (project / "a" / "z.py").write_text(RETRIES)
+    (project / "a.py").write_text(SWALLOWS)
+    _, out, _ = run(capsys)
+    assert [line.split(":")[0:2] for line in out.splitlines()] == [
+        ["a.py", "5"], ["a.py", "8"], ["a/z.py", "5"], ["b.py", "5"], ["b.py", "8"]]
+
+
+def test_missing_path_is_named_others_still_checked_exit_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "svc.py").write_text(SWALLOWS)
+    status, out, err = run(capsys, "nope.py", "svc.py")
+    assert status == 2
+    assert err == "fs-lint: error: nope.py: no such file or directory\n"
+    assert out.count("svc.py:") == 2
+
+
+def test_explicit_file_without_py_suffix_is_checked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "worker").write_text("#!/usr/bin/env python\n" + SWALLOWS)
+    status, out, _ = run(capsys, "worker")
+    assert status == 1
+    assert out.startswith("worker:6:5: FSR001")
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"try:\n    pass\nexcept:\n    x = (\n", "syntax error at line 4: '(' was never closed"),
+    (b"try:\n    pass\nexcept:\n    pass\n\x00\n", "contains a null byte"),
+    (b"try:\n    pass\nexcept:\n    x = '\xff'\n", "not valid text in its encoding: "),
+    (b"# -*- coding: klingon -*-\ntry:\n    pass\nexcept:\n    pass\n", "bad coding cookie: unknown encoding"),
+])
+def test_file_errors_are_one_line_and_do_not_stop_the_run(
+        project: Path, capsys: pytest.CaptureFixture[str], content: bytes, reason: str) -> None:
+    (project / "bad.py").write_bytes(content)
+    (project / "svc.py").write_text(SWALLOWS)
+    status, out, err = run(capsys, "bad.py", "svc.py")
+    assert status == 1
+    assert err.startswith(f"fs-lint: error: bad.py: {reason}")
+    assert err.count("\n") == 1
+    assert out.count("svc.py:") == 2
+
+
+def test_a_file_error_alone_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "bad.py").write_bytes(b"except:(\n")
+    status, out, err = run(capsys, "bad.py")
+    assert (status, out) == (1, "")
+    assert "bad.py: syntax error at line 1" in err
+
+
+def test_latin1_coding_cookie_and_utf8_bom_are_read(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + SWALLOWS.encode())
+    (project / "bom.py").write_bytes(b"\xef\xbb\xbf" + SWALLOWS.encode())
+    status, out, err = run(capsys, "latin.py", "bom.py")
+    assert err == ""
+    assert status == 1
+    assert [line.split(" ")[0] for line in out.splitlines()] == [
+        "bom.py:5:5:", "bom.py:8:9:", "latin.py:7:5:", "latin.py:10:9:"]
+
+
+def test_directory_named_like_a_python_file_is_walked_not_read(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pkg.py").mkdir()
+    (project / "pkg.py" / "inner.py").write_text(RETRIES)
+    status, out, err = run(capsys, "pkg.py")
+    assert (status, err) == (1, "")
+    assert out.startswith(os.path.join("pkg.py", "inner.py") + ":5:5: FSR001")
+
+
+def test_a_directory_that_reaches_the_reader_is_a_file_error(project: Path) -> None:
+    from fs_lint.cli.check_command import check_file
+    from fs_lint.cli.plan import FileTask
+    from fs_lint.settings import Settings
+
+    (project / "pkg.py").mkdir()  # e.g. replaced by a directory between discovery and reading
+    report = check_file(FileTask(str(project / "pkg.py"), "pkg.py", ("FSR001",), Settings(), False))
+    assert (report.error, report.findings) == ("is a directory", ())
+
+
+def test_unreadable_file_is_reported_by_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(project / "pipe.py")  # reading it would block: it is refused unread
+    (project / "loop.py").symlink_to("loop.py")
+    (project / "svc.py").write_text(SWALLOWS)
+    status, out, err = run(capsys, "pipe.py", "loop.py", "svc.py")
+    assert status == 1
+    assert err.splitlines() == [
+        "fs-lint: error: loop.py: cannot read: too many levels of symbolic links (a link loop?)",
+        "fs-lint: error: pipe.py: not a regular file",
+    ]
+    assert out.count("svc.py:") == 2
+
+
+def test_recursion_error_is_a_file_error(project: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import fs_lint.cli.check_command as check_command
+
+    def explode(*args: object, **kwargs: object) -> list[object]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(check_command, "check_source", explode)
+    (project / "deep.py").write_text(SWALLOWS)
+    status, _, err = run(capsys, "deep.py")
+    assert status == 1
+    assert err == "fs-lint: error: deep.py: too deeply nested to analyse (hit the recursion limit)\n"
+
+
+def test_parallel_output_is_identical_to_serial(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for index in range(30):
+        (project / f"m{index:02}.py").write_text([SWALLOWS, RETRIES, CLEAN][index % 3])
+    (project / "broken.py").write_text("except (\n")
+    serial = run(capsys, "-j", "1")
+    parallel = run(capsys, "-j", "2")
+    default = run(capsys)  # more than 20 files: as many workers as CPUs
+    assert serial == parallel == default
+    assert serial[0] == 1
+    assert serial[1].count("\n") == 30
+    assert "broken.py: syntax error" in serial[2]
+
+
+def test_jobs_must_be_a_positive_number(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "-j", "0")
+    assert status == 2
+    assert "expected a number of processes" in err
+
+
+def test_unknown_code_in_select_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--select", "E501")
+    assert status == 2
+    assert "'E501' is not an fs-lint code or prefix" in err
+
+
+def test_help_documents_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "exit status:" in out
+    for line in ("  0  ", "  1  ", "  2  "):
+        assert line in out
+    assert main(["check", "--help"]) == 0
+    assert "exit status:" in capsys.readouterr().out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from fs_lint import __version__
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"fs-lint {__version__}\n"
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+# End to end, in a real process: the module entry point, the exit status, the streams.
+
+def _fs_lint(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fs_lint", *argv], capture_output=True, text=True, cwd=cwd)
+
+
+def test_module_entry_point_end_to_end(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(SWALLOWS)
+    (tmp_path / "ok.py").write_text(CLEAN)
+    found = _fs_lint("check", "--isolated", "svc.py", cwd=tmp_path)
+    assert (found.returncode, found.stderr) == (1, "")
+    assert found.stdout.startswith("svc.py:5:5: FSR001")
+    clean = _fs_lint("check", "--isolated", "ok.py", cwd=tmp_path)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+    missing = _fs_lint("check", "--isolated", "gone.py", cwd=tmp_path)
+    assert (missing.returncode, missing.stderr) == (2, "fs-lint: error: gone.py: no such file or directory\n")
+
+
+def test_parallel_end_to_end_matches_serial(tmp_path: Path) -> None:
+    for index in range(25):
+        (tmp_path / f"m{index:02}.py").write_text(SWALLOWS if index % 2 else RETRIES)
+    serial = _fs_lint("check", "--isolated", "-j", "1", cwd=tmp_path)
+    parallel = _fs_lint("check", "--isolated", "-j", "2", cwd=tmp_path)
+    assert (serial.returncode, serial.stdout, serial.stderr) == (parallel.returncode, parallel.stdout, parallel.stderr)
+    assert serial.stdout.count("\n") == 12 * 2 + 13
+
+
+def test_check_path_does_not_import_libcst(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text(SWALLOWS)
+    probe = textwrap.dedent("""\
+        import sys
+        import fs_lint.cli.main
+        assert "libcst" not in sys.modules, "importing the CLI imported libcst"
+        status = fs_lint.cli.main.main(["check", "--isolated", "svc.py"])
+        assert status == 1, status
+        assert "libcst" not in sys.modules, "checking imported libcst"
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("ok\n")
