@@ -207,7 +207,8 @@ class Handler:
             return "a REPL cancels the line being typed"
         if stake == {CANCELLATION} and self._awaits_only_cancelled_tasks():
             return "awaits tasks this function has just cancelled"
-        if self._keeps_the_exception() and not (self.loop.is_retry_loop and not self.loop.is_bounded):
+        # Not ``is_bounded``: a timeout scope cannot end a loop that keeps (so swallows) the cancellation.
+        if self._keeps_the_exception() and not (self.loop.is_retry_loop and not self.loop.counts_its_attempts):
             return "keeps the exception to raise it after the loop"
         return None
 
@@ -395,15 +396,20 @@ class Loop:
 
     @cached_property
     def is_bounded(self) -> bool:
+        if self.counts_its_attempts:
+            return True
+        # A timeout scope ends the loop by cancelling it: only at an await, and only if nothing eats it.
+        return self.awaits and CANCELLATION not in self.swallowed_kinds and self._in_timeout_scope()
+
+    @cached_property
+    def counts_its_attempts(self) -> bool:
+        """Bounded by itself: a finite iterable, or a condition or exit test on a counter or the clock."""
         node = self.node
         if isinstance(node, (ast.For, ast.AsyncFor)) and not self.module.is_endless(node.iter):
             return True
         if isinstance(node, ast.While) and not _is_constant_true(node.test) and self._condition_bounded(node.test):
             return True
-        if any(self._is_limit_test(test) for test in self._exit_tests):
-            return True
-        # A timeout scope ends the loop by cancelling it: only at an await, and only if nothing eats it.
-        return self.awaits and CANCELLATION not in self.swallowed_kinds and self._in_timeout_scope()
+        return any(self._is_limit_test(test) for test in self._exit_tests)
 
     def _condition_bounded(self, test: ast.expr) -> bool:
         if isinstance(test, ast.BoolOp):
@@ -493,7 +499,7 @@ class ModuleAnalysis:
         self.imports = ImportMap()
         self.loops: list[Loop] = []
         self.handlers: list[Handler] = []
-        self._tree = tree
+        self.tree = tree
         collector = _Collector(self)
         collector.block(tree.body, Function(None), None, (), ())
         collector.finish()
@@ -535,7 +541,7 @@ class ModuleAnalysis:
     def functions_awaited_with_timeout(self) -> set[str]:
         """Functions whose call is passed to ``asyncio.wait_for``: a loop inside them is bounded."""
         names = set()
-        for node in ast.walk(self._tree):
+        for node in ast.walk(self.tree):
             if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Call)
                     and self.imports.qualified_name(node.func) == "asyncio.wait_for"):
                 name = last_name(node.args[0].func)
@@ -587,7 +593,7 @@ class _Collector:
             if loop is not None:
                 for item in stmt.items:
                     call = item.context_expr
-                    if isinstance(call, ast.Call) and last_name(call.func) == "suppress":
+                    if isinstance(call, ast.Call):  # finish() keeps those that are contextlib.suppress
                         handler = Handler(call, stmt, loop, here, module=analysis)
                         self._suppress_candidates.append(handler)
             self.block(stmt.body, function, loop, here, withs + tuple(stmt.items))
