@@ -12,10 +12,14 @@ from .settings import Settings
 
 
 def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None) -> list[Finding]:
-    wanted = RULES.keys() if codes is None else [c for c in RULES if c in set(codes)]
-    if not wanted:
+    if codes is not None and not set(codes) & RULES.keys():
         return []
-    analysis = ModuleAnalysis(tree, settings)
+    return check_analysis(ModuleAnalysis(tree, settings), codes)
+
+
+def check_analysis(analysis: ModuleAnalysis, codes: Iterable[str] | None = None) -> list[Finding]:
+    """Run the rules on an analysis already made (the fixer keeps it to plan its rewrites)."""
+    wanted = RULES.keys() if codes is None else [c for c in RULES if c in set(codes)]
     findings: list[Finding] = []
     for code in wanted:
         findings.extend(RULES[code]().check(analysis))

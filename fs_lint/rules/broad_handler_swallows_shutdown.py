@@ -70,7 +70,13 @@ class BroadHandlerSwallowsShutdown(Rule):
     or keep the broad handler for its logging and end it with a bare `raise`.
 
     ## Fix safety
-    No automatic fix yet.
+    Safe: the handler is narrowed to `Exception`. `except:` and `except BaseException` become
+    `except Exception`, `suppress(BaseException)` becomes `suppress(Exception)`, and in a tuple
+    `BaseException` is replaced where it stands (`(BaseException, Exception)` becomes
+    `Exception`); the `as` name, the body and the comments stay. Only the exceptions that stop a
+    program get through. Refused when the handler body acts on a shutdown exception (that code
+    would go dead) or when the module binds its own `Exception`. See
+    [fix safety](../fix-safety.md).
 
     ## Options
     None.
@@ -79,6 +85,7 @@ class BroadHandlerSwallowsShutdown(Rule):
     code = "FSR002"
     name = "broad-handler-swallows-shutdown"
     summary = "broad handler swallows shutdown in a loop"
+    fix = "safe"
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for handler in analysis.handlers:

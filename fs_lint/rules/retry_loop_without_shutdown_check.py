@@ -74,7 +74,18 @@ class RetryLoopWithoutShutdownCheck(Rule):
     `if self._stop.wait(5): break`.
 
     ## Fix safety
-    No automatic fix yet.
+    Safe when the code already has a shutdown indicator the loop can read: an Event parameter, a
+    local Event or flag that other code sets, an attribute of the class that another method sets
+    (`self._closing = True` in `close()`, `self._stop.set()` in `stop()`), or a module-level
+    Event or flag. `while True:` becomes `while not self._closing:` (`while self._running:` for
+    a flag that says "go on", `while not stop.is_set():` for an Event), `while cond:` becomes
+    `while cond and not ...:`, and a `for` over an endless iterator gets `if ...: break` first.
+    With a `threading.Event`, a `time.sleep(d)` on its own line becomes `if stop.wait(d): break`.
+    Unsafe, applied only with `--unsafe-fixes`, when stopping the loop would run code a shutdown
+    never reached before (code after the loop, a `while ... else:`, an enclosing loop, a function
+    that returns a value) or when the indicator is not in its "go on" state when the loop starts.
+    No fix without an indicator, or with two equally near ones: the fix never invents a flag.
+    See [fix safety](../fix-safety.md).
 
     ## Options
     - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown indicator.
@@ -85,6 +96,7 @@ class RetryLoopWithoutShutdownCheck(Rule):
     code = "FSR001"
     name = "retry-loop-without-shutdown-check"
     summary = "retry loop without shutdown check"
+    fix = "safe"
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for loop in analysis.loops:

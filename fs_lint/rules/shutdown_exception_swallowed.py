@@ -64,7 +64,12 @@ class ShutdownExceptionSwallowed(Rule):
     When the handler must clean up on cancellation, do it and end with a bare `raise`.
 
     ## Fix safety
-    No automatic fix yet.
+    Safe: a handler that catches only shutdown exceptions keeps what it does and ends with a bare
+    `raise` (a `continue`, or a body that was only `pass`, becomes that `raise`); shutdown
+    exceptions next to ordinary ones are taken out of the tuple or the `suppress(...)` call, and a
+    `with suppress(CancelledError):` that suppresses nothing else gives way to its body. Refused
+    when the handler body tests for the exception being taken out, or when a `continue` sits in a
+    nested `try` or in a `finally`. See [fix safety](../fix-safety.md).
 
     ## Options
     None.
@@ -73,6 +78,7 @@ class ShutdownExceptionSwallowed(Rule):
     code = "FSR003"
     name = "shutdown-exception-swallowed"
     summary = "shutdown exception swallowed in a loop"
+    fix = "safe"
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for handler in analysis.handlers:

@@ -1,0 +1,29 @@
+"""The rewrites behind ``fs-lint fix``: one LibCST codemod per rule.
+
+Each module holds the planner of one rule's fix (which reads the same analysis
+objects the rule reported from) and a ``VisitorBasedCodemodCommand`` that runs
+it on its own::
+
+    python -m libcst.tool codemod --no-format -x fs_lint.codemods.narrow_broad_handler.NarrowBroadHandler src/
+
+Importing this package is free: a rewrite's module, and with it libcst (whose
+import alone costs several times the check of a file), is only loaded when a
+file has a finding to fix.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# Code of the rule -> module that fixes it. The modules are imported on first use.
+REWRITES = {
+    "FSR001": "stop_retry_loop_on_shutdown",
+    "FSR002": "narrow_broad_handler",
+    "FSR003": "let_shutdown_exception_through",
+}
+
+
+def rewrite_for(code: str) -> ModuleType:
+    """The module that plans ``code``'s fix: ``plan(finding, context) -> Edit`` or raise ``CannotFix``."""
+    return importlib.import_module(f"{__name__}.{REWRITES[code]}")

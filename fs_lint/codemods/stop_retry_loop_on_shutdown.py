@@ -1,0 +1,185 @@
+"""FSR001's fix: a retry loop reads the shutdown flag or event the code already has.
+
+``shutdown_indicators`` finds it (``self._closing``, ``stop_event``, ``self._running``);
+this module makes the loop read it:
+
+- ``while True:`` becomes ``while not self._closing:`` (``while self._running:``
+  for a flag that says "go on", ``while not stop.is_set():`` for an Event);
+- ``while cond:`` becomes ``while cond and not self._closing:``;
+- a ``for`` over an endless iterator gets ``if self._closing: break`` first;
+- with a ``threading.Event``, a ``time.sleep(d)`` standing alone in the loop
+  body or in a handler of the loop becomes ``if stop.wait(d): break``: it
+  pauses as long, and wakes up as soon as the event is set.
+
+The loop then behaves differently only once the program is told to stop: a
+safe fix. It is marked unsafe when stopping the loop lets other code run that
+the original never reached on shutdown (code after the loop, a ``while ...
+else:``, an enclosing loop that would go round again, a function that returns
+a value and would return None), or when the indicator might not hold its "go
+on" value, or not exist, when the loop first reads it. Without an indicator
+there is no fix: inventing a flag that nothing sets would only hide the finding.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import partial
+from typing import Iterator
+
+import libcst as cst
+
+from ..findings import Finding
+from ..local_nodes import walk_local
+from ..retry_loops import Loop
+from ..shutdown_indicators import NoIndicator, find_indicator
+from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
+
+CODE = "FSR001"
+_LOOP_TYPES = (ast.While, ast.For, ast.AsyncFor)
+_TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+# Expressions that bind looser than ``and``: ``a or b and not stop`` would not mean what it says.
+_LOOSER_THAN_AND = (cst.IfExp, cst.Lambda, cst.NamedExpr)
+
+
+def plan(finding: Finding, context: FixContext) -> Edit:
+    loop = context.loop_at(finding)
+    try:
+        indicator = find_indicator(loop, context.tree, context.parents)
+    except NoIndicator as missing:
+        raise CannotFix(str(missing)) from missing
+    node = loop.node
+    position = context.position(node)
+    if isinstance(node, ast.While):
+        if isinstance(node.test, ast.Constant) and node.test.value:
+            change = NodeChange(cst.While, position, partial(_test_instead, test=indicator.go_on_test))
+        else:
+            change = NodeChange(cst.While, position, partial(_test_also, test=indicator.go_on_test))
+    else:
+        change = NodeChange(cst.For, position, partial(_break_first, test=indicator.stop_test))
+    changes = [change]
+    if indicator.can_wait:
+        changes += [NodeChange(cst.SimpleStatementLine, context.position(pause),
+                               partial(_wait_instead, event=indicator.expression))
+                    for pause in _sleeps(loop, context)]
+    return Edit(finding, tuple(changes), unsafe_because=indicator.caveat or _what_else_changes(loop, context))
+
+
+# -- the loop header --------------------------------------------------------------------------------
+
+
+def _test_instead(loop: cst.While, test: str) -> cst.While:
+    old = loop.test
+    return loop.with_changes(test=cst.parse_expression(test).with_changes(lpar=old.lpar, rpar=old.rpar))
+
+
+def _test_also(loop: cst.While, test: str) -> cst.While:
+    condition = loop.test
+    looser = isinstance(condition, _LOOSER_THAN_AND) or (
+        isinstance(condition, cst.BooleanOperation) and isinstance(condition.operator, cst.Or))
+    if looser and not condition.lpar:
+        condition = condition.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    both = cst.BooleanOperation(left=condition, operator=cst.And(), right=cst.parse_expression(test))
+    return loop.with_changes(test=both)
+
+
+def _break_first(loop: cst.For, test: str) -> cst.For:
+    body = loop.body
+    if not isinstance(body, cst.IndentedBlock):
+        raise CannotFix("the loop body shares its line with the `for`; add the check by hand")
+    check = cst.If(test=cst.parse_expression(test),
+                   body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Break()])]))
+    return loop.with_changes(body=body.with_changes(body=[check, *body.body]))
+
+
+# -- pauses that can wait on the event instead ----------------------------------------------------------
+
+
+def _sleeps(loop: Loop, context: FixContext) -> Iterator[ast.Expr]:
+    """``time.sleep(d)`` statements, alone on their line, in the loop body or a handler's body."""
+    blocks = [loop.node.body] + [h.body for h in loop.handlers if not h.is_suppress]
+    qualify = context.analysis.imports.qualified_name
+    for block in blocks:
+        for index, stmt in enumerate(block):
+            if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+                continue
+            call = stmt.value
+            if (qualify(call.func) != "time.sleep" or len(call.args) != 1 or call.keywords
+                    or isinstance(call.args[0], ast.Starred)):
+                continue
+            if _shares_a_line(block, index, context):
+                continue
+            yield stmt
+
+
+def _shares_a_line(block: list[ast.stmt], index: int, context: FixContext) -> bool:
+    stmt = block[index]
+    if index > 0 and block[index - 1].end_lineno == stmt.lineno:
+        return True
+    if index + 1 < len(block) and block[index + 1].lineno == stmt.end_lineno:
+        return True
+    return context.line(stmt.lineno)[: stmt.col_offset].strip() != b""  # ``except OSError: time.sleep(1)``
+
+
+def _wait_instead(line: cst.SimpleStatementLine, event: str) -> cst.If:
+    (statement,) = line.body
+    call = statement.value  # type: ignore[attr-defined]
+    (delay,) = call.args
+    wait = cst.Call(func=cst.Attribute(value=cst.parse_expression(event), attr=cst.Name("wait")),
+                    args=[delay.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    return cst.If(test=wait, leading_lines=line.leading_lines,
+                  body=cst.IndentedBlock(header=line.trailing_whitespace,
+                                         body=[cst.SimpleStatementLine(body=[cst.Break()])]))
+
+
+# -- what else stopping the loop would run ----------------------------------------------------------
+
+
+def _what_else_changes(loop: Loop, context: FixContext) -> str | None:
+    """Why leaving the loop on shutdown would run code that a shutdown did not reach before, if it would."""
+    node = loop.node
+    if isinstance(node, ast.While) and node.orelse:
+        return f"the loop's `else:` block (line {node.orelse[0].lineno}) would run when it stops for shutdown"
+    function = loop.function.node
+    current: ast.AST = node
+    while True:
+        parent = context.parents.get(id(current))
+        if parent is None:
+            break
+        if isinstance(parent, (ast.ExceptHandler, ast.match_case)):
+            current = context.parents[id(parent)]
+            continue
+        block = _block_holding(parent, current)
+        after = block[block.index(current) + 1:] if block is not None else []
+        if after:
+            return f"the code after the loop (line {after[0].lineno}) would run when it stops for shutdown"
+        if parent is function or isinstance(parent, (ast.Module, ast.ClassDef)):
+            break
+        if isinstance(parent, _LOOP_TYPES) and block is parent.body:
+            return f"the enclosing loop at line {parent.lineno} would go round again"
+        if isinstance(parent, _TRY_TYPES) and block is parent.body and parent.orelse:
+            return (f"the `else:` block at line {parent.orelse[0].lineno} would run when the loop "
+                    "stops for shutdown")
+        current = parent
+    if function is not None and not loop.function.is_generator:
+        for inner in walk_local(function.body):
+            if isinstance(inner, ast.Return) and inner.value is not None and not _is_none(inner.value):
+                return (f"`{function.name}()` returns a value (line {inner.lineno}); stopping the loop for "
+                        "shutdown would make it return None")
+    return None
+
+
+def _block_holding(parent: ast.AST, child: ast.AST) -> list[ast.stmt] | None:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is child for s in block):
+            return block
+    return None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+class StopRetryLoopOnShutdown(FixFindings):
+    DESCRIPTION = "FSR001: make a retry loop read the shutdown flag or event its class or module already has."
+    CODES = (CODE,)

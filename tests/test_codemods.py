@@ -1,0 +1,347 @@
+"""Each rule's codemod on its own, as LibCST runs it: ``assertCodemod`` and ``python -m libcst.tool codemod``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from libcst.codemod import CodemodTest
+
+from fs_lint.codemods import REWRITES, rewrite_for
+from fs_lint.codemods.base import FixFindings
+from fs_lint.codemods.let_shutdown_exception_through import LetShutdownExceptionThrough
+from fs_lint.codemods.narrow_broad_handler import NarrowBroadHandler
+from fs_lint.codemods.stop_retry_loop_on_shutdown import StopRetryLoopOnShutdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TestNarrowBroadHandler(CodemodTest):
+    TRANSFORM = NarrowBroadHandler
+
+    def test_bare_except_catches_exception(self) -> None:
+        before = """
+            import threading
+            stop = threading.Event()
+
+            def poll(conn):
+                while not stop.is_set():
+                    try:
+                        conn.poll()
+                    except:  # why
+                        pass
+        """
+        after = """
+            import threading
+            stop = threading.Event()
+
+            def poll(conn):
+                while not stop.is_set():
+                    try:
+                        conn.poll()
+                    except Exception:  # why
+                        pass
+        """
+        self.assertCodemod(before, after, expected_warnings=[])
+
+    def test_base_exception_in_a_tuple_and_in_suppress(self) -> None:
+        before = """
+            import contextlib, threading
+            stop = threading.Event()
+
+            def poll(conn):
+                while not stop.is_set():
+                    try:
+                        conn.poll()
+                    except (BaseException, Exception) as exc:
+                        log(exc)
+                    with contextlib.suppress(OSError, BaseException):
+                        conn.flush()
+        """
+        after = """
+            import contextlib, threading
+            stop = threading.Event()
+
+            def poll(conn):
+                while not stop.is_set():
+                    try:
+                        conn.poll()
+                    except Exception as exc:
+                        log(exc)
+                    with contextlib.suppress(OSError, Exception):
+                        conn.flush()
+        """
+        self.assertCodemod(before, after)
+
+    def test_nothing_to_do(self) -> None:
+        code = """
+            def poll(conn):
+                while True:
+                    try:
+                        conn.poll()
+                    except Exception:
+                        pass
+        """
+        self.assertCodemod(code, code, expected_warnings=[])
+
+    def test_a_refusal_is_a_warning(self) -> None:
+        code = """
+            from errors import Exception
+
+            def poll(conn, stop):
+                while not stop.is_set():
+                    try:
+                        conn.poll()
+                    except BaseException:
+                        pass
+        """
+        self.assertCodemod(code, code, expected_warnings=[
+            "7:9 FSR002 not fixed: this module binds its own name `Exception`, so `except Exception` "
+            "might not mean the built-in",
+        ])
+
+
+class TestLetShutdownExceptionThrough(CodemodTest):
+    TRANSFORM = LetShutdownExceptionThrough
+
+    def test_reraise_and_take_out(self) -> None:
+        before = """
+            import asyncio
+
+            async def send(downstream, message, stop_event):
+                while not stop_event.is_set():
+                    try:
+                        await downstream.send(message)
+                    except asyncio.CancelledError:
+                        log("cancelled")
+                    try:
+                        await downstream.flush()
+                    except (ConnectionError, asyncio.CancelledError):
+                        await asyncio.sleep(1)
+        """
+        after = """
+            import asyncio
+
+            async def send(downstream, message, stop_event):
+                while not stop_event.is_set():
+                    try:
+                        await downstream.send(message)
+                    except asyncio.CancelledError:
+                        log("cancelled")
+                        raise
+                    try:
+                        await downstream.flush()
+                    except ConnectionError:
+                        await asyncio.sleep(1)
+        """
+        self.assertCodemod(before, after, expected_warnings=[])
+
+    def test_suppress_alone_gives_way_to_its_body(self) -> None:
+        before = """
+            import asyncio
+            from contextlib import suppress
+
+            async def poll(channel, stop_event):
+                while not stop_event.is_set():
+                    with suppress(asyncio.CancelledError):
+                        await channel.poll()
+                    await channel.flush()
+        """
+        after = """
+            import asyncio
+            from contextlib import suppress
+
+            async def poll(channel, stop_event):
+                while not stop_event.is_set():
+                    await channel.poll()
+                    await channel.flush()
+        """
+        self.assertCodemod(before, after)
+
+    def test_nothing_to_do(self) -> None:
+        code = """
+            import asyncio
+
+            async def send(downstream, message):
+                while True:
+                    try:
+                        await downstream.send(message)
+                    except asyncio.CancelledError:
+                        raise
+        """
+        self.assertCodemod(code, code, expected_warnings=[])
+
+
+class TestStopRetryLoopOnShutdown(CodemodTest):
+    TRANSFORM = StopRetryLoopOnShutdown
+
+    def test_reads_the_flag_close_sets(self) -> None:
+        before = """
+            import time
+
+            class Consumer:
+                def __init__(self):
+                    self._closing = False
+
+                def close(self):
+                    self._closing = True
+
+                def run(self):
+                    while True:
+                        try:
+                            self._connect()
+                        except ConnectionError:
+                            time.sleep(5)
+        """
+        after = """
+            import time
+
+            class Consumer:
+                def __init__(self):
+                    self._closing = False
+
+                def close(self):
+                    self._closing = True
+
+                def run(self):
+                    while not self._closing:
+                        try:
+                            self._connect()
+                        except ConnectionError:
+                            time.sleep(5)
+        """
+        self.assertCodemod(before, after, expected_warnings=[])
+
+    def test_waits_on_a_threading_event(self) -> None:
+        before = """
+            import threading, time
+
+            def worker(conn, stop: threading.Event):
+                while True:
+                    try:
+                        conn.connect()
+                    except OSError:
+                        time.sleep(1)
+        """
+        after = """
+            import threading, time
+
+            def worker(conn, stop: threading.Event):
+                while not stop.is_set():
+                    try:
+                        conn.connect()
+                    except OSError:
+                        if stop.wait(1):
+                            break
+        """
+        self.assertCodemod(before, after)
+
+    def test_unsafe_fix_only_when_asked(self) -> None:
+        before = """
+            import time
+
+            class Connector:
+                def __init__(self):
+                    self._closing = False
+
+                def close(self):
+                    self._closing = True
+
+                def connect(self):
+                    while True:
+                        try:
+                            return self._open()
+                        except OSError:
+                            time.sleep(1)
+        """
+        after = before.replace("while True:", "while not self._closing:")
+        warning = ("11:9 FSR001 not fixed: `connect()` returns a value (line 13); stopping the loop for "
+                   "shutdown would make it return None: an unsafe fix, applied only with --unsafe-fixes")
+        self.assertCodemod(before, before, expected_warnings=[warning])
+        self.assertCodemod(before, after, unsafe_fixes=True, expected_warnings=[])
+
+    def test_nothing_to_do(self) -> None:
+        code = """
+            import time
+
+            def worker(conn, stop):
+                while not stop.is_set():
+                    try:
+                        conn.connect()
+                    except OSError:
+                        time.sleep(1)
+        """
+        self.assertCodemod(code, code, expected_warnings=[])
+
+
+def test_every_rewrite_module_has_one_codemod_named_in_its_description() -> None:
+    for code, module_name in REWRITES.items():
+        module = rewrite_for(code)
+        commands = [v for v in vars(module).values()
+                    if isinstance(v, type) and issubclass(v, FixFindings) and v is not FixFindings]
+        assert len(commands) == 1, module_name
+        (command,) = commands
+        assert command.CODES == (code,)
+        assert command.DESCRIPTION.startswith(f"{code}: ") and "\n" not in command.DESCRIPTION
+
+
+CLI_CASES = {  # command -> the replacements it makes in CLI_SOURCE
+    "narrow_broad_handler.NarrowBroadHandler": [
+        ("except BaseException:", "except Exception:")],
+    "let_shutdown_exception_through.LetShutdownExceptionThrough": [
+        ("except (OSError, KeyboardInterrupt):", "except OSError:")],
+    "stop_retry_loop_on_shutdown.StopRetryLoopOnShutdown": [
+        ("while True:", "while not stop.is_set():"),
+        ("except BaseException:\n            time.sleep(1)",
+         "except BaseException:\n            if stop.wait(1):\n                break")],
+}
+
+CLI_SOURCE = textwrap.dedent("""\
+    import threading
+    import time
+
+    stop = threading.Event()
+
+
+    def handle_sigterm(*_):
+        stop.set()
+
+
+    def worker(conn):
+        while True:
+            try:
+                conn.connect()
+            except BaseException:
+                time.sleep(1)
+
+
+    def poller(conn):
+        while not stop.is_set():
+            try:
+                conn.poll()
+            except (OSError, KeyboardInterrupt):
+                time.sleep(1)
+""")
+
+
+@pytest.mark.parametrize("command", sorted(CLI_CASES))
+def test_runs_under_libcst_tool(command: str, tmp_path: Path) -> None:
+    target = tmp_path / "service.py"
+    untouched = tmp_path / "clean.py"
+    target.write_text(CLI_SOURCE)
+    untouched.write_text("print('nothing to fix')\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "-x",
+         f"fs_lint.codemods.{command}", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    expected = CLI_SOURCE
+    for old, new in CLI_CASES[command]:
+        assert old in expected
+        expected = expected.replace(old, new, 1)
+    assert target.read_text() == expected
+    assert untouched.read_text() == "print('nothing to fix')\n"

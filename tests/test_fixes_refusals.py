@@ -1,0 +1,190 @@
+"""When a fix is refused, the file stays as it is and the reason says what a person has to decide."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from fs_lint.fixing import fix_source
+from fs_lint.settings import Settings
+
+
+def refusals(code: str, codes: list[str], unsafe: bool = False) -> list[tuple[int, str]]:
+    source = textwrap.dedent(code).encode()
+    result = fix_source(source, Settings(), codes, unsafe, "service.py")
+    if result.refused:  # each case has one finding: refusing it leaves the file as it was
+        assert result.source == source
+        assert {f.line for f in result.remaining} == {r.line for r in result.refused}
+    return [(r.line, r.reason) for r in result.refused]
+
+
+def test_no_shutdown_indicator() -> None:
+    assert refusals("""\
+        import time
+
+        def connect_until_it_works(conn):
+            while True:
+                try:
+                    conn.connect()
+                except OSError:
+                    time.sleep(1)
+    """, ["FSR001"]) == [(4, "no shutdown flag or event found for the loop at line 4")]
+
+
+def test_no_shutdown_indicator_names_the_near_misses() -> None:
+    assert refusals("""\
+        import time
+
+        class Worker:
+            def __init__(self, conn):
+                self._conn = conn
+                self._running = True
+
+            def run(self, stop):
+                while True:
+                    try:
+                        self._conn.connect()
+                    except OSError:
+                        time.sleep(1)
+    """, ["FSR001"]) == [(9, "no shutdown flag or event found for the loop at line 9 (parameter `stop` is not "
+                             "known to be an Event; annotate it; `self._running` is never set to False outside "
+                             "__init__() and run())")]
+
+
+def test_ambiguous_indicator() -> None:
+    assert refusals("""\
+        import threading
+        import time
+
+        class Consumer:
+            def __init__(self):
+                self._closing = False
+                self._stop = threading.Event()
+
+            def close(self):
+                self._closing = True
+
+            def stop(self):
+                self._stop.set()
+
+            def run(self):
+                while True:
+                    try:
+                        self._connect()
+                    except OSError:
+                        time.sleep(1)
+    """, ["FSR001"]) == [(16, "the loop at line 16 could read `self._closing` and `self._stop`; "
+                              "which one means stop is for a person to decide")]
+
+
+def test_handler_body_tells_the_shutdown_exception_apart() -> None:
+    assert refusals("""\
+        import asyncio
+
+        async def send(downstream, message):
+            while True:
+                try:
+                    await downstream.send(message)
+                    return
+                except (ConnectionError, asyncio.CancelledError) as exc:
+                    if isinstance(exc, asyncio.CancelledError):
+                        log("cancelled, retrying anyway")
+                    await asyncio.sleep(1)
+    """, ["FSR003"]) == [(8, "the handler body tests for `asyncio.CancelledError` (line 9); taking it out of "
+                             "the handler would leave that code dead")]
+
+
+def test_broad_handler_body_tells_the_shutdown_exception_apart() -> None:
+    assert refusals("""\
+        def poll(conn, stop):
+            while not stop.is_set():
+                try:
+                    conn.poll()
+                except BaseException as exc:
+                    if type(exc) is SystemExit:
+                        log("exit requested")
+                    log(exc)
+    """, ["FSR002"]) == [(5, "the handler body tests for `SystemExit` (line 6); narrowing the handler to "
+                             "Exception would leave that code dead")]
+
+
+@pytest.mark.parametrize(("handler", "reason"), [
+    ("""\
+        except asyncio.CancelledError:
+            try:
+                await channel.close()
+            except OSError:
+                continue
+    """, "the `continue` at line 11 is inside a nested `try`; re-raise there by hand"),
+    ("""\
+        except asyncio.CancelledError:
+            log("cancelled")
+        finally:
+            if busy:
+                continue
+    """, "the `continue` at line 11, in the `finally` block, would swallow the re-raised exception again"),
+    ("""\
+        except (ValueError, (OSError, asyncio.CancelledError)):
+            pass
+    """, "the shutdown exception sits in a nested tuple; take it out by hand"),
+])
+def test_reraise_would_not_be_sure(handler: str, reason: str) -> None:
+    code = textwrap.dedent("""\
+        import asyncio
+
+        async def receive(channel, stop_event, busy):
+            while not stop_event.is_set():
+                try:
+                    await channel.receive()
+    """) + textwrap.indent(textwrap.dedent(handler), " " * 8)
+    assert refusals(code, ["FSR003"]) == [(7, reason)]
+
+
+def test_suppress_that_binds_a_name() -> None:
+    assert refusals("""\
+        import asyncio, contextlib
+
+        async def receive(channel, stop_event):
+            while not stop_event.is_set():
+                with contextlib.suppress(asyncio.CancelledError) as suppressed:
+                    await channel.receive()
+    """, ["FSR003"]) == [(5, "the `with` binds the suppress() context manager to a name; remove it by hand")]
+
+
+def test_suppress_block_with_trailing_comments() -> None:
+    assert refusals("""\
+        import asyncio, contextlib
+
+        async def receive(channel, stop_event):
+            while not stop_event.is_set():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await channel.receive()
+                    # nowhere to go
+                await channel.ack()
+    """, ["FSR003"]) == [(5, "the comments at the end of the `with suppress(...)` block would lose their place; "
+                             "remove the `with` by hand")]
+
+
+def test_unsafe_without_the_flag_and_fixed_with_it() -> None:
+    code = """\
+        import time
+
+        class Worker:
+            def __init__(self):
+                self._closing = False
+
+            def close(self):
+                self._closing = True
+
+            def run(self):
+                while True:
+                    try:
+                        self._connect()
+                    except OSError:
+                        time.sleep(1)
+                self._cleanup()
+    """
+    assert refusals(code, ["FSR001"]) == [(11, "the code after the loop (line 16) would run when it stops for "
+                                               "shutdown: an unsafe fix, applied only with --unsafe-fixes")]
+    assert refusals(code, ["FSR001"], unsafe=True) == []
