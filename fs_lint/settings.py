@@ -29,6 +29,9 @@ class Settings:
     shutdown_names: tuple[str, ...] = DEFAULT_SHUTDOWN_NAMES
     connect_names: tuple[str, ...] = DEFAULT_CONNECT_NAMES
     async_requires_check: bool = False
+    max_blind_sleep: float = 10.0
+    backoff_cap: float = 60.0
+    retry_give_up_after: float = 300.0
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -40,7 +43,7 @@ class Option:
 
     name: str
     field: str
-    kind: str  # "words" | "bool"
+    kind: str  # "words" | "bool" | "number"
     help: str
     extends: bool = False  # an ``extend-*`` option adds to ``field`` instead of replacing it
 
@@ -57,6 +60,13 @@ OPTIONS = (
            "more connection words, added to the defaults", extends=True),
     Option("async-requires-check", "async_requires_check", "bool",
            "also require a shutdown check in async retry loops that cancellation can stop"),
+    Option("max-blind-sleep", "max_blind_sleep", "number",
+           "the longest plain sleep, in seconds, that a loop checking for shutdown may take "
+           "without watching its stop event"),
+    Option("backoff-cap", "backoff_cap", "number",
+           "the cap, in seconds, that fixes and messages put on a growing retry pause"),
+    Option("retry-give-up-after", "retry_give_up_after", "number",
+           "the seconds after which fixes and messages make a never-ending retry decorator give up"),
 )
 
 
@@ -66,6 +76,8 @@ def apply_option(settings: Settings, option: Option, value: Any) -> Settings:
         value = tuple(value)
         if option.extends:
             value = getattr(settings, option.field) + value
+    elif option.kind == "number":
+        value = float(value)
     else:
         value = bool(value)
     return settings.replace(**{option.field: value})

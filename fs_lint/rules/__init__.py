@@ -46,10 +46,15 @@ def register(rule: type[Rule]) -> type[Rule]:
 
 # Importing a rule module registers it; tests check none is forgotten here.
 from . import (  # noqa: E402
+    backoff_without_cap,
+    blocking_sleep_in_async_retry_loop,
     broad_handler_swallows_shutdown,
+    pause_ignores_shutdown,
+    retry_decorator_never_gives_up,
     retry_loop_without_shutdown_check,
     shutdown_exception_swallowed,
 )
 
-__all__ = ["PAGE_SECTIONS", "RULES", "Rule", "register", "broad_handler_swallows_shutdown",
-           "retry_loop_without_shutdown_check", "shutdown_exception_swallowed"]
+__all__ = ["PAGE_SECTIONS", "RULES", "Rule", "register", "backoff_without_cap",
+           "blocking_sleep_in_async_retry_loop", "broad_handler_swallows_shutdown", "pause_ignores_shutdown",
+           "retry_decorator_never_gives_up", "retry_loop_without_shutdown_check", "shutdown_exception_swallowed"]

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from ..findings import Finding
+from ..local_nodes import key, walk_local
+from ..pause_lengths import INF, Length, pause_length
+from ..module_facts import ModuleFacts
+from ..pauses import ASYNC, BLOCKING, Pause
+from ..retry_loops import ModuleAnalysis
+from . import Rule, register
+
+
+@register
+class PauseIgnoresShutdown(Rule):
+    """
+    ## What it does
+    Flags a plain sleep (`time.sleep`, `await asyncio.sleep`, `anyio.sleep`, `trio.sleep`,
+    `gevent.sleep`) inside a loop that checks a shutdown flag or event, when the sleep is long:
+
+    - a constant above `max-blind-sleep` (10 s by default), written as a number, a module
+      constant (`RETRY_DELAY = 30`), a local assigned once before the loop, or arithmetic on
+      those (`5 * 60`);
+    - or a delay that the loop multiplies or exponentiates (`delay *= 2`, `2 ** attempt`,
+      `pow(2, n)`) with no cap, or with a cap above `max-blind-sleep`
+      (`delay = min(delay * 2, 300)`).
+
+    Any loop with a shutdown check counts, not only retry loops: its condition or an `if` that
+    leaves it reads a name like `stop`, `shutdown`, `closing`, `running`. The loop may be the
+    sleep's own loop or one around it in the same function.
+
+    A growing pause in a retry loop is also FSR006's (reported on the statement that makes it
+    grow): both are reported, since they say different things and neither fix mends the other.
+    A cap leaves a pause that still ignores the flag; waiting on the event leaves a pause that
+    still grows forever.
+
+    ## Why is this bad?
+    The loop was written to stop when asked, but it only looks at its flag between pauses.
+    When `close()` sets the flag during a 60 s sleep, the service stays up for up to 60 s
+    more; when the pause doubles after each failure, for as long as the last pause, which may
+    be hours. Orchestrators give a grace period (Kubernetes: 30 s) and then kill the process,
+    losing in-flight work.
+
+    In an `async def`, cancelling the task would cut an `asyncio.sleep` short, but a loop that
+    checks a flag is stopped by setting the flag, and the sleep does not watch the flag.
+
+    ## Exemptions
+    - Waits that watch the stop event: `stop.wait(timeout)` (`if stop.wait(30): break`),
+      `asyncio.wait_for(stop.wait(), 30)`, `anyio.move_on_after(30)` around `stop.wait()`.
+    - Sleeps of at most `max-blind-sleep` seconds, and sleeps whose length cannot be read (a
+      parameter, an attribute set elsewhere, a call, a cap from configuration).
+    - A pause that grows inside a loop bounded by an attempt count, a deadline or a timeout
+      scope, unless its largest value can be read (`2 ** attempt` in `for attempt in range(4)`
+      is at most 8 s).
+    - Loops whose only shutdown check is their own cancellation (an async loop with no flag):
+      cancellation does cut `asyncio.sleep` short. FSR001 covers loops with no check at all.
+    - In an `async def`, a sleep in a loop whose flag is set by a function that also cancels a
+      task or a scope (`self._stopping = True; self._task.cancel()`): the cancellation cuts
+      the sleep short. Likewise when the module shows no function that sets the flag (a base
+      class or a framework elsewhere stops it, and may well cancel the task too, as FastStream
+      does): an async finding needs a stop path in the module that only sets the flag.
+    - Linear growth (`delay += 5`) is not followed.
+
+    ## Example
+    ```python
+    class Poller:
+        def __init__(self):
+            self._stop = threading.Event()
+
+        def run(self):
+            while not self._stop.is_set():
+                try:
+                    self._poll()
+                except OSError:
+                    log.exception("poll failed")
+                time.sleep(60)
+    ```
+
+    ## Use instead
+    ```python
+    class Poller:
+        def __init__(self):
+            self._stop = threading.Event()
+
+        def run(self):
+            while not self._stop.is_set():
+                try:
+                    self._poll()
+                except OSError:
+                    log.exception("poll failed")
+                if self._stop.wait(60):
+                    break
+    ```
+    In asyncio: `with contextlib.suppress(asyncio.TimeoutError): await asyncio.wait_for(stop.wait(), 60)`.
+    A plain boolean flag cannot be waited on: make it a `threading.Event` / `asyncio.Event`.
+
+    ## Fix safety
+    Not yet applied by `fs-lint fix`. The planned fix is safe when the shutdown indicator is
+    an Event: `time.sleep(d)` becomes `if stop.wait(d): break`, and `await asyncio.sleep(d)`
+    becomes `with contextlib.suppress(asyncio.TimeoutError): await asyncio.wait_for(stop.wait(), d)`.
+    With a plain boolean flag the rule only reports.
+
+    ## Options
+    - `max-blind-sleep` (seconds, default 10): the longest plain sleep allowed in a loop that
+      checks for shutdown.
+    - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown flag.
+    """
+
+    code = "FSR005"
+    name = "pause-ignores-shutdown"
+    summary = "pause ignores shutdown"
+    needles = (b"sleep",)
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        facts = ModuleFacts.of(analysis)
+        limit = float(analysis.settings.max_blind_sleep)
+        for pause in facts.pauses:
+            if not pause.is_plain_sleep:
+                continue
+            watching = [loop for loop in pause.loops if loop.has_shutdown_check]
+            if not watching:
+                continue
+            length = pause_length(facts, pause)
+            if length.upper is None or length.upper <= limit:
+                continue
+            indicators = facts.indicator_keys(watching[-1])
+            if pause.kind != BLOCKING:
+                stoppers = _stoppers(facts, indicators, pause.innermost.function.node)
+                if not stoppers or any(stoppers):
+                    continue  # stopped from elsewhere, or also cancelled: cancellation cuts the sleep short
+            yield self.finding(pause.position, _detail(pause, length, indicators, facts, limit))
+
+
+def _detail(pause: Pause, length: Length, indicators: list[str], facts: ModuleFacts, limit: float) -> str:
+    indicator = indicators[0] if indicators else "the stop flag"
+    return (f"`{pause.spelling()}` sleeps {_how_long(length, limit)} and does not watch `{indicator}`, "
+            f"so a shutdown waits out the whole pause; {_advice(pause, indicator, facts)}")
+
+
+def _how_long(length: Length, limit: float) -> str:
+    if length.grows_without_limit:
+        return "for a delay that grows without limit"
+    if length.upper == INF:
+        return f"far longer than {limit:g} s"
+    return f"{length.upper:g} s" if length.exact else f"up to {length.upper:g} s"
+
+
+def _advice(pause: Pause, indicator: str, facts: ModuleFacts) -> str:
+    duration = ast.unparse(pause.duration) if pause.duration is not None else "timeout"
+    in_async = pause.innermost.function.is_async
+    library = pause.name.split(".")[0] if pause.kind == ASYNC else facts.async_library
+    if indicator not in facts.events:
+        event = f"{library}.Event" if in_async else "threading.Event"
+        article = "an" if event[0] in "aeiou" else "a"
+        return f"replace `{indicator}` with {article} {event} and wait on it with a timeout"
+    if not in_async:
+        return f"wait on the event instead: `if {indicator}.wait({duration}): break`"
+    if library in ("anyio", "trio"):
+        return f"wait on the event instead: `with {library}.move_on_after({duration}): await {indicator}.wait()`"
+    return (f"wait on the event instead: `await asyncio.wait_for({indicator}.wait(), {duration})`, "
+            "suppressing asyncio.TimeoutError")
+
+
+def _stoppers(facts: ModuleFacts, indicators: list[str], loop_function: ast.AST | None) -> list[bool]:
+    """For each function that sets the loop's flag or event, whether it also cancels a task or scope.
+
+    ``__init__`` and the loop's own function do not ask it to stop. Handing ``stop.set`` over as a
+    callback (``loop.add_signal_handler(SIGTERM, stop.set)``) counts as setting it.
+    """
+    wanted = set(indicators)
+    found = []
+    for function in ast.walk(facts.tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function is loop_function \
+                or function.name == "__init__":
+            continue
+        sets_flag = cancels = False
+        for node in walk_local(function.body):
+            if isinstance(node, ast.Assign) and any(key(t) in wanted for t in node.targets):
+                sets_flag = True
+            elif isinstance(node, ast.Attribute) and node.attr in ("set", "clear") and key(node.value) in wanted:
+                sets_flag = True
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("cancel", "kill"):
+                cancels = True
+        if sets_flag:
+            found.append(cancels)
+    return found

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Finding
+from ..module_facts import ModuleFacts
+from ..retry_decorators import BACKOFF, RETRYING, STAMINA, RetryPolicy, retry_policies
+from ..retry_loops import ModuleAnalysis
+from ..shutdown_exceptions import describe
+from ..wording import consequence
+from . import Rule, register
+
+
+@register
+class RetryDecoratorNeverGivesUp(Rule):
+    """
+    ## What it does
+    Flags a retry decorator or retrying object that never gives up, or that retries the
+    exceptions that mean "stop":
+
+    - tenacity `@retry`, `@retry(...)`, `Retrying(...)`, `AsyncRetrying(...)` (also as
+      `for attempt in Retrying(...)` / `async for attempt in AsyncRetrying(...)`) without
+      `stop=`, with `stop=stop_never`, or with a combination that never stops:
+      `stop_after_attempt(3) & stop_never` (`&` stops only when every condition does;
+      `stop_after_attempt(3) | stop_never` is finite and fine);
+    - the same with `retry=retry_if_exception_type(X)` where `X` is or includes
+      `BaseException`, `KeyboardInterrupt`, `SystemExit` or `asyncio.CancelledError`, with
+      `retry_if_not_exception_type(...)` / `retry_unless_exception_type(...)` (they retry
+      everything else, shutdown exceptions included) or with `retry_always`;
+    - backoff `@on_exception(...)` / `@on_predicate(...)` with neither `max_tries` nor
+      `max_time`, or with `max_tries=0` (backoff counts from one and compares with `==`, so 0
+      or less is no limit); and `@on_exception` whose exception types include a shutdown
+      exception;
+    - the legacy `retrying` package's `@retry` / `Retrying(...)` without
+      `stop_max_attempt_number`, `stop_max_delay`, `stop_func` or `stop`;
+    - stamina's `retry` / `retry_context` / `RetryingCaller` with both `attempts=None` and
+      `timeout=None`, or with `on=` a shutdown exception.
+
+    Imports are resolved, so `import tenacity as t` / `from tenacity import retry as r` and the
+    submodules (`tenacity.stop.stop_never`) are recognised. A module-level constant
+    (`STOP = stop_never`) is read through.
+
+    Only the exceptions that can arrive count: task cancellation when the retried function is
+    a coroutine (or the object is used in an `async def`), Ctrl-C and `sys.exit()` otherwise.
+
+    ## Why is this bad?
+    tenacity retries forever unless told to stop, and so do backoff and retrying. In a thread
+    or a sync worker nothing else can end the retries: the service keeps retrying a broker
+    that is gone while the orchestrator waits for it to stop, then kills it.
+
+    Retrying a shutdown exception is worse: the stop request becomes one more failed attempt.
+    With `retry_if_exception_type(BaseException)` a Ctrl-C, or the `SystemExit` raised by a
+    SIGTERM handler, is retried; in an async function the task's `CancelledError` is swallowed
+    and the next attempt runs as if nobody had asked it to stop. Note that tenacity's default
+    `retry=retry_if_exception_type()` is `Exception` only, so a bare `@retry` lets shutdown
+    exceptions through: it only *never gives up*. (The `retrying` package before 1.4 caught
+    everything, Ctrl-C included, and retried it forever by default.)
+
+    ## Exemptions
+    - A stop, `max_tries`, `max_time`, `stop_max_*` or stamina bound that the rule cannot read
+      (a variable, `**kwargs`, positional arguments, a call of the project's own) is taken to
+      be a bound: the rule says nothing rather than guess.
+    - A predicate that reads a stop flag or event gives up on shutdown:
+      `giveup=lambda e: self._stopping`, `retry=retry_if_exception(lambda e: not self._closing)`,
+      `stop=stop_when_event_set(self._stop)`.
+    - A policy the module re-configures (`fetch.retry_with(stop=...)`,
+      `retryer.copy(stop=...)`, `fetch.retry.stop = ...`).
+    - A backoff decorator whose wait generator can end: a generator of the project's own, or
+      `backoff.constant(interval=[1, 2, 5])`.
+    - In an `async def` (a decorated coroutine, `AsyncRetrying`), a policy that never gives up
+      but lets cancellation through: cancelling the task stops it, as FSR001 assumes for async
+      retry loops. Set `async-requires-check` to flag those too. Retrying cancellation is
+      always flagged.
+    - `retrying` on a coroutine function: it never retries one.
+    - stamina with its defaults (10 attempts, 45 s), and anything with a readable stop.
+
+    ## Example
+    ```python
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+    @retry(wait=wait_exponential(max=30))
+    def connect():
+        return pika.BlockingConnection(params)
+
+    @retry(retry=retry_if_exception_type(BaseException), stop=stop_after_attempt(5))
+    async def publish(message):
+        await channel.publish(message)
+    ```
+
+    ## Use instead
+    ```python
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt, stop_after_delay, wait_exponential
+
+    @retry(wait=wait_exponential(max=30), stop=stop_after_delay(300))
+    def connect():
+        return pika.BlockingConnection(params)
+
+    @retry(retry=retry_if_exception_type(Exception), stop=stop_after_attempt(5))
+    async def publish(message):
+        await channel.publish(message)
+    ```
+    With backoff, add `max_time=300`; with retrying, `stop_max_delay=300000` (milliseconds).
+
+    ## Fix safety
+    Not yet applied by `fs-lint fix`. The planned fix adds `stop=stop_after_delay(N)` (tenacity),
+    `max_time=N` (backoff) or `stop_max_delay=N*1000` (retrying), with N from
+    `retry-give-up-after`: unsafe, since a call that used to succeed after a long outage now
+    raises. Replacing a shutdown exception among the retried types with `Exception` is safe.
+
+    ## Options
+    - `retry-give-up-after` (seconds, default 300): the limit that messages suggest and the fix
+      will add.
+    - `async-requires-check`: also flag async policies that only cancellation stops.
+    - `shutdown-names` / `extend-shutdown-names`: the words that make a name in a predicate a
+      stop flag.
+    """
+
+    code = "FSR004"
+    name = "retry-decorator-never-gives-up"
+    summary = "retry decorator never gives up or retries shutdown"
+    needles = (b"retry", b"Retrying", b"on_exception", b"on_predicate")
+
+    def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        settings = analysis.settings
+        for policy in retry_policies(ModuleFacts.of(analysis)):
+            never = policy.never_gives_up
+            if never and policy.is_async and not settings.async_requires_check:
+                never = None  # cancelling the task stops it
+            if not (never or policy.retried):
+                continue
+            yield self.finding(policy.position, self._detail(policy, never, analysis))
+
+    def _detail(self, policy: RetryPolicy, never: str | None, analysis: ModuleAnalysis) -> str:
+        advice = []
+        parts = []
+        if policy.retried:
+            what = describe(policy.retried, analysis.cancellation_name)
+            parts.append(f"`{policy.spelling}` retries {what} (through `{_short(policy.retried_by)}`), "
+                         f"so {consequence(policy.retried)}")
+            advice.append(_narrow_advice(policy, what))
+        if never:
+            if policy.is_async:
+                after = "only cancelling its task stops it"
+            else:
+                after = "a graceful shutdown waits on it"
+            subject = "it" if parts else f"`{policy.spelling}`"
+            parts.append(f"{subject} {never}, so it retries forever and {after}")
+            advice.append(_give_up_advice(policy, float(analysis.settings.retry_give_up_after)))
+        return ", and ".join(parts) + "; " + " and ".join(advice)
+
+
+def _narrow_advice(policy: RetryPolicy, what: str) -> str:
+    retried_by = policy.retried_by or ""
+    if "BaseException" in retried_by:
+        return "retry Exception instead"
+    if any(word in retried_by for word in ("not_exception_type", "unless_exception_type", "retry_always")):
+        return "retry only the errors you expect, with `retry_if_exception_type(...)`"
+    return f"stop retrying {what}"
+
+
+def _give_up_advice(policy: RetryPolicy, seconds: float) -> str:
+    if policy.library == BACKOFF:
+        return f"add `max_time={seconds:g}`"
+    if policy.library == RETRYING:
+        return f"add `stop_max_delay={seconds * 1000:g}`"
+    if policy.library == STAMINA:
+        return f"set `timeout={seconds:g}`"
+    return f"add `stop=stop_after_delay({seconds:g})`"
+
+
+def _short(text: str | None, limit: int = 50) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
