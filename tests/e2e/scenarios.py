@@ -1,0 +1,207 @@
+"""The apps under ``fixtures/apps/`` and what the suite expects of each.
+
+Every app is a short FastStream service as people write them, with one retry loop that
+keeps it alive after SIGTERM. The suite runs each one against a real broker behind a
+proxy, takes the broker (or the app's downstream dependency) away, and stops it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+APPS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
+
+# Destinations every app may read from its environment; the harness gives each run its own names.
+DESTINATION_VARIABLES = ("ORDERS_QUEUE", "ORDERS_CHANNEL", "ORDERS_SUBJECT", "AUDIT_QUEUE", "JOBS_LIST",
+                         "LEDGER_KEY")
+
+PENDING_FSR004 = "FSR004 rewrite (a never-ending retry decorator gets a give-up limit) not implemented yet"
+PENDING_FSR005_006 = "FSR005/FSR006 rewrites not implemented yet"
+PENDING_FSR007 = "FSR007 rewrite (time.sleep -> await asyncio.sleep) not implemented yet"
+
+# FSR004's fix is unsafe and gives up after `retry-give-up-after` seconds (300 by default); an
+# orchestrator that waits 10 s for the service needs far less.
+GIVE_UP_QUICKLY = ("--unsafe-fixes", "--retry-give-up-after", "2")
+
+# The growing-sleep apps start at 5 s and double: stop them in a pause of 20 s or more, which
+# outlasts the grace period by far, whatever the machine's load.
+LONG_PAUSE = r"retrying in ([2-9]\d|\d{3,})s"
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    id: str
+    app: str  # module name in fixtures/apps
+    shape: str  # what the app does wrong, in one line
+    endpoints: Mapping[str, str]  # env variable holding a URL -> broker key; each gets its own proxy
+    probe: str  # how a round trip is made: a broker key, or "redis-list"
+    inbox: str  # the env variable naming where round trips and traffic go
+    codes: frozenset[str]  # what `fs-lint check` reports on the app as written
+    expected_fix: str  # the rewrite `fs-lint fix` should make
+    cut: tuple[str, ...] = ("BROKER",)  # endpoints (by env variable, or "BROKER" for the first) taken away
+    down_at_start: bool = False  # the loop is a startup wait: the dependency is away when the app starts
+    traffic: bool = False  # messages keep arriving while the dependency is away
+    spins: bool = False  # after SIGTERM the unfixed app burns CPU (anyio re-delivers the cancellation it eats)
+    # A line that shows the app in its retry loop: the app's own logger (a plain lower-case name,
+    # unlike the libraries' dotted ones, whose "Reconnecting after 5 seconds" proves nothing).
+    retry_log: str = r"(?i)WARNING [a-z]+: .*(retrying|reconnecting)"
+    stop_log: Optional[str] = None  # the line to wait for before SIGTERM, when not just any retry line
+    pending: Optional[str] = None  # the after-fix test is expected to fail until this lands
+    fixed_codes: Optional[frozenset[str]] = None  # what the fix removes, when not all of ``codes``
+    fix_args: tuple[str, ...] = ()  # extra `fs-lint fix` arguments (for unsafe fixes)
+
+    @property
+    def codes_removed_by_fix(self) -> frozenset[str]:
+        return self.codes if self.fixed_codes is None else self.fixed_codes
+
+    @property
+    def stop_when(self) -> str:
+        return self.stop_log or self.retry_log
+
+    @property
+    def path(self) -> Path:
+        return APPS_DIR / f"{self.app}.py"
+
+    @property
+    def brokers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.endpoints.values()))
+
+    @property
+    def main_broker(self) -> str:
+        return next(iter(self.endpoints.values()))
+
+    @property
+    def cut_variables(self) -> tuple[str, ...]:
+        first = next(iter(self.endpoints))
+        return tuple(first if name == "BROKER" else name for name in self.cut)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    # 1. A startup hook that waits for the broker and catches BaseException around its awaits.
+    Scenario(
+        id="rabbit-startup-wait", app="rabbit_startup_wait",
+        shape="@app.on_startup waits for RabbitMQ in a loop with `except BaseException` around the awaits",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="ORDERS_QUEUE",
+        codes=frozenset({"FSR001", "FSR002"}), down_at_start=True, spins=True,
+        expected_fix="FSR002: `except BaseException:` -> `except Exception:`",
+    ),
+    Scenario(
+        id="redis-startup-wait", app="redis_startup_wait",
+        shape="@app.on_startup pings Redis in a loop with a bare `except:` around the awaits",
+        endpoints={"REDIS_URL": "redis"}, probe="redis", inbox="ORDERS_CHANNEL",
+        codes=frozenset({"FSR001", "FSR002"}), down_at_start=True, spins=True,
+        expected_fix="FSR002: bare `except:` -> `except Exception:`",
+    ),
+    Scenario(
+        id="nats-startup-wait", app="nats_startup_wait",
+        shape="@app.after_startup opens an audit NATS connection in a loop with `except BaseException`",
+        endpoints={"NATS_URL": "nats", "AUDIT_NATS_URL": "nats"}, probe="nats", inbox="ORDERS_SUBJECT",
+        codes=frozenset({"FSR001", "FSR002"}), cut=("AUDIT_NATS_URL",), down_at_start=True, spins=True,
+        expected_fix="FSR002: `except BaseException as exc:` -> `except Exception as exc:`",
+    ),
+    # 2. A handler that retries its downstream call and catches CancelledError while doing so.
+    Scenario(
+        id="rabbit-handler-retry", app="rabbit_handler_retry",
+        shape="subscriber retries a Redis write with `except (RedisConnectionError, TimeoutError, CancelledError)`",
+        endpoints={"RABBIT_URL": "rabbit", "LEDGER_URL": "redis"}, probe="rabbit", inbox="ORDERS_QUEUE",
+        codes=frozenset({"FSR003"}), cut=("LEDGER_URL",), traffic=True,
+        expected_fix="FSR003: `asyncio.CancelledError` removed from the handler's tuple",
+    ),
+    Scenario(
+        id="nats-handler-retry", app="nats_handler_retry",
+        shape="NATS subscriber retries a Redis write with `except (ConnectionError, asyncio.CancelledError)` "
+              "(redis's ConnectionError)",
+        endpoints={"NATS_URL": "nats", "LEDGER_URL": "redis"}, probe="nats", inbox="ORDERS_SUBJECT",
+        codes=frozenset({"FSR003"}), cut=("LEDGER_URL",), traffic=True,
+        expected_fix="FSR003: `asyncio.CancelledError` removed from the handler's tuple",
+    ),
+    Scenario(
+        id="redis-handler-retry", app="redis_handler_retry",
+        shape="Redis subscriber retries a write to a second Redis; a separate `except asyncio.CancelledError:` "
+              "logs and retries",
+        endpoints={"REDIS_URL": "redis", "LEDGER_URL": "redis"}, probe="redis", inbox="ORDERS_CHANNEL",
+        codes=frozenset({"FSR003"}), cut=("LEDGER_URL",), traffic=True,
+        expected_fix="FSR003: the handler that catches only `asyncio.CancelledError` ends in `raise`",
+    ),
+    # 3. A consumer thread that reconnects in `while True` beside a close() that sets a flag.
+    Scenario(
+        id="rabbit-pika-thread", app="rabbit_pika_thread",
+        shape="pika consumer thread reconnects in `while True`; close() sets `self._closing`, never read",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="AUDIT_QUEUE",
+        codes=frozenset({"FSR001"}),
+        expected_fix="FSR001: `while True:` -> `while not self._closing:`",
+    ),
+    Scenario(
+        id="redis-worker-thread", app="redis_worker_thread",
+        shape="redis-py list worker thread reconnects in `while True`; close() sets `self._closing`",
+        endpoints={"REDIS_URL": "redis", "JOBS_URL": "redis"}, probe="redis-list", inbox="JOBS_LIST",
+        codes=frozenset({"FSR001"}), cut=("JOBS_URL",),
+        expected_fix="FSR001: `while True:` -> `while not self._closing:`",
+    ),
+    Scenario(
+        id="nats-socket-thread", app="nats_socket_thread",
+        shape="plain-socket NATS client thread with a threading.Event it never reads, pausing with time.sleep",
+        endpoints={"NATS_URL": "nats", "BILLING_NATS_URL": "nats"}, probe="nats", inbox="ORDERS_SUBJECT",
+        codes=frozenset({"FSR001"}), cut=("BILLING_NATS_URL",),
+        expected_fix="FSR001: `while True:` -> `while not self._stop.is_set():`, "
+                     "`time.sleep(d)` -> `if self._stop.wait(d): break`",
+    ),
+    # 4. A loop that checks its stop event but then sleeps blindly, longer each time.
+    Scenario(
+        id="rabbit-growing-sleep", app="rabbit_growing_sleep",
+        shape="pika thread checks a stop Event but backs off with `time.sleep(delay); delay *= 2`",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="AUDIT_QUEUE",
+        codes=frozenset({"FSR005", "FSR006"}), fixed_codes=frozenset({"FSR005"}), stop_log=LONG_PAUSE,
+        expected_fix="FSR005 (safe): `time.sleep(delay)` -> `if self._stop.wait(delay): break`; "
+                     "FSR006 (unsafe, not applied): `delay = min(delay * 2, 60)`",
+        pending=PENDING_FSR005_006,
+    ),
+    Scenario(
+        id="redis-growing-sleep", app="redis_growing_sleep",
+        shape="asyncio relay task checks a stop Event but backs off with `await asyncio.sleep(delay)`; "
+              "on_shutdown sets the event and awaits the task",
+        endpoints={"REDIS_URL": "redis", "OUTBOX_URL": "redis"}, probe="redis-list", inbox="JOBS_LIST",
+        codes=frozenset({"FSR005", "FSR006"}), fixed_codes=frozenset({"FSR005"}), cut=("OUTBOX_URL",),
+        stop_log=LONG_PAUSE,
+        expected_fix="FSR005 (safe): `await asyncio.sleep(delay)` -> `with suppress(asyncio.TimeoutError): "
+                     "await asyncio.wait_for(self._stop.wait(), delay)`; FSR006 (unsafe, not applied)",
+        pending=PENDING_FSR005_006,
+    ),
+    # 5. A retry decorator that never gives up, in a thread that no cancellation reaches.
+    Scenario(
+        id="rabbit-tenacity-thread", app="rabbit_tenacity_thread",
+        shape="pika thread connects through `@retry(wait=wait_fixed(1))` (tenacity), which never gives up",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="AUDIT_QUEUE",
+        codes=frozenset({"FSR004"}), stop_log=r"Retrying .*_connect",
+        expected_fix="FSR004 (unsafe): `stop=stop_after_delay(2)` added; with `reraise=True` the loop "
+                     "around it then reads `_closing`",
+        fix_args=GIVE_UP_QUICKLY, pending=PENDING_FSR004,
+    ),
+    Scenario(
+        id="redis-backoff-thread", app="redis_backoff_thread",
+        shape="redis-py worker thread connects through `@backoff.on_exception(backoff.constant, ...)`, "
+              "no max_tries/max_time",
+        endpoints={"REDIS_URL": "redis", "JOBS_URL": "redis"}, probe="redis-list", inbox="JOBS_LIST",
+        codes=frozenset({"FSR004"}), cut=("JOBS_URL",), stop_log=r"Backing off _connect",
+        expected_fix="FSR004 (unsafe): `max_time=2` added; backoff then re-raises and the loop around it "
+                     "reads `_closing`",
+        fix_args=GIVE_UP_QUICKLY, pending=PENDING_FSR004,
+    ),
+)
+
+# Beyond the issue's five shapes.
+SCENARIOS += (
+    # 6. A blocking pause in an async startup loop: the SIGTERM handler cannot run while it sleeps.
+    Scenario(
+        id="rabbit-blocking-sleep", app="rabbit_blocking_sleep",
+        shape="@app.on_startup waits for RabbitMQ with `time.sleep(15)` between attempts",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="ORDERS_QUEUE",
+        codes=frozenset({"FSR007"}), down_at_start=True,
+        expected_fix="FSR007 (safe): `time.sleep(RETRY_DELAY)` -> `await asyncio.sleep(RETRY_DELAY)`",
+        pending=PENDING_FSR007,
+    ),
+)
+
+BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
