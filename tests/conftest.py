@@ -1,4 +1,4 @@
-import pytest
+"""Options shared by the whole suite."""
 
 
 def pytest_addoption(parser):
@@ -9,5 +9,3 @@ def pytest_addoption(parser):
                     help="rewrite the expected outputs (.fixed.py and .diff) of the fix fixtures")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a minute; selected by default")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .rule_fixtures import RULE_FIXTURES, all_fixtures
+from .rule_fixtures import all_fixtures
 
 FIXTURES = all_fixtures()
 _LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>FSR\d+) ")
