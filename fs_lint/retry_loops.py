@@ -332,7 +332,26 @@ class Loop:
 
     @cached_property
     def is_retry_loop(self) -> bool:
-        return bool(self.retrying_handlers) and (self.pauses or self.calls_connection_like)
+        if not self.retrying_handlers or self.takes_a_new_item:
+            return False
+        return self.pauses or self.calls_connection_like
+
+    @cached_property
+    def takes_a_new_item(self) -> bool:
+        """``client, _ = server.accept()`` or ``job = jobs.get()`` before the ``try``.
+
+        Each pass then handles a new item, and a failure moves on to the next one: a server or a
+        queue worker, not a retry of the same attempt.
+        """
+        for stmt in self.node.body:
+            if isinstance(stmt, _TRY_TYPES):
+                return False
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if isinstance(value, ast.Await):
+                value = value.value
+            if isinstance(value, ast.Call) and _takes_an_item(value):
+                return True
+        return False
 
     # -- what stops it --------------------------------------------------------------
 
@@ -443,6 +462,18 @@ class Loop:
         for handler in self.handlers:
             kinds |= handler.swallows
         return kinds
+
+
+_TAKING_CALLS = frozenset({"accept", "recv", "recvfrom", "recv_into", "receive", "get_message", "popleft",
+                           "readline", "read_message", "next_msg"})
+_TAKING_CALLS_WITHOUT_ARGUMENTS = frozenset({"get", "pop", "read"})  # ``d.get("url")`` is a lookup
+
+
+def _takes_an_item(call: ast.Call) -> bool:
+    name = last_name(call.func)
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    return name in _TAKING_CALLS or (name in _TAKING_CALLS_WITHOUT_ARGUMENTS and not call.args)
 
 
 def _reads_clock(node: ast.expr) -> bool:

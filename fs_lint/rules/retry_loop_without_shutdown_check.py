@@ -39,6 +39,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
     - A loop whose handlers break, return or raise: it is not a retry loop.
     - A queue worker that handles one item per iteration and logs failures, without pausing and
       without connecting: it is not a retry loop.
+    - A server or worker that takes a new item before its `try` on every pass
+      (`client, _ = server.accept()`, `job = jobs.get()`, `data = sock.recv(4096)`): a failure moves
+      on to the next item instead of retrying the same attempt.
     - In an `async def` that awaits inside the loop and lets cancellation through, cancelling the
       task is the shutdown check (FastStream, anyio and asyncio stop tasks that way). Set
       `async-requires-check` to flag those too.
