@@ -62,3 +62,19 @@ def test_readme_rules_table_is_generated_from_the_rules(request):
         README.write_text(text, encoding="utf-8")
         match = TABLE.search(text)
     assert match.group(2) == rules_table(), "run: python -m pytest --regen-docs"
+
+
+def test_a_rule_has_a_fix_exactly_when_a_codemod_rewrites_it():
+    from fs_lint.codemods import REWRITES
+
+    assert {code for code, rule in RULES.items() if rule.fix != "none"} == set(REWRITES)
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_fix_safety_section_matches_the_fix_attribute(code):
+    text = inspect.cleandoc(RULES[code].__doc__)
+    section = text.split("## Fix safety", 1)[1].split("\n## ", 1)[0].lower()
+    if RULES[code].fix == "none":
+        assert "not yet applied" in section or "no automatic fix" in section
+    else:
+        assert RULES[code].fix in section
