@@ -11,6 +11,12 @@ before; a rewrite that fails, or raises, is refused with the reason and the
 others are kept. What ``fix_source`` returns therefore always parses, and a
 second run over it changes nothing.
 
+One new finding is allowed: FSR005 on a plain sleep that was there before the
+rewrite. FSR005 only looks at loops that check for shutdown, so a fix that adds
+the check (FSR001) makes the blind pause in that loop visible; it does not make
+it. Such a *revealed* finding gets a fix of its own in a second round, and is
+reported (or refused, with the reason) like any other.
+
 Files without a finding to fix never reach LibCST: its import, parse and
 position metadata cost many times the check itself.
 """
@@ -26,6 +32,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from .checker import check_analysis, may_have_findings
 from .codemods import REWRITES
 from .findings import Finding
+from .module_facts import ModuleFacts
+from .pauses import Pause
 from .retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
@@ -72,7 +80,19 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
         return FixResult(source, [], [], findings)
-    return _Fixer(source, tree, analysis, selected, filename, findings).fix(wanted, unsafe)
+    result, revealed = _Fixer(source, tree, analysis, selected, filename, findings).fix(wanted, unsafe)
+    # A ``# noqa`` is read on the input's lines: ``at_input`` is the finding where its pause was.
+    follow_up = [f for f, at_input in revealed
+                 if f.code in REWRITES and f.code in selected and not (skip and skip(at_input))]
+    if not follow_up:
+        return result
+    # The blind pauses the first round made visible get their own fix; findings of the first
+    # round stay as they are (its output is the second round's input, and already checked).
+    tree = ast.parse(result.source, filename=filename)
+    analysis = ModuleAnalysis(tree, settings)
+    findings = check_analysis(analysis, selected)
+    second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
+    return FixResult(second.source, result.applied, result.refused + second.refused, second.remaining)
 
 
 @dataclass
@@ -83,6 +103,8 @@ class _Attempt:
     findings: list[Finding]  # every rule's, in the new source
     problem: str | None = None  # why this rewrite may not be kept
     gone: set[Finding] = field(default_factory=set)  # findings of the input the new source no longer has
+    # New FSR005 findings on blind pauses that were there, each with its place in the input.
+    revealed: list[tuple[Finding, Finding]] = field(default_factory=list)
 
 
 class _Fixer:
@@ -98,23 +120,28 @@ class _Fixer:
         self.findings = findings  # of the selected rules
 
     @cached_property
+    def _pauses(self) -> list[Pause]:
+        return ModuleFacts.of(self.analysis).pauses
+
+    @cached_property
     def baseline(self) -> list[Finding]:
         """Every rule's findings in the input: a fix may not add one, whichever rules were selected."""
         others = [c for c in RULES if c not in self.selected]
         return sorted(set(self.findings) | set(check_analysis(self.analysis, others)))
 
-    def fix(self, wanted: list[Finding], unsafe: bool) -> FixResult:
+    def fix(self, wanted: list[Finding], unsafe: bool) -> tuple[FixResult, list[tuple[Finding, Finding]]]:
+        """The result, and the findings it revealed (see the module's docstring)."""
         edits, refused = self._plan(wanted, unsafe)
         outcome = None
         if edits:
             outcome, failed = self._rewrite(edits)
             refused.update(failed)
         if outcome is None or outcome.source == self.source:
-            return FixResult(self.source, [], _refusals(refused), self.findings)
+            return FixResult(self.source, [], _refusals(refused), self.findings), []
         applied = [f for f in wanted if f in outcome.gone]
         still_refused = {f: reason for f, reason in refused.items() if f not in outcome.gone}
         remaining = [f for f in outcome.findings if f.code in self.selected]
-        return FixResult(outcome.source, applied, _refusals(still_refused), remaining)
+        return FixResult(outcome.source, applied, _refusals(still_refused), remaining), outcome.revealed
 
     def _plan(self, wanted: list[Finding], unsafe: bool) -> tuple[list[Edit], dict[Finding, str]]:
         from .codemods import rewrite_for
@@ -147,6 +174,8 @@ class _Fixer:
         refused: dict[Finding, str] = {}
         try:
             module = cst.parse_module(self.source)
+        except RecursionError:
+            return None, {e.finding: _TOO_DEEP for e in edits}
         except Exception as error:  # LibCST's grammar lags behind the interpreter's now and then
             return None, {e.finding: f"LibCST cannot parse this file: {error}" for e in edits}
         if module.bytes != self.source:
@@ -190,6 +219,8 @@ class _Fixer:
             new_source = codemod.transform_module(module).bytes
         except ChangeFailed:
             raise
+        except RecursionError:  # LibCST recurses once per nested node: ``ast`` takes more than it does
+            return _Attempt(self.source, [], _TOO_DEEP)
         except Exception as error:  # which edit is to blame is found by adding them one by one
             return _Attempt(self.source, [], f"internal error while rewriting: {error!r}")
         for edit in codemod.missed_edits():
@@ -203,19 +234,41 @@ class _Fixer:
         except (SyntaxError, ValueError, RecursionError) as error:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
-            findings = check_analysis(ModuleAnalysis(tree, self.analysis.settings), list(RULES))
+            analysis = ModuleAnalysis(tree, self.analysis.settings)
+            findings = check_analysis(analysis, list(RULES))
+            new_pauses = ModuleFacts.of(analysis).pauses
         except Exception as error:
             return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
-        pairs = _pair(_line_map(self.source, new_source), self.baseline, findings)
+        blocks = _matching_blocks(self.source, new_source)
+        pauses = _pause_map(blocks, self._pauses, new_pauses)
+        pairs = _pair(_line_map(blocks), pauses, self.baseline, findings)
         attempt = _Attempt(new_source, findings, gone={f for f in self.baseline if f not in pairs})
         kept = set(pairs.values())
         added = [f for f in findings if f not in kept]
+        blind_before = {new.position: old.position for old, new in pauses.items() if old.is_plain_sleep}
+        for finding in added:
+            was = blind_before.get((finding.line, finding.col))
+            if finding.code == _REVEALED_BY_FIXES and was is not None:
+                attempt.revealed.append((finding, Finding(*was, finding.code, finding.message)))
+        added = [f for f in added if (f.line, f.col) not in blind_before or f.code != _REVEALED_BY_FIXES]
         if added:
             attempt.problem = f"the rewrite would make {added[0].code} fire: {_detail(added[0])}"
+        hidden = _hidden(attempt.gone, edits)
+        if hidden:
+            attempt.problem = (f"the rewrite would hide {hidden[0].code} without fixing it: {_detail(hidden[0])}")
         for edit in edits:
             if edit.finding in pairs:
                 attempt.problem = "the rewrite would not make the finding go away"
         return attempt
+
+
+def _hidden(gone: set[Finding], edits: list[Edit]) -> list[Finding]:
+    """Findings that went away although no edit fixes them and none declares it may (see ``Edit.also_fixes``)."""
+    if any(edit.also_fixes is None for edit in edits):
+        return []
+    fixed = {edit.finding for edit in edits}
+    settled = set().union(*(edit.also_fixes for edit in edits))
+    return sorted(f for f in gone if f not in fixed and f.code not in settled)
 
 
 def _refusals(refused: dict[Finding, str]) -> list[Refusal]:
@@ -226,19 +279,58 @@ def _detail(finding: Finding) -> str:
     return finding.message[len(finding.code):].strip()
 
 
-def _line_map(old: bytes, new: bytes) -> dict[int, int]:
-    """Line numbers of the old source that survive unchanged, mapped to where they are in the new one."""
+_TOO_DEEP = "the code is too deeply nested for LibCST to rewrite it; fix it by hand"
+
+# The one rule whose new findings a fix may reveal rather than cause: see the module's docstring.
+_REVEALED_BY_FIXES = "FSR005"
+
+
+def _matching_blocks(old: bytes, new: bytes) -> list[difflib.Match]:
+    """The runs of lines the rewrite left as they were (0-based, as difflib counts)."""
     matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    return matcher.get_matching_blocks()
+
+
+def _line_map(blocks: list[difflib.Match]) -> dict[int, int]:
+    """Line numbers of the old source that survive unchanged, mapped to where they are in the new one."""
     mapping = {}
-    for block in matcher.get_matching_blocks():
+    for block in blocks:
         for offset in range(block.size):
             mapping[block.a + offset + 1] = block.b + offset + 1
     return mapping
 
 
-def _pair(line_map: dict[int, int], old: list[Finding], new: list[Finding]) -> dict[Finding, Finding]:
+def _pause_map(blocks: list[difflib.Match], old: list[Pause], new: list[Pause]) -> dict[Pause, Pause]:
+    """Which pause of the new source each old one became.
+
+    On an unchanged line, the pause at the same column. Between two runs of
+    unchanged lines (the lines a rewrite replaced), the pauses in the order
+    they come: a rewrite respells a pause (``time.sleep`` -> ``await
+    asyncio.sleep``, a sleep -> a wait on the stop event) but adds none, so the
+    n-th pause of the old lines is the n-th of the new ones.
+    """
+    line_map = _line_map(blocks)
+    by_place = {p.position: p for p in new}
+    mapping: dict[Pause, Pause] = {}
+    for pause in old:
+        line = line_map.get(pause.position[0])
+        match = by_place.get((line, pause.position[1])) if line else None
+        if match is not None:
+            mapping[pause] = match
+    old_end = new_end = 0  # where the previous run of unchanged lines ended (0-based, exclusive)
+    for block in blocks:
+        replaced = [p for p in old if old_end < p.position[0] <= block.a]
+        written = [p for p in new if new_end < p.position[0] <= block.b]
+        mapping.update(zip(replaced, written))
+        old_end, new_end = block.a + block.size, block.b + block.size
+    return mapping
+
+
+def _pair(line_map: dict[int, int], pauses: dict[Pause, Pause], old: list[Finding],
+          new: list[Finding]) -> dict[Finding, Finding]:
     """Which old finding each new one is: same code at the same place on an unchanged line, or
-    same code and column on a rewritten line. A new finding without a pair is one the rewrite added."""
+    same code on the pause it was on, or same code and column on a rewritten line. A new finding
+    without a pair is one the rewrite added."""
     by_place = {(f.code, f.line, f.col): f for f in new}
     pairs: dict[Finding, Finding] = {}
     for finding in old:
@@ -246,8 +338,17 @@ def _pair(line_map: dict[int, int], old: list[Finding], new: list[Finding]) -> d
         match = by_place.get((finding.code, line, finding.col)) if line else None
         if match is not None:
             pairs[finding] = match
-    images = set(line_map.values())
     taken = set(pairs.values())
+    pause_images = {old_pause.position: new_pause.position for old_pause, new_pause in pauses.items()}
+    for finding in old:
+        image = pause_images.get((finding.line, finding.col))
+        if finding in pairs or image is None:
+            continue
+        match = by_place.get((finding.code, *image))
+        if match is not None and match not in taken:
+            pairs[finding] = match
+            taken.add(match)
+    images = set(line_map.values())
     rewritten = [f for f in new if f not in taken and f.line not in images]
     for finding in old:
         if finding in pairs or finding.line in line_map:

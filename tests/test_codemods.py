@@ -288,17 +288,6 @@ def test_every_rewrite_module_has_one_codemod_named_in_its_description() -> None
         assert command.DESCRIPTION.startswith(f"{code}: ") and "\n" not in command.DESCRIPTION
 
 
-CLI_CASES = {  # command -> the replacements it makes in CLI_SOURCE
-    "narrow_broad_handler.NarrowBroadHandler": [
-        ("except BaseException:", "except Exception:")],
-    "let_shutdown_exception_through.LetShutdownExceptionThrough": [
-        ("except (OSError, KeyboardInterrupt):", "except OSError:")],
-    "stop_retry_loop_on_shutdown.StopRetryLoopOnShutdown": [
-        ("while True:", "while not stop.is_set():"),
-        ("except BaseException:\n            time.sleep(1)",
-         "except BaseException:\n            if stop.wait(1):\n                break")],
-}
-
 CLI_SOURCE = textwrap.dedent("""\
     import threading
     import time
@@ -326,21 +315,89 @@ CLI_SOURCE = textwrap.dedent("""\
                 time.sleep(1)
 """)
 
+CLI_PAUSES_SOURCE = textwrap.dedent("""\
+    import asyncio
+    import threading
+    import time
+
+    from tenacity import retry
+
+    stop = threading.Event()
+
+
+    def handle_sigterm(*_):
+        stop.set()
+
+
+    @retry
+    def connect(conn):
+        return conn.connect()
+
+
+    def poller(conn):
+        while not stop.is_set():
+            conn.poll()
+            time.sleep(60)
+
+
+    def reconnect(conn):
+        delay = 1
+        while True:
+            try:
+                return conn.connect()
+            except OSError:
+                stop.wait(delay)
+                delay *= 2
+
+
+    async def subscribe(channel):
+        while True:
+            try:
+                return await channel.subscribe()
+            except OSError:
+                time.sleep(1)
+""")
+
+CLI_CASES = {  # command -> the source, extra arguments, and the replacements the command makes in it
+    "narrow_broad_handler.NarrowBroadHandler": (CLI_SOURCE, [], [
+        ("except BaseException:", "except Exception:")]),
+    "let_shutdown_exception_through.LetShutdownExceptionThrough": (CLI_SOURCE, [], [
+        ("except (OSError, KeyboardInterrupt):", "except OSError:")]),
+    "stop_retry_loop_on_shutdown.StopRetryLoopOnShutdown": (CLI_SOURCE, [], [
+        ("while True:", "while not stop.is_set():"),
+        ("except BaseException:\n            time.sleep(1)",
+         "except BaseException:\n            if stop.wait(1):\n                break")]),
+    "limit_retry_policy.LimitRetryPolicy": (CLI_PAUSES_SOURCE, ["--unsafe-fixes"], [
+        ("from tenacity import retry\n", "from tenacity import retry, stop_after_delay\n"),
+        ("@retry\n", "@retry(stop=stop_after_delay(300))\n")]),
+    "wait_on_stop_event.WaitOnStopEvent": (CLI_PAUSES_SOURCE, [], [
+        ("        time.sleep(60)", "        if stop.wait(60):\n            break")]),
+    "cap_growing_backoff.CapGrowingBackoff": (CLI_PAUSES_SOURCE, ["--unsafe-fixes"], [
+        ("delay *= 2", "delay = min(delay * 2, 60)")]),
+    "await_async_sleep.AwaitAsyncSleep": (CLI_PAUSES_SOURCE, [], [
+        ("            time.sleep(1)", "            await asyncio.sleep(1)")]),
+}
+
+
+def test_every_codemod_runs_under_libcst_tool() -> None:
+    assert {command.split(".")[0] for command in CLI_CASES} == set(REWRITES.values())
+
 
 @pytest.mark.parametrize("command", sorted(CLI_CASES))
 def test_runs_under_libcst_tool(command: str, tmp_path: Path) -> None:
+    source, arguments, replacements = CLI_CASES[command]
     target = tmp_path / "service.py"
     untouched = tmp_path / "clean.py"
-    target.write_text(CLI_SOURCE)
+    target.write_text(source)
     untouched.write_text("print('nothing to fix')\n")
     completed = subprocess.run(
         [sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "-x",
-         f"fs_lint.codemods.{command}", str(tmp_path)],
+         f"fs_lint.codemods.{command}", *arguments, str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
-    expected = CLI_SOURCE
-    for old, new in CLI_CASES[command]:
+    expected = source
+    for old, new in replacements:
         assert old in expected
         expected = expected.replace(old, new, 1)
     assert target.read_text() == expected

@@ -228,3 +228,171 @@ def test_unsafe_fixes_only_when_asked() -> None:
     unsafe = fix(code, unsafe=True)
     assert b"while not self._closing:" in unsafe.source
     assert unsafe.refused == [] and unsafe.remaining == []
+
+
+# -- FSR005 on a pause that was there: revealed, not added ------------------------------------------
+
+FLAG_AND_EVENT = source("""\
+    import threading
+    import time
+
+
+    class FlagConsumer:
+        def __init__(self):
+            self._closing = False
+
+        def close(self):
+            self._closing = True
+
+        def run(self):
+            while True:
+                try:
+                    self._connect()
+                except OSError:
+                    time.sleep(60)
+
+
+    class EventConsumer:
+        def __init__(self):
+            self._stop = threading.Event()
+
+        def stop(self):
+            self._stop.set()
+
+        def run(self):
+            while True:
+                try:
+                    self._connect()
+                except OSError as exc:
+                    if isinstance(exc, ConnectionRefusedError):
+                        time.sleep(60)
+""")
+
+
+def test_a_check_that_reveals_a_blind_pause_is_applied() -> None:
+    # Adding `while not self._closing` makes FSR005 report the sleep under it: the sleep was there.
+    result = fix(FLAG_AND_EVENT, codes=["FSR001"])
+    assert [(f.line, f.code) for f in result.applied] == [(13, "FSR001"), (28, "FSR001")]
+    assert b"while not self._closing:" in result.source and b"while not self._stop.is_set():" in result.source
+    assert result.refused == [] and result.remaining == []
+    assert [f.code for f in check_source(result.source, SETTINGS)] == ["FSR005", "FSR005"]
+
+
+def test_a_revealed_pause_gets_its_own_fix_in_a_second_round() -> None:
+    result = fix(FLAG_AND_EVENT)
+    assert [(f.line, f.code) for f in result.applied] == [(13, "FSR001"), (28, "FSR001")]
+    assert b"                    if self._stop.wait(60):\n                        break\n" in result.source
+    # The flag has nothing to wait on: that pause stays, reported with the reason.
+    assert [(r.line, r.code) for r in result.refused] == [(17, "FSR005")]
+    assert result.refused[0].reason.startswith("`self._closing` is a plain flag")
+    assert [(f.line, f.code) for f in result.remaining] == [(17, "FSR005")]
+    again = fix(result.source)
+    assert again.source == result.source and not again.applied
+
+
+def test_a_silenced_revealed_pause_is_left_alone() -> None:
+    result = fix(FLAG_AND_EVENT, skip=lambda f: f.code == "FSR005" and f.line == 33)
+    assert b"                    time.sleep(60)\n" in result.source[result.source.index(b"class EventConsumer"):]
+    assert [(r.line, r.code) for r in result.refused] == [(17, "FSR005")]
+
+
+def test_a_rewrite_that_adds_a_blind_pause_is_still_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def catch_exception_then_sleep(handler):
+        narrowed = narrow_broad_handler.with_handler_type(handler, cst.Name("Exception"))
+        pause = cst.parse_statement("time.sleep(60)\n")
+        return narrowed.with_changes(body=narrowed.body.with_changes(body=[*narrowed.body.body, pause]))
+
+    monkeypatch.setattr(narrow_broad_handler, "_catch_exception", catch_exception_then_sleep)
+    code = source("""\
+        import threading
+        import time
+
+        stop = threading.Event()
+
+
+        def poll(conn):
+            while not stop.is_set():
+                try:
+                    conn.poll()
+                except:
+                    pass
+    """)
+    result = fix(code, codes=["FSR002"])
+    assert result.source == code
+    (refusal,) = result.refused
+    assert refusal.reason.startswith("the rewrite would make FSR005 fire: pause ignores shutdown: `time.sleep(60)`")
+
+
+def test_a_respelled_pause_keeps_its_other_findings() -> None:
+    # FSR007 turns the sleep into `await asyncio.sleep(30)`: the FSR005 finding on it (a flag, so
+    # refused) is the same finding, on the same pause, not a new one.
+    code = source("""\
+        import asyncio
+        import time
+
+
+        class Consumer:
+            def __init__(self):
+                self._running = True
+
+            async def stop(self):
+                self._running = False
+
+            async def run(self, channel):
+                while self._running:
+                    try:
+                        await channel.consume()
+                    except ConnectionError:
+                        time.sleep(30)
+    """)
+    result = fix(code)
+    assert [(f.line, f.code) for f in result.applied] == [(17, "FSR007")]
+    assert [(r.line, r.code) for r in result.refused] == [(17, "FSR005")]
+    assert [(f.line, f.col, f.code) for f in result.remaining] == [(16, 22, "FSR005")]  # no `import time`
+    assert b"await asyncio.sleep(30)" in result.source
+
+
+def test_a_rewrite_that_hides_a_finding_is_refused() -> None:
+    # Waiting on the event inside `suppress(TimeoutError)` makes the wait look like an attempt, and
+    # the loop no longer like a retry loop: FSR006 would go without its clamp. Without
+    # --unsafe-fixes (no clamp), the FSR005 rewrite is refused; with it, both are applied.
+    code = source("""\
+        import asyncio
+
+
+        class Relay:
+            def __init__(self):
+                self._stop = asyncio.Event()
+
+            async def stop(self):
+                self._stop.set()
+
+            async def run(self, outbox):
+                attempt = 0
+                while not self._stop.is_set():
+                    try:
+                        await outbox.drain()
+                    except ConnectionError:
+                        attempt += 1
+                        await asyncio.sleep(2 ** attempt)
+    """)
+    safe = fix(code)
+    assert safe.source == code
+    assert [(r.code, r.reason.split(":")[0]) for r in safe.refused] == [
+        ("FSR005", "the rewrite would hide FSR006 without fixing it"),
+        ("FSR006", "capping the pause at 60 s changes how often the service retries during a long outage"),
+    ]
+    unsafe = fix(code, unsafe=True)
+    assert [f.code for f in unsafe.applied] == ["FSR005", "FSR006"]
+    assert b"await asyncio.wait_for(self._stop.wait(), min(2 ** attempt, 60))" in unsafe.source
+
+
+def test_code_too_deep_for_libcst_is_refused_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    def too_deep(node):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(let_shutdown_exception_through, "_raise_instead", too_deep)
+    result = fix(TWO_RULES)
+    assert [f.code for f in result.applied] == ["FSR002"]
+    assert [(r.code, r.reason) for r in result.refused] == [
+        ("FSR003", "the code is too deeply nested for LibCST to rewrite it; fix it by hand")]

@@ -188,3 +188,98 @@ def test_unsafe_without_the_flag_and_fixed_with_it() -> None:
     assert refusals(code, ["FSR001"]) == [(11, "the code after the loop (line 16) would run when it stops for "
                                                "shutdown: an unsafe fix, applied only with --unsafe-fixes")]
     assert refusals(code, ["FSR001"], unsafe=True) == []
+
+
+# -- FSR004-FSR007 --------------------------------------------------------------------------------
+
+def test_a_blind_pause_under_a_flag_has_nothing_to_wait_on() -> None:
+    assert refusals("""\
+        import time
+
+        class Poller:
+            def __init__(self):
+                self._closing = False
+
+            def close(self):
+                self._closing = True
+
+            def run(self):
+                while not self._closing:
+                    self._poll()
+                    time.sleep(60)
+    """, ["FSR005"]) == [(13, "`self._closing` is a plain flag, and a flag cannot be waited on; make it an Event "
+                              "that the code sets to stop, and wait on it")]
+
+
+def test_a_pause_in_an_inner_loop_would_make_it_spin() -> None:
+    assert refusals("""\
+        import threading
+        import time
+
+        stop = threading.Event()
+
+        def handle_sigterm():
+            stop.set()
+
+        def connect(hosts):
+            while not stop.is_set():
+                for host in hosts:
+                    try:
+                        return host.connect()
+                    except OSError:
+                        time.sleep(30)
+    """, ["FSR005"]) == [(15, "the pause is in a loop (line 11) inside the one that checks for shutdown (line 10); "
+                              "a wait that ends early would make the inner loop go round again without pausing")]
+
+
+def test_a_growth_spread_over_two_statements() -> None:
+    assert refusals("""\
+        import time
+
+        def connect(conn, jitter):
+            delay = 1
+            while True:
+                try:
+                    return conn.connect()
+                except OSError:
+                    time.sleep(delay)
+                    delay *= 2
+                    delay += jitter
+    """, ["FSR006"], unsafe=True) == [(10, "`delay` also changes from its own value at line 11; the growth is "
+                                           "spread over several statements, cap it by hand")]
+
+
+def test_a_policy_that_retries_successes_too() -> None:
+    assert refusals("""\
+        from tenacity import retry, retry_unless_exception_type, stop_after_attempt
+
+        @retry(stop=stop_after_attempt(3), retry=retry_unless_exception_type(ValueError))
+        def connect(conn):
+            return conn.connect()
+    """, ["FSR004"], unsafe=True) == [(3, "`retry_unless_exception_type(ValueError)` retries every call that does "
+                                          "not raise one of them, a success too, so `Exception` cannot say what it "
+                                          "should retry; write the condition by hand")]
+
+
+def test_a_policy_that_retries_only_shutdown() -> None:
+    assert refusals("""\
+        import backoff
+
+        @backoff.on_exception(backoff.expo, (KeyboardInterrupt, SystemExit), max_tries=3)
+        def connect(conn):
+            return conn.connect()
+    """, ["FSR004"]) == [(3, "`@backoff.on_exception(...)` retries only shutdown exceptions; which errors it "
+                             "should retry is for a person to decide")]
+
+
+def test_a_sleep_inside_an_expression_is_not_awaited() -> None:
+    assert refusals("""\
+        import time
+
+        async def connect(channel):
+            while True:
+                try:
+                    return await channel.connect()
+                except OSError:
+                    log(time.sleep(5))
+    """, ["FSR007"]) == [(8, "`time.sleep(5)` is part of a larger expression; await an async sleep there by hand")]

@@ -6,6 +6,12 @@ it on its own::
 
     python -m libcst.tool codemod --no-format -x fs_lint.codemods.narrow_broad_handler.NarrowBroadHandler src/
 
+The other modules are what the rewrites share: ``base`` (the edit, the context,
+the codemod that applies edits), ``exception_lists`` and ``comma_lists`` (editing
+lists in their layout), ``module_names`` and ``tenacity_names`` (spelling and
+importing a name the way the file does), ``stop_events`` (which Event a loop
+stops on) and ``retried_exceptions`` (the safe half of FSR004's fix).
+
 Importing this package is free: a rewrite's module, and with it libcst (whose
 import alone costs several times the check of a file), is only loaded when a
 file has a finding to fix.
@@ -21,6 +27,10 @@ REWRITES = {
     "FSR001": "stop_retry_loop_on_shutdown",
     "FSR002": "narrow_broad_handler",
     "FSR003": "let_shutdown_exception_through",
+    "FSR004": "limit_retry_policy",
+    "FSR005": "wait_on_stop_event",
+    "FSR006": "cap_growing_backoff",
+    "FSR007": "await_async_sleep",
 }
 
 

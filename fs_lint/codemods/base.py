@@ -18,10 +18,13 @@ from typing import Callable, ClassVar, Sequence, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
 from ..findings import Finding
 from ..fixing import fix_source
+from ..module_facts import ModuleFacts
+from ..pauses import Pause
 from ..retry_loops import Handler, Loop, ModuleAnalysis
 from ..settings import Settings
 
@@ -41,6 +44,19 @@ class NodeChange:
     apply: Callable[[cst.CSTNode], ChangeResult]
 
 
+@dataclass(frozen=True)
+class ModuleImport:
+    """One import, as LibCST's ``AddImportsVisitor`` and ``RemoveImportsVisitor`` name it.
+
+    ``ModuleImport("asyncio")`` is ``import asyncio``, ``ModuleImport("time", "sleep")``
+    is ``from time import sleep``, ``ModuleImport("time", asname="t")`` is ``import time as t``.
+    """
+
+    module: str
+    obj: str | None = None
+    asname: str | None = None
+
+
 @dataclass(eq=False)
 class Edit:
     """The planned fix of one finding."""
@@ -48,6 +64,15 @@ class Edit:
     finding: Finding
     changes: tuple[NodeChange, ...]
     unsafe_because: str | None = None  # set when the fix may change what the program does while it runs
+    # Imports the rewritten code needs (added after the module's imports when missing), and
+    # imports it may leave unused (removed only if nothing reads them once every change is made).
+    adds_imports: tuple[ModuleImport, ...] = ()
+    unused_imports: tuple[ModuleImport, ...] = ()
+    # The codes of other findings the rewrite may settle too (an awaited sleep is no longer a
+    # blocking one); any other finding that goes away with it was hidden, not fixed, and the
+    # engine refuses the rewrite. None: not declared, as for the loop and handler rewrites,
+    # which change what a loop does on shutdown and may settle any finding of that loop.
+    also_fixes: frozenset[str] | None = None
 
 
 class ChangeFailed(Exception):
@@ -114,6 +139,24 @@ class FixContext:
                 names.add(node.name)
         return frozenset(names)
 
+    def stands_alone(self, statement: ast.stmt) -> bool:
+        """Nothing else on the statement's lines: no ``;`` neighbour, not the body of ``except X: ...``."""
+        parent = self.parents.get(id(statement))
+        block = next((b for b in _blocks(parent) if any(s is statement for s in b)), None) if parent else None
+        if block is not None:
+            index = next(i for i, s in enumerate(block) if s is statement)
+            if index > 0 and block[index - 1].end_lineno == statement.lineno:
+                return False
+            if index + 1 < len(block) and block[index + 1].lineno == statement.end_lineno:
+                return False
+        return self.line(statement.lineno)[: statement.col_offset].strip() == b""
+
+    def pause_at(self, finding: Finding) -> Pause:
+        for pause in ModuleFacts.of(self.analysis).pauses:
+            if pause.position == (finding.line, finding.col):
+                return pause
+        raise CannotFix(f"no pause starts at line {finding.line}, column {finding.col + 1}")
+
     def loop_at(self, finding: Finding) -> Loop:
         for loop in self.analysis.loops:
             if loop.position == (finding.line, finding.col):
@@ -125,6 +168,11 @@ class FixContext:
             if handler.position == (finding.line, finding.col):
                 return handler
         raise CannotFix(f"no handler starts at line {finding.line}, column {finding.col + 1}")
+
+
+def _blocks(parent: ast.AST) -> list[list[ast.stmt]]:
+    blocks = [getattr(parent, name, None) for name in ("body", "orelse", "finalbody")]
+    return [b for b in blocks if isinstance(b, list)]
 
 
 class FixFindings(VisitorBasedCodemodCommand):
@@ -166,7 +214,11 @@ class FixFindings(VisitorBasedCodemodCommand):
             for change in edit.changes:
                 by_position = self._changes.setdefault(change.node_type, {})
                 by_position.setdefault(change.position, []).append((edit, change))
-        return super().transform_module(tree)
+            for needed in edit.adds_imports:
+                AddImportsVisitor.add_needed_import(self.context, needed.module, needed.obj, needed.asname)
+            for unused in edit.unused_imports:
+                RemoveImportsVisitor.remove_unused_import(self.context, unused.module, unused.obj, unused.asname)
+        return super().transform_module(tree)  # then LibCST runs the import visitors scheduled above
 
     def missed_edits(self) -> list[Edit]:
         """Edits some change of which found no node where it was planned (after ``transform_module``)."""
@@ -180,12 +232,16 @@ class FixFindings(VisitorBasedCodemodCommand):
             return result
         start = self.get_metadata(PositionProvider, original_node).start
         for edit, change in by_position.get((start.line, start.column), ()):
+            if id(change) in self._applied:
+                continue  # ``f(x).g(y)``: the outer call starts where the inner one does, and is not the one meant
             if not isinstance(result, cst.CSTNode):
                 raise ChangeFailed(edit, f"another fix already removed the {change.node_type.__name__}")
             try:
                 result = change.apply(result)
             except CannotFix as refusal:
                 raise ChangeFailed(edit, str(refusal)) from refusal
+            except RecursionError:
+                raise  # not this rewrite's fault: the code is too deep for LibCST, and the engine says so
             except Exception as error:  # a bug in one rewrite must not cost the others
                 raise ChangeFailed(edit, f"internal error in the {edit.finding.code} rewrite: {error!r}") from error
             self._applied.add(id(change))

@@ -2,7 +2,8 @@
 
 Both handler rewrites change what an ``except`` clause or a ``suppress(...)``
 call names: FSR002 swaps ``BaseException`` for ``Exception``, FSR003 takes the
-shutdown exceptions out. The elements are addressed by their index, which is
+shutdown exceptions out; FSR004 does both to the exceptions a retry decorator
+retries. The elements are addressed by their index, which is
 the same in the ``ast`` tuple the planner classified and in the LibCST tuple
 edited here. Commas, line breaks and comments of the elements that stay, stay.
 """
@@ -36,27 +37,32 @@ def exception_named(expression: cst.BaseExpression, name: str) -> cst.BaseExpres
 
 def edit_handler_type(handler: AnyExceptHandler, replace: Replace, drop: Collection[int]) -> AnyExceptHandler:
     """Replace and drop elements of what ``handler`` catches; a tuple left with one element loses its parentheses."""
-    old = handler.type
-    if old is None:
+    if handler.type is None:
         raise CannotFix("a bare `except:` has no exception list to edit")
+    return with_handler_type(handler, edit_exception_types(handler.type, replace, drop))
+
+
+def edit_exception_types(old: cst.BaseExpression, replace: Replace, drop: Collection[int]) -> cst.BaseExpression:
+    """Replace and drop elements of an exception type or tuple of them (what ``except`` catches, what
+    a retry decorator retries); a tuple left with one element loses its parentheses."""
     if not isinstance(old, cst.Tuple):
         if drop:
-            raise CannotFix("the rewrite would leave the handler catching nothing")
+            raise CannotFix("the rewrite would leave no exception type")
         change = replace.get(0)
-        return with_handler_type(handler, change(old) if change else old)
+        return change(old) if change else old
     elements = [_replaced(e, replace.get(i)) for i, e in enumerate(old.elements)]
     closer = old.rpar[0] if old.rpar else None
     kept, closer_space = _kept_in_brackets(elements, drop, closer.whitespace_before if closer else None)
     if not kept:
-        raise CannotFix("the rewrite would leave the handler catching nothing")
+        raise CannotFix("the rewrite would leave no exception type")
     if len(kept) == 1 and isinstance(kept[0], cst.StarredElement) and not isinstance(kept[0].comma, cst.Comma):
         kept[0] = kept[0].with_changes(comma=cst.Comma())  # ``(*errors)`` is no tuple: ``(*errors,)`` is
     new = old.with_changes(elements=kept)
     if closer is not None and closer_space is not None:
         new = new.with_changes(rpar=[closer.with_changes(whitespace_before=closer_space)])
     if len(kept) == 1 and isinstance(kept[0], cst.Element) and not has_comment(new):
-        return with_handler_type(handler, kept[0].value)  # ``except (ConnectionError):`` says no more than this
-    return with_handler_type(handler, new)
+        return kept[0].value  # ``except (ConnectionError):`` says no more than ``except ConnectionError:``
+    return new
 
 
 def with_handler_type(handler: AnyExceptHandler, new_type: cst.BaseExpression) -> AnyExceptHandler:

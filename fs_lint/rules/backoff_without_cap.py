@@ -81,19 +81,26 @@ class BackoffWithoutCap(Rule):
     ```
 
     ## Fix safety
-    Not yet applied by `fs-lint fix`. The planned fix clamps the growth with
-    `min(..., CAP)`, CAP from `backoff-cap`: `delay *= 2` becomes `delay = min(delay * 2, 60)`,
-    `time.sleep(2 ** n)` becomes `time.sleep(min(2 ** n, 60))`. Unsafe: it changes how often
-    the service retries.
+    Unsafe, applied only with `--unsafe-fixes`: the fix changes how often the service retries
+    during a long outage. It clamps the growth where the finding is, with `min(..., CAP)` and
+    CAP from `backoff-cap`: `delay *= 2` becomes `delay = min(delay * 2, 60)` (any augmented
+    operator), `delay = delay * k` becomes `delay = min(delay * k, 60)` (and so does the
+    assignment a pause is computed from, `wait = min(base * 2 ** attempt, 60)`), and
+    `time.sleep(2 ** n)` becomes `time.sleep(min(2 ** n, 60))`. Refused when the variable also
+    changes from its own value in another statement of the loop (the growth is spread over
+    several statements, and one clamp would not cap it), when the target is not a plain name or
+    attribute, and for a pause function of the project's own (its unit is not known). See
+    [fix safety](../fix-safety.md).
 
     ## Options
-    - `backoff-cap` (seconds, default 60): the cap that messages suggest and the fix will
-      insert. It is not a limit on existing clamps.
+    - `backoff-cap` (seconds, default 60): the cap that messages suggest and the fix
+      inserts. It is not a limit on existing clamps.
     """
 
     code = "FSR006"
     name = "backoff-without-cap"
     summary = "backoff without a cap"
+    fix = "unsafe"
     needles = (b"sleep", b"wait")
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

@@ -59,10 +59,14 @@ class BlockingSleepInAsyncRetryLoop(Rule):
     (`await anyio.sleep(5)` / `await trio.sleep(5)` in a module that uses anyio or trio.)
 
     ## Fix safety
-    Not yet applied by `fs-lint fix`. The planned fix, `time.sleep(d)` ->
-    `await asyncio.sleep(d)` (`anyio.sleep` / `trio.sleep` when the module uses that library,
-    adding the import), is safe: the pause lasts as long, and cancellation and other tasks can
-    run during it.
+    Safe: `time.sleep(d)` becomes `await asyncio.sleep(d)` (`await anyio.sleep(d)` /
+    `await trio.sleep(d)` when the module uses that library and not asyncio). The pause lasts
+    as long, and cancellation, signal handlers and other tasks run during it. The library is
+    written as the module imports it (`import asyncio as aio` gives `aio.sleep`); a missing
+    `import asyncio` is added after the other imports, and `import time` (or `from time import
+    sleep`) goes when nothing else uses it. Refused when the call is part of a larger
+    expression (only a statement of its own is awaited) or does not pass its delay as one
+    plain argument. See [fix safety](../fix-safety.md).
 
     ## Options
     None.
@@ -71,6 +75,7 @@ class BlockingSleepInAsyncRetryLoop(Rule):
     code = "FSR007"
     name = "blocking-sleep-in-async-retry-loop"
     summary = "blocking sleep in an async retry loop"
+    fix = "safe"
     needles = (b"sleep",)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

@@ -96,10 +96,25 @@ class PauseIgnoresShutdown(Rule):
     A plain boolean flag cannot be waited on: make it a `threading.Event` / `asyncio.Event`.
 
     ## Fix safety
-    Not yet applied by `fs-lint fix`. The planned fix is safe when the shutdown indicator is
-    an Event: `time.sleep(d)` becomes `if stop.wait(d): break`, and `await asyncio.sleep(d)`
-    becomes `with contextlib.suppress(asyncio.TimeoutError): await asyncio.wait_for(stop.wait(), d)`.
-    With a plain boolean flag the rule only reports.
+    Safe, when the loop stops on an Event whose kind the code shows (created from
+    `threading.Event()`, `asyncio.Event()`, …, or annotated as one): the pause waits on the
+    event for as long as it slept, and ends as soon as the event is set.
+
+    - `threading.Event`: `time.sleep(d)` becomes `if stop.wait(d): break` when the sleep is
+      the last thing the loop does before its check, the check is the first thing it does
+      (`while not stop.is_set():`) and there is no `while ... else:`: leaving by `break` then
+      skips nothing. Anywhere else it becomes `stop.wait(d)`, and the loop's own check stops it.
+    - `asyncio.Event`: `await asyncio.sleep(d)` (or `time.sleep(d)`) becomes
+      `with contextlib.suppress(asyncio.TimeoutError): await asyncio.wait_for(stop.wait(), d)`,
+      adding `import contextlib` when needed.
+    - `anyio.Event` / `trio.Event`: `with anyio.move_on_after(d): await stop.wait()`.
+
+    No fix for a plain boolean flag (nothing can wait on it), a name the code does not show to
+    be an Event, a loop that does not visibly stop when the event is set, a `threading.Event`
+    in an `async def` (its `wait` blocks the event loop too), a pause in a loop nested inside
+    the one that checks (a wait that ends at once would make the inner loop spin), or an async
+    wait that would hide a growing backoff from FSR006 (fix both with `--unsafe-fixes`). See
+    [fix safety](../fix-safety.md).
 
     ## Options
     - `max-blind-sleep` (seconds, default 10): the longest plain sleep allowed in a loop that
@@ -110,6 +125,7 @@ class PauseIgnoresShutdown(Rule):
     code = "FSR005"
     name = "pause-ignores-shutdown"
     summary = "pause ignores shutdown"
+    fix = "safe"
     needles = (b"sleep",)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

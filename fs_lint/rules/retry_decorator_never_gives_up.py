@@ -102,14 +102,28 @@ class RetryDecoratorNeverGivesUp(Rule):
     With backoff, add `max_time=300`; with retrying, `stop_max_delay=300000` (milliseconds).
 
     ## Fix safety
-    Not yet applied by `fs-lint fix`. The planned fix adds `stop=stop_after_delay(N)` (tenacity),
-    `max_time=N` (backoff) or `stop_max_delay=N*1000` (retrying), with N from
-    `retry-give-up-after`: unsafe, since a call that used to succeed after a long outage now
-    raises. Replacing a shutdown exception among the retried types with `Exception` is safe.
+    Unsafe when the policy never gives up, applied only with `--unsafe-fixes`: the fix adds a
+    limit of N seconds (`retry-give-up-after`), and a call that used to succeed after a longer
+    outage now raises. tenacity gets `stop=stop_after_delay(N)` (a bare `@retry` becomes
+    `@retry(stop=stop_after_delay(N))`, `stop=stop_never` becomes `stop=stop_after_delay(N)`,
+    and another stop that never stops is kept: `stop=(...) | stop_after_delay(N)`), imported the
+    way the module imports tenacity; backoff gets `max_time=N` (`max_tries` is left as it is);
+    retrying gets `stop_max_delay=N*1000`; stamina's `timeout=None` becomes `timeout=N`.
+
+    Safe when the policy only retries shutdown exceptions: `BaseException` among the retried
+    types becomes `Exception`, a named shutdown exception is taken out (`(OSError,
+    KeyboardInterrupt)` becomes `OSError`), a `retry_if_exception_type(SystemExit)` in a `|` of
+    conditions goes, and `retry_if_not_exception_type(X)` becomes
+    `retry_if_not_exception_type(X) & retry_if_exception_type(Exception)`. Ordinary errors are
+    retried as before. A policy that does both gets one fix, which is unsafe.
+
+    Refused: a policy that retries nothing but shutdown exceptions (what it should retry is for
+    a person to say), retried types from a module constant, and `retry_unless_exception_type` /
+    `retry_always`, which also retry calls that succeeded. See [fix safety](../fix-safety.md).
 
     ## Options
     - `retry-give-up-after` (seconds, default 300): the limit that messages suggest and the fix
-      will add.
+      adds.
     - `async-requires-check`: also flag async policies that only cancellation stops.
     - `shutdown-names` / `extend-shutdown-names`: the words that make a name in a predicate a
       stop flag.
@@ -118,6 +132,7 @@ class RetryDecoratorNeverGivesUp(Rule):
     code = "FSR004"
     name = "retry-decorator-never-gives-up"
     summary = "retry decorator never gives up or retries shutdown"
+    fix = "unsafe"
     needles = (b"retry", b"Retrying", b"on_exception", b"on_predicate")
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:

@@ -17,10 +17,6 @@ APPS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
 DESTINATION_VARIABLES = ("ORDERS_QUEUE", "ORDERS_CHANNEL", "ORDERS_SUBJECT", "AUDIT_QUEUE", "JOBS_LIST",
                          "LEDGER_KEY")
 
-PENDING_FSR004 = "FSR004 rewrite (a never-ending retry decorator gets a give-up limit) not implemented yet"
-PENDING_FSR005_006 = "FSR005/FSR006 rewrites not implemented yet"
-PENDING_FSR007 = "FSR007 rewrite (time.sleep -> await asyncio.sleep) not implemented yet"
-
 # FSR004's fix is unsafe and gives up after `retry-give-up-after` seconds (300 by default); an
 # orchestrator that waits 10 s for the service needs far less.
 GIVE_UP_QUICKLY = ("--unsafe-fixes", "--retry-give-up-after", "2")
@@ -154,9 +150,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         shape="pika thread checks a stop Event but backs off with `time.sleep(delay); delay *= 2`",
         endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="AUDIT_QUEUE",
         codes=frozenset({"FSR005", "FSR006"}), fixed_codes=frozenset({"FSR005"}), stop_log=LONG_PAUSE,
-        expected_fix="FSR005 (safe): `time.sleep(delay)` -> `if self._stop.wait(delay): break`; "
-                     "FSR006 (unsafe, not applied): `delay = min(delay * 2, 60)`",
-        pending=PENDING_FSR005_006,
+        expected_fix="FSR005 (safe): `time.sleep(delay)` -> `self._stop.wait(delay)` (`delay *= 2` follows, "
+                     "so no `break`); FSR006 (unsafe, not applied): `delay = min(delay * 2, 60)`",
     ),
     Scenario(
         id="redis-growing-sleep", app="redis_growing_sleep",
@@ -165,9 +160,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         endpoints={"REDIS_URL": "redis", "OUTBOX_URL": "redis"}, probe="redis-list", inbox="JOBS_LIST",
         codes=frozenset({"FSR005", "FSR006"}), fixed_codes=frozenset({"FSR005"}), cut=("OUTBOX_URL",),
         stop_log=LONG_PAUSE,
-        expected_fix="FSR005 (safe): `await asyncio.sleep(delay)` -> `with suppress(asyncio.TimeoutError): "
-                     "await asyncio.wait_for(self._stop.wait(), delay)`; FSR006 (unsafe, not applied)",
-        pending=PENDING_FSR005_006,
+        expected_fix="FSR005 (safe): `await asyncio.sleep(delay)` -> "
+                     "`with contextlib.suppress(asyncio.TimeoutError): await asyncio.wait_for(self._stop.wait(), "
+                     "delay)`; FSR006 (unsafe, not applied)",
     ),
     # 5. A retry decorator that never gives up, in a thread that no cancellation reaches.
     Scenario(
@@ -177,7 +172,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         codes=frozenset({"FSR004"}), stop_log=r"Retrying .*_connect",
         expected_fix="FSR004 (unsafe): `stop=stop_after_delay(2)` added; with `reraise=True` the loop "
                      "around it then reads `_closing`",
-        fix_args=GIVE_UP_QUICKLY, pending=PENDING_FSR004,
+        fix_args=GIVE_UP_QUICKLY,
     ),
     Scenario(
         id="redis-backoff-thread", app="redis_backoff_thread",
@@ -187,7 +182,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         codes=frozenset({"FSR004"}), cut=("JOBS_URL",), stop_log=r"Backing off _connect",
         expected_fix="FSR004 (unsafe): `max_time=2` added; backoff then re-raises and the loop around it "
                      "reads `_closing`",
-        fix_args=GIVE_UP_QUICKLY, pending=PENDING_FSR004,
+        fix_args=GIVE_UP_QUICKLY,
     ),
 )
 
@@ -200,7 +195,6 @@ SCENARIOS += (
         endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="ORDERS_QUEUE",
         codes=frozenset({"FSR007"}), down_at_start=True,
         expected_fix="FSR007 (safe): `time.sleep(RETRY_DELAY)` -> `await asyncio.sleep(RETRY_DELAY)`",
-        pending=PENDING_FSR007,
     ),
 )
 
