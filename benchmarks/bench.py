@@ -2,8 +2,13 @@
 
 Every figure is a whole process, the median of ``--runs`` runs, printed as a
 ratio to the floor measured in the same run: a script that reads and
-``ast.parse``s every file of the corpus in one process. Peak memory is each
-process's own maximum resident set size (from ``wait4``).
+``ast.parse``s every file of the corpus in one process. The runs go in rounds,
+every command once per round. Peak memory is the maximum resident set size of
+the largest single process of a command (``wait4``; with ``-j N``, the parent
+or one worker, not their sum).
+
+flake8 runs every installed plugin whatever ``--select`` says, so the plugin's
+cost is measured against a ``flake8 --select F`` that does not load it.
 
     python benchmarks/bench.py                 # stdlib Lib/ (no tests) + site-packages
     python benchmarks/bench.py --corpus stdlib --runs 5
@@ -29,6 +34,21 @@ from pathlib import Path
 
 SKIPPED_DIRS = {"test", "tests", "build", "dist", "venv", ".venv", "__pycache__", "node_modules", ".git", ".tox",
                 "site-packages"}
+
+# flake8 runs every installed plugin whatever --select says, and only filters what they report: to see
+# what a plugin costs, run flake8 without it. ``python FLAKE8_WITHOUT ENTRY,... -- ARGS`` hides the plugins
+# registered under those entry-point names (FSR, ASYNC) from flake8's plugin finder.
+FLAKE8_WITHOUT = r"""
+import sys
+from flake8.main.cli import main
+from flake8.plugins import finder
+
+separator = sys.argv.index("--")
+hidden = set(filter(None, sys.argv[1].split(",")))
+found = finder.find_plugins
+finder.find_plugins = lambda cfg, opts: [p for p in found(cfg, opts) if p.entry_point.name not in hidden]
+sys.exit(main(sys.argv[separator + 1:]))
+"""
 
 FLOOR = r"""
 import ast, sys
@@ -72,32 +92,53 @@ def build_corpus(kind: str, target: Path) -> list[Path]:
     return files
 
 
-def run(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
+def run(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Seconds, peak MB, and a note: empty, or why the command did not finish its work (it crashed)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    # stderr is read after the process ends: a command that writes much of it there must not block on the pipe
+    with tempfile.TemporaryFile() as sink:
+        shutil.copyfileobj(proc.stderr, sink)
+        _, status, usage = os.wait4(proc.pid, 0)
+        sink.seek(0)
+        stderr = sink.read().decode(errors="replace")
     elapsed = time.perf_counter() - start
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.stderr and proc.stderr.close()
+    proc.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd[:4])}… exited {code}:\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, code
+    note = "" if code in (0, 1) else f"crashed (exit {code}): {_last_line(stderr)}"
+    return elapsed, usage.ru_maxrss / 1024, note
 
 
-def measure(name: str, cmd: list[str], cwd: Path, runs: int) -> Measure:
-    times, peaks = [], []
-    for _ in range(runs):
-        elapsed, peak, _ = run(cmd, cwd)
-        times.append(elapsed)
-        peaks.append(peak)
-    return Measure(name, statistics.median(times), max(peaks))
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:160] if lines else "no message"
+
+
+def measure_all(commands: list[tuple[str, list[str]]], cwd: Path, runs: int) -> list[Measure]:
+    """Each command ``runs`` times, in rounds (every command once per round), so that a machine that
+    slows down or speeds up during the run (a shared one does) weighs on every figure alike."""
+    times: dict[str, list[float]] = {name: [] for name, _ in commands}
+    peaks: dict[str, list[float]] = {name: [] for name, _ in commands}
+    notes: dict[str, str] = {name: "" for name, _ in commands}
+    for round_number in range(1, runs + 1):
+        for name, cmd in commands:
+            elapsed, peak, note = run(cmd, cwd)
+            times[name].append(elapsed)
+            peaks[name].append(peak)
+            notes[name] = notes[name] or note
+            print(f"  round {round_number}: {name}: {elapsed:.2f} s, {peak:.0f} MB {note}", flush=True)
+    return [Measure(name, statistics.median(times[name]), max(peaks[name]), notes[name]) for name, _ in commands]
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=["stdlib", "full"], default="full")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-flake8", action="store_true", help="only the floor and fs-lint's own commands")
     args = parser.parse_args()
 
     py = sys.executable
@@ -107,41 +148,50 @@ def main() -> None:
         manifest = Path(tmp) / "files.txt"
         manifest.write_text("\n".join(map(str, files)))
         lines = sum(p.read_bytes().count(b"\n") for p in files)
+        cpus = _cpus()
         print(f"corpus: {len(files)} files, {lines} lines ({args.corpus}); median of {args.runs} runs; "
-              f"{os.cpu_count()} cores")
+              f"{cpus} cores; Python {sys.version.split()[0]}")
 
         floor_script = Path(tmp) / "floor.py"
         floor_script.write_text(FLOOR)
-        jobs = str(os.cpu_count() or 1)
+        without = Path(tmp) / "flake8_without.py"
+        without.write_text(FLAKE8_WITHOUT)
+        has_async = not subprocess.run([py, "-c", "import flake8_async"], capture_output=True).returncode
+        others = "ASY" if has_async else ""  # flake8-async's entry-point name (its codes are ASYNCxxx)
+
+        def flake8(select: str, hidden: str) -> list[str]:
+            return [py, str(without), hidden, "--", "--isolated", "--select", select, "-j", "1", "corpus"]
+
+        jobs = str(cpus)
         commands = [
             ("floor: read + ast.parse", [py, str(floor_script), str(manifest)]),
             ("fs-lint check -j 1", [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "corpus"]),
             (f"fs-lint check -j {jobs}", [py, "-m", "fs_lint", "check", "--isolated", "-j", jobs, "corpus"]),
             ("fs-lint fix --diff -j 1", [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", "1", "corpus"]),
-            ("flake8 --select F -j 1", [py, "-m", "flake8", "--isolated", "--select", "F", "-j", "1", "corpus"]),
-            ("flake8 --select F,FSR -j 1",
-             [py, "-m", "flake8", "--isolated", "--select", "F,FSR", "-j", "1", "corpus"]),
-            ("flake8 --select FSR -j 1", [py, "-m", "flake8", "--isolated", "--select", "FSR", "-j", "1", "corpus"]),
-            ("flake8 --select ASYNC -j 1 (flake8-async)",
-             [py, "-m", "flake8", "--isolated", "--select", "ASYNC", "-j", "1", "corpus"]),
+            (f"fs-lint fix --diff -j {jobs}",
+             [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", jobs, "corpus"]),
         ]
-        results = []
-        for name, cmd in commands:
-            if "ASYNC" in name and subprocess.run([py, "-c", "import flake8_async"], capture_output=True).returncode:
-                print(f"  skipped {name}: flake8-async is not installed (pip install flake8-async)")
-                continue
-            result = measure(name, cmd, Path(tmp), args.runs)
-            results.append(result)
-            print(f"  {name}: {result.seconds:.2f} s, {result.peak_mb:.0f} MB", flush=True)
+        if not args.skip_flake8:
+            commands += [
+                ("flake8 --select F -j 1 (no FSR plugin)", flake8("F", ",".join(filter(None, ["FSR", others])))),
+                ("flake8 --select F,FSR -j 1", flake8("F,FSR", others)),
+                ("flake8 --select FSR -j 1", flake8("FSR", others)),
+            ]
+            if has_async:
+                commands.append(("flake8 --select ASYNC -j 1 (flake8-async)", flake8("ASYNC", "FSR")))
+            else:
+                print("  skipped flake8-async: not installed (pip install flake8-async)")
+        results = measure_all(commands, Path(tmp), args.runs)
 
     floor = results[0].seconds
     by_name = {r.name: r for r in results}
     print()
-    print("| command | seconds | × floor | peak MB |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| command | seconds | × floor | peak MB | note |")
+    print("| --- | ---: | ---: | ---: | --- |")
     for r in results:
-        print(f"| {r.name} | {r.seconds:.2f} | {r.seconds / floor:.2f} | {r.peak_mb:.0f} |")
-    plain, with_plugin = by_name.get("flake8 --select F -j 1"), by_name.get("flake8 --select F,FSR -j 1")
+        print(f"| {r.name} | {r.seconds:.2f} | {r.seconds / floor:.2f} | {r.peak_mb:.0f} | {r.note} |")
+    plain = by_name.get("flake8 --select F -j 1 (no FSR plugin)")
+    with_plugin = by_name.get("flake8 --select F,FSR -j 1")
     if plain and with_plugin:
         print(f"\nthe FSR plugin adds {100 * (with_plugin.seconds / plain.seconds - 1):+.1f}% to a flake8 --select F run")
     print("targets: check -j 1 <= 2.0x floor; fix on a corpus with few findings <= 2.5x floor; "

@@ -1,16 +1,18 @@
 """The flake8 front end: ``flake8 --select FSR``.
 
 flake8 has already parsed the file, so the plugin only runs the analysis on
-its tree. Options come from the shared table in ``settings`` as ``--fsr-NAME``.
+its tree, and only the rules whose needles are in the file's text, as the CLI
+does (``checker.codes_that_may_fire``): most files need no analysis at all.
+Options come from the shared table in ``settings`` as ``--fsr-NAME``.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from . import __version__
-from .checker import check_tree
+from .checker import check_tree, codes_that_may_fire
 from .rules import RULES
 from .settings import OPTIONS, Settings, apply_option
 
@@ -20,8 +22,9 @@ class Plugin:
     version = __version__
     settings = Settings()
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str] = ()) -> None:
         self._tree = tree
+        self._lines = lines  # flake8 passes the file's lines; without them, every rule runs
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -57,5 +60,10 @@ class Plugin:
         cls.settings = settings
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in check_tree(self._tree, self.settings):
+        codes = None
+        if self._lines:
+            codes = codes_that_may_fire("".join(self._lines).encode("utf-8", "replace"))
+            if not codes:
+                return
+        for finding in check_tree(self._tree, self.settings, codes):
             yield finding.line, finding.col, finding.message, type(self)

@@ -8,7 +8,6 @@ events it waits on, the shutdown flags a loop reads.
 from __future__ import annotations
 
 import ast
-import weakref
 from functools import cached_property
 
 from .local_nodes import key, walk_local
@@ -17,20 +16,25 @@ from .names import last_name
 from .pauses import Pause, find_pauses
 from .retry_loops import Loop, ModuleAnalysis
 
+_KEY = "_module_facts"  # where ``ModuleFacts.of`` keeps them on a ModuleAnalysis
+
 
 class ModuleFacts:
     """What the rules beyond ``ModuleAnalysis`` share about one module, computed once per analysis."""
-
-    _cache: "weakref.WeakKeyDictionary[ModuleAnalysis, ModuleFacts]" = weakref.WeakKeyDictionary()
 
     def __init__(self, analysis: ModuleAnalysis) -> None:
         self.analysis = analysis
 
     @classmethod
     def of(cls, analysis: ModuleAnalysis) -> "ModuleFacts":
-        facts = cls._cache.get(analysis)
+        """The facts live on the analysis itself, and die with it.
+
+        (A class-level ``WeakKeyDictionary`` cannot do this: its value holds the analysis,
+        so no entry ever went away and every tree checked stayed in memory.)
+        """
+        facts = analysis.__dict__.get(_KEY)
         if facts is None:
-            facts = cls._cache[analysis] = cls(analysis)
+            facts = analysis.__dict__[_KEY] = cls(analysis)
         return facts
 
     @cached_property

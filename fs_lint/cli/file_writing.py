@@ -5,6 +5,13 @@ replaces the original in one ``os.replace``. The original's permission bits
 (and owner, where allowed) are kept; a symbolic link is written through, not
 replaced. A file without any write bit is left alone even where the user
 could write it anyway (root): read-only is taken as the owner's wish.
+
+A process killed outright (SIGKILL, the OOM killer, a power cut) between
+creating the temporary file and the rename leaves that temporary file
+behind, and nothing else: the target is whole, old or new. It is hidden and
+named ``.NAME.RANDOM.fs-lint-tmp``, never ``*.py``, so no tool (fs-lint
+included) reads it as code; ``tests/test_bad_input_killed.py`` kills real
+runs to hold this.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -34,7 +35,7 @@ class FixTask:
 class FixReport:
     path: str
     shown: str
-    original: bytes = b""
+    original: bytes = b""  # both empty when nothing changed: a run keeps every report until it prints
     fixed: bytes = b""
     applied: tuple[Finding, ...] = ()
     refused: tuple[Any, ...] = ()  # fixing.Refusal: line, col, code, reason
@@ -60,15 +61,19 @@ def fix_file(task: FixTask) -> FixReport:
     except OSError as error:
         return FixReport(file.path, file.shown, error=describe_read_error(error))
     if not file.disable_noqa and file_is_exempt(source):
-        return FixReport(file.path, file.shown, source, source)
+        return FixReport(file.path, file.shown)
     extra: dict[str, Any] = {}
     if not file.disable_noqa and b"noqa" in source.lower():
         extra["skip"] = NoqaMap(source).silences
     try:
-        result = load_fix_source()(source, file.settings, file.codes, task.unsafe, file.shown, **extra)
+        with warnings.catch_warnings():  # the compiler's warnings about the code (``"\\d"``) are not ours to raise
+            warnings.simplefilter("ignore")
+            result = load_fix_source()(source, file.settings, file.codes, task.unsafe, file.shown, **extra)
     except Exception as error:  # bad input as for check; our own bugs too, per file
         return FixReport(file.path, file.shown, error=describe_source_error(error))
     remaining = result.remaining if file.disable_noqa else drop_silenced(result.source, list(result.remaining))
+    if result.source == source:  # the usual case: carry no copy of the file back (nor through a worker's pipe)
+        return FixReport(file.path, file.shown, refused=tuple(result.refused), remaining=tuple(remaining))
     return FixReport(file.path, file.shown, source, result.source, tuple(result.applied),
                      tuple(result.refused), tuple(remaining))
 
