@@ -31,6 +31,10 @@ SEED = 20240611  # changing it changes the sample: keep it fixed, so that a fail
 _LIKELY = (b"sleep", b"connect", b"retry", b"CancelledError", b"BaseException", b"KeyboardInterrupt",
            b"SystemExit", b"except:")
 
+# Under the standard library's folder, but not the standard library: in a virtual environment they are the
+# base interpreter's packages, not the test environment's.
+_NOT_STDLIB = frozenset({"site-packages", "dist-packages"})
+
 _ERROR = re.compile(r"^fs-lint: error: (?P<path>.+?): (?P<reason>.+)$")
 _REFUSAL = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) not fixed: (?P<reason>.+)$")
 _FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) .+$")
@@ -59,13 +63,14 @@ def _link_part(part: str) -> str:
 
 
 def all_files() -> list[CorpusFile]:
-    """Every ``*.py`` of the standard library (its own site-packages left out) and of site-packages."""
+    """Every ``*.py`` of the standard library (the packages installed beside it left out) and of site-packages."""
     roots = _roots()
     found = []
     for label, root in roots:
         for directory, subdirectories, filenames in os.walk(root):
             here = Path(directory)
             subdirectories[:] = [name for name in subdirectories if name != "__pycache__"
+                                 and not (here == roots[0][1] and name in _NOT_STDLIB)
                                  and not any(here / name == other for _, other in roots)]
             for name in filenames:
                 if name.endswith(".py"):
