@@ -24,14 +24,15 @@ position metadata cost many times the check itself.
 from __future__ import annotations
 
 import ast
-import difflib
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .checker import check_analysis, may_have_findings
+from .checker import check_analysis, codes_that_may_fire, parse_module
 from .codemods import REWRITES
 from .findings import Finding
+from .line_matching import Match, matching_blocks
 from .module_facts import ModuleFacts
 from .pauses import Pause
 from .retry_loops import ModuleAnalysis
@@ -39,9 +40,8 @@ from .rules import RULES
 from .settings import Settings
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from .codemods.base import Edit
+    from .codemods.splicing import SplicedRewrite
 
 
 @dataclass
@@ -72,11 +72,12 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     RecursionError.
     """
     selected = list(RULES) if codes is None else [c for c in RULES if c in set(codes)]
-    if not may_have_findings(source, selected):
+    firing = codes_that_may_fire(source, selected)  # the others cannot fire here: their walks are saved
+    if not firing:
         return FixResult(source, [], [], [])
-    tree = ast.parse(source, filename=filename)
+    tree = parse_module(source, filename)
     analysis = ModuleAnalysis(tree, settings)
-    findings = check_analysis(analysis, selected)
+    findings = check_analysis(analysis, firing)
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
         return FixResult(source, [], [], findings)
@@ -88,7 +89,7 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
         return result
     # The blind pauses the first round made visible get their own fix; findings of the first
     # round stay as they are (its output is the second round's input, and already checked).
-    tree = ast.parse(result.source, filename=filename)
+    tree = parse_module(result.source, filename)
     analysis = ModuleAnalysis(tree, settings)
     findings = check_analysis(analysis, selected)
     second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
@@ -167,28 +168,28 @@ class _Fixer:
 
     def _rewrite(self, edits: list[Edit]) -> tuple[_Attempt | None, dict[Finding, str]]:
         """Apply all edits at once; if the result fails its check, add them one by one and keep those that pass."""
-        import libcst as cst
-
         from .codemods.base import ChangeFailed
+        from .codemods.splicing import RegionFailed, SplicedRewrite
 
+        rewrite = SplicedRewrite(self.source, self.tree, self.filename)
         refused: dict[Finding, str] = {}
-        try:
-            module = cst.parse_module(self.source)
-        except RecursionError:
-            return None, {e.finding: _TOO_DEEP for e in edits}
-        except Exception as error:  # LibCST's grammar lags behind the interpreter's now and then
-            return None, {e.finding: f"LibCST cannot parse this file: {error}" for e in edits}
-        if module.bytes != self.source:
-            reason = "LibCST does not reproduce this file byte for byte (form feeds, or lone CR line endings)"
-            return None, {e.finding: reason for e in edits}
+
+        def attempt_or_refuse(trying: list[Edit]) -> _Attempt | None:
+            """The checked attempt, or None when some edit of ``trying`` was refused (and so recorded)."""
+            try:
+                return self._attempt(rewrite, trying)
+            except ChangeFailed as failure:
+                refused[failure.edit.finding] = failure.reason
+            except RegionFailed as failure:
+                for edit in failure.edits:
+                    refused[edit.finding] = failure.reason
+            return None
 
         pending = list(edits)
         while pending:
-            try:
-                attempt = self._attempt(module, pending)
-            except ChangeFailed as failure:
-                refused[failure.edit.finding] = failure.reason
-                pending.remove(failure.edit)
+            attempt = attempt_or_refuse(pending)
+            if attempt is None:
+                pending = [e for e in pending if e.finding not in refused]
                 continue
             if attempt.problem is None:
                 return attempt, refused
@@ -197,10 +198,8 @@ class _Fixer:
         accepted: list[Edit] = []
         best: _Attempt | None = None
         for edit in pending:
-            try:
-                attempt = self._attempt(module, accepted + [edit])
-            except ChangeFailed as failure:
-                refused[edit.finding] = failure.reason
+            attempt = attempt_or_refuse(accepted + [edit])
+            if attempt is None:
                 continue
             if attempt.problem is not None:
                 refused[edit.finding] = attempt.problem
@@ -209,28 +208,26 @@ class _Fixer:
             best = attempt
         return best, refused
 
-    def _attempt(self, module: cst.Module, edits: list[Edit]) -> _Attempt:
-        from libcst.codemod import CodemodContext
+    def _attempt(self, rewrite: SplicedRewrite, edits: list[Edit]) -> _Attempt:
+        from .codemods.base import ChangeFailed
+        from .codemods.splicing import RegionFailed
 
-        from .codemods.base import ChangeFailed, FixFindings
-
-        codemod = FixFindings(CodemodContext(filename=self.filename), edits=edits)
         try:
-            new_source = codemod.transform_module(module).bytes
-        except ChangeFailed:
+            new_source = rewrite.apply(edits)
+        except (ChangeFailed, RegionFailed):
             raise
         except RecursionError:  # LibCST recurses once per nested node: ``ast`` takes more than it does
-            return _Attempt(self.source, [], _TOO_DEEP)
+            return _Attempt(self.source, [], TOO_DEEP_FOR_LIBCST)
         except Exception as error:  # which edit is to blame is found by adding them one by one
             return _Attempt(self.source, [], f"internal error while rewriting: {error!r}")
-        for edit in codemod.missed_edits():
-            raise ChangeFailed(edit, "the rewrite did not find the code it planned to change")
         return self._check(new_source, edits)
 
     def _check(self, new_source: bytes, edits: list[Edit]) -> _Attempt:
         try:
-            tree = ast.parse(new_source, filename=self.filename)
-            compile(tree, self.filename, "exec", dont_inherit=True)
+            tree = parse_module(new_source, self.filename)
+            with warnings.catch_warnings():  # "assertion is always true" and the like: not ours to judge
+                warnings.simplefilter("ignore")
+                compile(tree, self.filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError) as error:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
@@ -279,19 +276,18 @@ def _detail(finding: Finding) -> str:
     return finding.message[len(finding.code):].strip()
 
 
-_TOO_DEEP = "the code is too deeply nested for LibCST to rewrite it; fix it by hand"
+TOO_DEEP_FOR_LIBCST = "the code is too deeply nested for LibCST to rewrite it; fix it by hand"
 
 # The one rule whose new findings a fix may reveal rather than cause: see the module's docstring.
 _REVEALED_BY_FIXES = "FSR005"
 
 
-def _matching_blocks(old: bytes, new: bytes) -> list[difflib.Match]:
-    """The runs of lines the rewrite left as they were (0-based, as difflib counts)."""
-    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
-    return matcher.get_matching_blocks()
+def _matching_blocks(old: bytes, new: bytes) -> list[Match]:
+    """The runs of lines the rewrite left as they were (0-based)."""
+    return matching_blocks(old.splitlines(), new.splitlines())
 
 
-def _line_map(blocks: list[difflib.Match]) -> dict[int, int]:
+def _line_map(blocks: list[Match]) -> dict[int, int]:
     """Line numbers of the old source that survive unchanged, mapped to where they are in the new one."""
     mapping = {}
     for block in blocks:
@@ -300,7 +296,7 @@ def _line_map(blocks: list[difflib.Match]) -> dict[int, int]:
     return mapping
 
 
-def _pause_map(blocks: list[difflib.Match], old: list[Pause], new: list[Pause]) -> dict[Pause, Pause]:
+def _pause_map(blocks: list[Match], old: list[Pause], new: list[Pause]) -> dict[Pause, Pause]:
     """Which pause of the new source each old one became.
 
     On an unchanged line, the pause at the same column. Between two runs of

@@ -53,9 +53,13 @@ def _generated(megabytes: int) -> bytes:
     return ('DATA = """\\\n' + records + '"""\n' + SWALLOWS).encode()
 
 
-def _nested_calls(depth: int) -> bytes:
-    """Within the parser's limits, but deeper than LibCST's recursive visitors reach."""
-    return (SWALLOWS + "VALUE = " + "f(" * depth + ")" * depth + "\n").encode()
+def _nested_calls(depth: int, in_the_loop: bool = True) -> bytes:
+    """Within the parser's limits, but deeper than LibCST's recursive visitors reach: in the function
+    that holds the finding (which LibCST must rewrite), or in a statement of its own (which it need not)."""
+    deep = "f(" * depth + ")" * depth
+    if in_the_loop:
+        return SWALLOWS.replace("work()", f"work({deep})").encode()
+    return (SWALLOWS + "VALUE = " + deep + "\n").encode()
 
 
 @dataclass(frozen=True)
@@ -177,3 +181,14 @@ def test_deep_code_that_libcst_cannot_rewrite_is_refused_in_plain_words(
     refusals = [line for line in (out + err).splitlines() if line.startswith("subject.py:8:9: FSR002 not fixed: ")]
     assert len(refusals) == 1, out + err
     assert "too deeply nested" in refusals[0] and "internal error" not in refusals[0]
+
+
+def test_deep_code_outside_the_function_being_fixed_does_not_stop_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """LibCST is given only the function that holds the finding, so depth elsewhere costs nothing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "subject.py").write_bytes(_nested_calls(195, in_the_loop=False))
+    status, out, err = _run(capsys, "fix")
+    assert (tmp_path / "subject.py").read_bytes() == _nested_calls(195, in_the_loop=False).replace(
+        b"except BaseException:", b"except Exception:")
+    assert "subject.py:8:9: FSR002 not fixed" not in out + err

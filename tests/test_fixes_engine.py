@@ -188,7 +188,35 @@ def test_a_rewrite_that_would_make_another_rule_fire_is_refused() -> None:
     assert result.source.count(b"except BaseException:") == 1
 
 
-def test_a_file_libcst_cannot_reproduce_is_left_alone() -> None:
+def test_code_libcst_cannot_reproduce_is_left_alone() -> None:
+    code = (b"import threading\nstop = threading.Event()\n"
+            b"\x0cwhile not stop.is_set():\n"
+            b"    try:\n"
+            b"        pass\n"
+            b"    except BaseException:\n"
+            b"        pass\n")
+    result = fix(code)
+    assert result.source == code
+    assert [r.reason for r in result.refused] == [
+        "LibCST does not reproduce this file byte for byte (form feeds, or lone CR line endings)"]
+    assert [f.code for f in result.remaining] == ["FSR002"]
+
+
+def test_code_libcst_cannot_parse_is_left_alone_with_the_lines_it_stopped_in() -> None:
+    """Python takes a form feed that starts an indented line; LibCST's grammar does not."""
+    code = (b"import threading\nstop = threading.Event()\n"
+            b"while not stop.is_set():\n"
+            b"    try:\n"
+            b"        pass\n"
+            b"    except BaseException:\n"
+            b"\x0c        pass\n")
+    result = fix(code)
+    assert result.source == code
+    assert [r.reason for r in result.refused] == ["LibCST cannot parse lines 3-7: no matching outer block for dedent"]
+
+
+def test_what_libcst_cannot_reproduce_elsewhere_in_the_file_does_not_stop_a_fix_and_stays_as_it_was() -> None:
+    """Only the statement holding the finding goes through LibCST: a form feed between two others is kept."""
     code = b"import threading\n\x0cstop = threading.Event()\n" + source("""\
         while not stop.is_set():
             try:
@@ -197,10 +225,10 @@ def test_a_file_libcst_cannot_reproduce_is_left_alone() -> None:
                 pass
     """)
     result = fix(code)
-    assert result.source == code
-    assert [r.reason for r in result.refused] == [
-        "LibCST does not reproduce this file byte for byte (form feeds, or lone CR line endings)"]
-    assert [f.code for f in result.remaining] == ["FSR002"]
+    assert [f.code for f in result.applied] == ["FSR002"]
+    assert result.source.startswith(b"import threading\n\x0cstop = threading.Event()\n")
+    assert result.source.count(b"\x0c") == 1
+    assert b"except Exception:" in result.source
 
 
 def test_unsafe_fixes_only_when_asked() -> None:

@@ -18,7 +18,6 @@ from typing import Callable, ClassVar, Sequence, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
 from ..findings import Finding
@@ -175,55 +174,25 @@ def _blocks(parent: ast.AST) -> list[list[ast.stmt]]:
     return [b for b in blocks if isinstance(b, list)]
 
 
-class FixFindings(VisitorBasedCodemodCommand):
-    """Applies planned edits; run on its own, it plans and checks the fixes of ``CODES`` first.
+class ChangeApplier(cst.CSTTransformer):
+    """Makes the planned changes of ``edits`` where they were planned.
 
-    Given ``edits`` (as ``fs_lint.fixing`` does) it only applies them. Without,
-    it hands the module to ``fs_lint.fixing.fix_source``, so that a codemod run
-    gets the same guarantees as ``fs-lint fix``: a fix that would not remove its
-    finding, or would add one, is refused and reported as a warning.
+    The tree it runs on may be a piece of the file (see ``fs_lint.codemods.splicing``):
+    line ``n`` of that piece is line ``n + line_offset`` of the file. Imports are the
+    caller's business. Run it through a ``MetadataWrapper``: it needs positions.
     """
 
-    DESCRIPTION: ClassVar[str] = "Fix every fs-lint finding that has a safe fix."
     METADATA_DEPENDENCIES = (PositionProvider,)
-    CODES: ClassVar[tuple[str, ...] | None] = None  # None: every rule that has a fix
 
-    def __init__(self, context: CodemodContext, unsafe_fixes: bool = False,
-                 edits: Sequence[Edit] | None = None) -> None:
-        super().__init__(context)
-        self._unsafe_fixes = unsafe_fixes
-        self._edits = edits
+    def __init__(self, edits: Sequence[Edit], line_offset: int = 0) -> None:
+        super().__init__()
+        self._line_offset = line_offset
         self._changes: dict[type[cst.CSTNode], dict[tuple[int, int], list[tuple[Edit, NodeChange]]]] = {}
-        self._applied: set[int] = set()
-
-    @staticmethod
-    def add_args(arg_parser) -> None:  # type: ignore[no-untyped-def]
-        arg_parser.add_argument(
-            "--unsafe-fixes", action="store_true", dest="unsafe_fixes",
-            help="also apply fixes that may change what the program does while it runs normally",
-        )
-
-    def transform_module(self, tree: cst.Module) -> cst.Module:
-        if self._edits is None:
-            return self._fix_on_its_own(tree)
-        if not self._edits:
-            return tree  # nothing to do: do not pay for positions
-        self._changes.clear()
-        self._applied.clear()
-        for edit in self._edits:
+        self.applied: set[int] = set()  # ``id()`` of each change made
+        for edit in edits:
             for change in edit.changes:
                 by_position = self._changes.setdefault(change.node_type, {})
                 by_position.setdefault(change.position, []).append((edit, change))
-            for needed in edit.adds_imports:
-                AddImportsVisitor.add_needed_import(self.context, needed.module, needed.obj, needed.asname)
-            for unused in edit.unused_imports:
-                RemoveImportsVisitor.remove_unused_import(self.context, unused.module, unused.obj, unused.asname)
-        return super().transform_module(tree)  # then LibCST runs the import visitors scheduled above
-
-    def missed_edits(self) -> list[Edit]:
-        """Edits some change of which found no node where it was planned (after ``transform_module``)."""
-        assert self._edits is not None
-        return [e for e in self._edits if any(id(c) not in self._applied for c in e.changes)]
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> ChangeResult:  # type: ignore[override]
         result = super().on_leave(original_node, updated_node)
@@ -231,8 +200,8 @@ class FixFindings(VisitorBasedCodemodCommand):
         if not by_position:
             return result
         start = self.get_metadata(PositionProvider, original_node).start
-        for edit, change in by_position.get((start.line, start.column), ()):
-            if id(change) in self._applied:
+        for edit, change in by_position.get((start.line + self._line_offset, start.column), ()):
+            if id(change) in self.applied:
                 continue  # ``f(x).g(y)``: the outer call starts where the inner one does, and is not the one meant
             if not isinstance(result, cst.CSTNode):
                 raise ChangeFailed(edit, f"another fix already removed the {change.node_type.__name__}")
@@ -244,8 +213,34 @@ class FixFindings(VisitorBasedCodemodCommand):
                 raise  # not this rewrite's fault: the code is too deep for LibCST, and the engine says so
             except Exception as error:  # a bug in one rewrite must not cost the others
                 raise ChangeFailed(edit, f"internal error in the {edit.finding.code} rewrite: {error!r}") from error
-            self._applied.add(id(change))
+            self.applied.add(id(change))
         return result
+
+
+class FixFindings(VisitorBasedCodemodCommand):
+    """A rule's fix as a LibCST codemod: plans and checks the fixes of ``CODES``, then makes them.
+
+    It hands the module to ``fs_lint.fixing.fix_source``, so that a codemod run
+    gets the same guarantees as ``fs-lint fix``: a fix that would not remove its
+    finding, or would add one, is refused and reported as a warning.
+    """
+
+    DESCRIPTION: ClassVar[str] = "Fix every fs-lint finding that has a safe fix."
+    CODES: ClassVar[tuple[str, ...] | None] = None  # None: every rule that has a fix
+
+    def __init__(self, context: CodemodContext, unsafe_fixes: bool = False) -> None:
+        super().__init__(context)
+        self._unsafe_fixes = unsafe_fixes
+
+    @staticmethod
+    def add_args(arg_parser) -> None:  # type: ignore[no-untyped-def]
+        arg_parser.add_argument(
+            "--unsafe-fixes", action="store_true", dest="unsafe_fixes",
+            help="also apply fixes that may change what the program does while it runs normally",
+        )
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        return self._fix_on_its_own(tree)
 
     def _fix_on_its_own(self, tree: cst.Module) -> cst.Module:
         source = tree.bytes
