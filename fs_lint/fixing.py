@@ -3,7 +3,9 @@
 Detecting and rewriting are two passes (fixing while detecting lets line numbers
 drift): the ``ast`` check finds what to fix, each rule's planner in
 ``fs_lint.codemods`` turns a finding into an edit on the same analysis objects,
-and one LibCST pass applies them all at the positions the check reported.
+and LibCST applies them at the positions the check reported. LibCST is given
+only the functions (or top-level statements) the edits change, not the whole
+file: see ``fs_lint.codemods.splicing``.
 
 Then the result is checked like any other file. A rewrite must compile, must
 remove the finding it fixes and must not make any rule fire where it did not
