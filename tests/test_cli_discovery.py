@@ -90,6 +90,25 @@ def test_git_listing_of_a_subdirectory_and_a_tracked_venv_is_still_skipped(
 
 
 @needs_git
+def test_a_directory_whose_python_files_git_all_ignores_gets_a_warning_not_silence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    git(tmp_path, "init", "-q")
+    write(tmp_path, "app.py", "generated/client.py", "generated/models.py", "empty/notes/readme.py")
+    (tmp_path / ".gitignore").write_text("generated/\nempty/notes/\n")
+    (tmp_path / "empty" / "notes" / "readme.py").unlink()
+    monkeypatch.chdir(tmp_path)
+    status = main(["check", "--isolated", "generated", "empty"])
+    captured = capsys.readouterr()
+    assert (status, captured.out) == (0, "")
+    assert captured.err == ("fs-lint: warning: generated: git ignores every Python file in it, so none was "
+                            "checked; name the files to check them anyway\n")
+    assert checked(capsys, "generated/client.py") == ["generated/client.py"]
+    main(["check", "--isolated", "."])  # the checkout as a whole holds Python files git shows: no warning
+    captured = capsys.readouterr()
+    assert captured.out.startswith("app.py:") and captured.err == ""
+
+
+@needs_git
 def test_git_environment_of_a_hook_does_not_leak_into_discovery(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     git(tmp_path, "init", "-q")

@@ -7,7 +7,7 @@ import os
 import sys
 
 from ..checker import check_source
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error, print_ignored_directories
 from .noqa import drop_silenced
 from .output_formats import FORMATS, FileReport
 from .plan import FileTask, make_plan
@@ -38,6 +38,7 @@ def run_check(args: argparse.Namespace) -> int:
     reports += [FileReport(os.path.join(cwd, shown), shown, error="no such file or directory")
                 for shown in plan.missing]
     reports.sort(key=lambda report: report.shown)
+    print_ignored_directories(plan.ignored)
     for report in reports:
         if report.error is not None:
             print_file_error(report.shown, report.error)

@@ -34,6 +34,7 @@ class Discovery:
     files: list[Candidate] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # paths given that do not exist
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (directory, reason) a walk could not list
+    ignored: list[str] = field(default_factory=list)  # directories given whose Python files git all ignores
 
 
 def is_skipped_directory(path: str) -> bool:
@@ -66,6 +67,8 @@ def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = ()
 
 def _in_directory(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery) -> Iterator[Candidate]:
     listed = _git_listing(top)
+    if listed is not None and not listed and _holds_python_files(top):
+        found.ignored.append(os.path.normpath(given))
     relative_paths = _walk(top, given, exclude, found) if listed is None else _filter_listing(top, listed, exclude)
     for relative in relative_paths:
         yield Candidate(os.path.join(top, relative), os.path.normpath(os.path.join(given, relative)))
@@ -86,6 +89,15 @@ def _git_listing(top: str) -> list[str] | None:
         return None
     names = {os.fsdecode(name) for name in result.stdout.split(b"\0")}
     return sorted(name.replace("/", os.sep) for name in names if name.endswith(".py"))
+
+
+def _holds_python_files(top: str) -> bool:
+    """Whether a walk (which git's listing replaced) would find a ``*.py`` file under ``top``."""
+    for directory, subdirectories, filenames in os.walk(top):
+        subdirectories[:] = [d for d in subdirectories if not is_skipped_directory(os.path.join(directory, d))]
+        if any(name.endswith(".py") for name in filenames):
+            return True
+    return False
 
 
 def _filter_listing(top: str, listed: list[str], exclude: Sequence[PathPattern]) -> Iterator[str]:

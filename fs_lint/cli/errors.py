@@ -19,3 +19,14 @@ def print_error(message: str) -> None:
 
 def print_file_error(path: str, reason: str) -> None:
     print_error(f"{path}: {reason}")
+
+
+def print_warning(message: str) -> None:
+    """Something the user may not expect, which does not change the exit status."""
+    print(f"fs-lint: warning: {message}", file=sys.stderr)
+
+
+def print_ignored_directories(ignored: list[str]) -> None:
+    for shown in ignored:
+        print_warning(f"{shown}: git ignores every Python file in it, so none was checked; "
+                      "name the files to check them anyway")

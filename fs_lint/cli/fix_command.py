@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..findings import Finding
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error, print_ignored_directories
 from .file_writing import describe_write_error, write_atomically
 from .fix_report import refusal_line, summary, unified_diff
 from .noqa import NoqaMap, drop_silenced, file_is_exempt
@@ -100,6 +100,7 @@ def run_fix(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
+    print_ignored_directories(plan.ignored)
     for shown in plan.missing:
         print_file_error(shown, "no such file or directory")
     for shown, reason in plan.unreadable:

@@ -35,6 +35,7 @@ class Plan:
     tasks: list[FileTask] = field(default_factory=list)  # in output order
     missing: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # directories whose Python files git all ignores
 
 
 def _per_file_ignores(config: Config, args: argparse.Namespace, cwd: str) -> list[PerFileIgnore]:
@@ -65,4 +66,4 @@ def make_plan(args: argparse.Namespace, cwd: str) -> Plan:
     tasks = [FileTask(c.path, c.shown, selection.codes_for(c.path), settings, args.disable_noqa)
              for c in found.files]
     tasks.sort(key=lambda task: task.shown)
-    return Plan(config, tasks, found.missing, found.unreadable)
+    return Plan(config, tasks, found.missing, found.unreadable, found.ignored)
