@@ -33,14 +33,16 @@ def test_any_two_versions_get_a_valid_alignment(old: list[bytes], new: list[byte
 @settings(max_examples=300, deadline=None)
 def test_one_rewritten_place_keeps_every_other_line(old: list[bytes], where: int, written: list[bytes],
                                                     removed: int) -> None:
-    """A rewrite replaces lines at one place: every line before and after it is matched, as difflib matches it."""
+    """A rewrite replaces lines at one place: every line before and after it is matched, and never fewer
+    lines than difflib matches (which, greedy, sometimes matches fewer: ``pass, '', pass, ''`` less line 2)."""
     where = where % (len(old) + 1)
     new = old[:where] + written + old[where + removed:]
     blocks = matching_blocks(old, new)
     _valid(old, new, blocks)
     ours = sum(b.size for b in blocks)
     theirs = sum(b.size for b in difflib.SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks())
-    assert ours == theirs
+    assert ours >= len(old) - min(removed, len(old) - where)
+    assert ours >= theirs
 
 
 def test_a_generated_module_with_thousands_of_repeated_lines_is_matched_at_once() -> None:
