@@ -64,7 +64,7 @@ def fix_file(task: FixTask) -> FixReport:
         return FixReport(file.path, file.shown)
     extra: dict[str, Any] = {}
     if not file.disable_noqa and b"noqa" in source.lower():
-        extra["skip"] = NoqaMap(source).silences
+        extra["skip"] = _silenced_by(source)
     try:
         with warnings.catch_warnings():  # the compiler's warnings about the code (``"\\d"``) are not ours to raise
             warnings.simplefilter("ignore")
@@ -76,6 +76,19 @@ def fix_file(task: FixTask) -> FixReport:
         return FixReport(file.path, file.shown, refused=tuple(result.refused), remaining=tuple(remaining))
     return FixReport(file.path, file.shown, source, result.source, tuple(result.applied),
                      tuple(result.refused), tuple(remaining))
+
+
+def _silenced_by(source: bytes) -> Callable[[Finding], bool]:
+    """Whether a ``# noqa`` silences a finding; the file is tokenized only if a finding is asked about,
+    which is rare (tokenizing costs more than checking)."""
+    noqa: list[NoqaMap] = []
+
+    def silenced(finding: Finding) -> bool:
+        if not noqa:
+            noqa.append(NoqaMap(source))
+        return noqa[0].silences(finding)
+
+    return silenced
 
 
 def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:
