@@ -7,7 +7,8 @@ it on its own::
     python -m libcst.tool codemod --no-format -x fs_lint.codemods.narrow_broad_handler.NarrowBroadHandler src/
 
 The other modules are what the rewrites share: ``base`` (the edit, the context,
-the codemod that applies edits), ``exception_lists`` and ``comma_lists`` (editing
+the transformer that makes planned changes), ``splicing`` (which gives LibCST only
+the functions a fix changes and puts them back in the file), ``exception_lists`` and ``comma_lists`` (editing
 lists in their layout), ``module_names`` and ``tenacity_names`` (spelling and
 importing a name the way the file does), ``stop_events`` (which Event a loop
 stops on) and ``retried_exceptions`` (the safe half of FSR004's fix).
