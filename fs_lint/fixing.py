@@ -239,8 +239,9 @@ class _Fixer:
         except Exception as error:
             return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
         blocks = _matching_blocks(self.source, new_source)
-        pauses = _pause_map(blocks, self._pauses, new_pauses)
-        pairs = _pair(_line_map(blocks), pauses, self.baseline, findings)
+        line_map = _line_map(blocks)
+        pauses = _pause_map(blocks, line_map, self._pauses, new_pauses)
+        pairs = _pair(line_map, pauses, self.baseline, findings)
         attempt = _Attempt(new_source, findings, gone={f for f in self.baseline if f not in pairs})
         kept = set(pairs.values())
         added = [f for f in findings if f not in kept]
@@ -298,7 +299,8 @@ def _line_map(blocks: list[Match]) -> dict[int, int]:
     return mapping
 
 
-def _pause_map(blocks: list[Match], old: list[Pause], new: list[Pause]) -> dict[Pause, Pause]:
+def _pause_map(blocks: list[Match], line_map: dict[int, int], old: list[Pause],
+               new: list[Pause]) -> dict[Pause, Pause]:
     """Which pause of the new source each old one became.
 
     On an unchanged line, the pause at the same column. Between two runs of
@@ -307,7 +309,6 @@ def _pause_map(blocks: list[Match], old: list[Pause], new: list[Pause]) -> dict[
     asyncio.sleep``, a sleep -> a wait on the stop event) but adds none, so the
     n-th pause of the old lines is the n-th of the new ones.
     """
-    line_map = _line_map(blocks)
     by_place = {p.position: p for p in new}
     mapping: dict[Pause, Pause] = {}
     for pause in old:

@@ -9,8 +9,9 @@ is not taken over: the rewrite refuses.
 
 The other way round, a rewrite that replaces the last ``time.sleep`` leaves
 ``import time`` unused, and flake8 would then report it. It asks for the import
-to go if nothing reads it once the file is rewritten (``RemoveImportsVisitor``
-decides that on the rewritten tree). An import with a comment on or above it
+to go if nothing reads it once the file is rewritten: ``codemods.splicing``
+removes it only when nothing in the rewritten file mentions the name, and
+``RemoveImportsVisitor`` then takes it out of its statement. An import with a comment on or above it
 stays: removing the statement would take the comment with it.
 """
 

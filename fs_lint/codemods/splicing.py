@@ -24,6 +24,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 import libcst as cst
@@ -99,8 +100,31 @@ class SplicedRewrite:
         new_source = _splice(self._lines, pieces)
         removals = list(dict.fromkeys(i for e in edits for i in e.unused_imports))
         if removals:
-            new_source = _remove_unused_imports(new_source, removals, self.filename, list(edits))
+            new_source = self._without_unused_imports(new_source, removals, list(edits))
         return new_source
+
+    def _without_unused_imports(self, source: bytes, imports: list[ModuleImport], edits: list[Edit]) -> bytes:
+        """``source`` (this file with the edits made) less the imports of ``imports`` nothing mentions any more."""
+        try:
+            tree = parse_module(source, self.filename)
+        except (SyntaxError, ValueError, RecursionError):
+            return source  # the engine's check refuses it with the reason
+        unused = [i for i in imports if not _mentioned(tree, _bound_name(i))]
+        if not unused:
+            return source
+        rewritten = SplicedRewrite(source, tree, self.filename)
+        lines = sorted({node.lineno for node in ast.walk(tree) if _binds_one_of(node, unused)})
+        pieces: dict[Region, bytes] = {}
+        for region in sorted({Region(*rewritten._span_at(line)) for line in lines}):
+            if any(region.first <= r.last and r.first <= region.last for r in pieces):
+                continue  # a region within one already taken (an import in a function and one in its class)
+            parsed = rewritten._parse(region, edits)
+            context = CodemodContext()
+            for name in unused:
+                RemoveImportsVisitor.remove_unused_import(context, name.module, name.obj, name.asname)
+            module = RemoveImportsVisitor(context).transform_module(parsed.wrapper.module)
+            pieces[region] = rewritten._print(region, module, parsed.indented, edits)
+        return _splice(rewritten._lines, pieces)
 
     # -- regions --
 
@@ -158,7 +182,7 @@ class SplicedRewrite:
             return cached
         text = self._text(region)
         indented = text[:1] in (" ", "\t")
-        newline = _newline(self._lines)
+        newline = self._newline
         source = text
         if indented:
             source = _STAND_IN_BLOCK + newline + source
@@ -183,7 +207,7 @@ class SplicedRewrite:
     def _print(self, region: Region, module: cst.Module, indented: bool, edits: list[Edit]) -> bytes:
         # A region whose only statement went (an unused import) leaves no line: LibCST would print one.
         text = "" if not (module.body or module.header or module.footer) else module.code
-        newline = _newline(self._lines)
+        newline = self._newline
         if indented:
             head = _STAND_IN_BLOCK + newline
             if not text.startswith(head):
@@ -214,14 +238,15 @@ class SplicedRewrite:
     def _codec(self) -> str:
         return "utf-8" if self._encoding == "utf-8-sig" else self._encoding
 
-    @property
+    @cached_property
     def _default_indent(self) -> str:
         """The indent LibCST would infer from the whole file (its first INDENT), for new blocks a fix writes."""
-        cached = getattr(self, "_indent", None)
-        if cached is None:
-            cached = _first_indent(self.source) or "    "
-            self._indent = cached
-        return cached
+        return _first_indent(self.source) or "    "
+
+    @cached_property
+    def _newline(self) -> str:
+        """The file's first line ending: LibCST's default, for the lines a fix writes."""
+        return _first_newline(self._lines)
 
 
 def _top_level_spans(tree: ast.Module) -> list[tuple[int, int]]:
@@ -272,8 +297,7 @@ def _is_preamble(statement: ast.stmt) -> bool:
             and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == "__strict__")
 
 
-def _newline(lines: list[bytes]) -> str:
-    """The file's first line ending, as LibCST picks its default."""
+def _first_newline(lines: list[bytes]) -> str:
     for line in lines:
         if line.endswith(b"\r\n"):
             return "\r\n"
@@ -322,30 +346,6 @@ def _add_imports(module: cst.Module, imports: Iterable[ModuleImport]) -> cst.Mod
     for needed in imports:
         AddImportsVisitor.add_needed_import(context, needed.module, needed.obj, needed.asname)
     return AddImportsVisitor(context).transform_module(module)
-
-
-def _remove_unused_imports(source: bytes, imports: list[ModuleImport], filename: str, edits: list[Edit]) -> bytes:
-    """Remove the imports of ``imports`` that nothing in ``source`` mentions any more."""
-    try:
-        tree = parse_module(source, filename)
-    except (SyntaxError, ValueError, RecursionError):
-        return source  # the engine's check refuses it with the reason
-    unused = [i for i in imports if not _mentioned(tree, _bound_name(i))]
-    if not unused:
-        return source
-    rewrite = SplicedRewrite(source, tree, filename)
-    lines = sorted({node.lineno for node in ast.walk(tree) if _binds_one_of(node, unused)})
-    pieces: dict[Region, bytes] = {}
-    for region in sorted({Region(*rewrite._span_at(line)) for line in lines}):
-        if any(region.first <= r.last and r.first <= region.last for r in pieces):
-            continue  # a region within one already taken (an import in a function and one in its class)
-        parsed = rewrite._parse(region, edits)
-        context = CodemodContext()
-        for name in unused:
-            RemoveImportsVisitor.remove_unused_import(context, name.module, name.obj, name.asname)
-        module = RemoveImportsVisitor(context).transform_module(parsed.wrapper.module)
-        pieces[region] = rewrite._print(region, module, parsed.indented, edits)
-    return _splice(rewrite._lines, pieces)
 
 
 def _bound_name(name: ModuleImport) -> str:
