@@ -7,7 +7,7 @@ import warnings
 from typing import Iterable
 
 from .findings import Finding
-from .retry_loops import ModuleAnalysis
+from .analysis.retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
 

@@ -35,9 +35,9 @@ from .checker import check_analysis, codes_that_may_fire, parse_module
 from .codemods import REWRITES
 from .findings import Finding
 from .line_matching import Match, matching_blocks
-from .module_facts import ModuleFacts
-from .pauses import Pause
-from .retry_loops import ModuleAnalysis
+from .analysis.module_facts import ModuleFacts
+from .analysis.pauses import Pause
+from .analysis.retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from .retry_loops import Handler
-from .shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
+from .analysis.retry_loops import Handler
+from .analysis.shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 
 _MAX_SPELLING = 50
 

@@ -27,8 +27,8 @@ import pytest
 from fs_lint.checker import check_source
 from fs_lint.findings import Finding
 from fs_lint.fixing import FixResult, fix_source
-from fs_lint.module_facts import ModuleFacts
-from fs_lint.retry_loops import ModuleAnalysis
+from fs_lint.analysis.module_facts import ModuleFacts
+from fs_lint.analysis.retry_loops import ModuleAnalysis
 from fs_lint.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from fs_lint.retry_loops import ModuleAnalysis
+from fs_lint.analysis.retry_loops import ModuleAnalysis
 from fs_lint.settings import Settings
-from fs_lint.shutdown_indicators import Indicator, NoIndicator, find_indicator
+from fs_lint.analysis.shutdown_indicators import Indicator, NoIndicator, find_indicator
 
 
 def search(code: str, settings: Settings = Settings(), loop_line: int | None = None) -> Indicator:

@@ -25,7 +25,7 @@ from functools import partial
 import libcst as cst
 
 from ..findings import Finding
-from ..module_facts import ModuleFacts
+from ..analysis.module_facts import ModuleFacts
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 from .module_names import import_behind, module_reference
 

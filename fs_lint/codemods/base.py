@@ -22,9 +22,9 @@ from libcst.metadata import PositionProvider
 
 from ..findings import Finding
 from ..fixing import fix_source
-from ..module_facts import ModuleFacts
-from ..pauses import Pause
-from ..retry_loops import Handler, Loop, ModuleAnalysis
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.pauses import Pause
+from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
 from ..settings import Settings
 
 ChangeResult = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]

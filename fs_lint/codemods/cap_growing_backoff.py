@@ -28,10 +28,10 @@ from functools import partial
 import libcst as cst
 
 from ..findings import Finding
-from ..local_nodes import key, keys_read, walk_local
-from ..module_facts import ModuleFacts
-from ..pause_lengths import pause_length
-from ..pauses import OTHER, Pause
+from ..analysis.local_nodes import key, keys_read, walk_local
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.pause_lengths import pause_length
+from ..analysis.pauses import OTHER, Pause
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 from .comma_lists import Where, argument, replace_argument
 

@@ -15,10 +15,10 @@ from typing import Callable, Collection, Iterator, Mapping, Sequence, TypeVar, U
 
 import libcst as cst
 
-from .. import control_flow as cf
-from ..local_nodes import walk_local
-from ..retry_loops import Handler
-from ..shutdown_exceptions import classify
+from ..analysis import control_flow as cf
+from ..analysis.local_nodes import walk_local
+from ..analysis.retry_loops import Handler
+from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix
 
 Replace = Mapping[int, Callable[[cst.BaseExpression], cst.BaseExpression]]

@@ -29,10 +29,10 @@ from typing import Iterator
 
 import libcst as cst
 
-from .. import control_flow as cf
+from ..analysis import control_flow as cf
 from ..findings import Finding
-from ..retry_loops import Handler
-from ..shutdown_exceptions import classify
+from ..analysis.retry_loops import Handler
+from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 from .exception_lists import drop_with_items, edit_call_args, edit_handler_type, has_comment, shutdown_tests
 

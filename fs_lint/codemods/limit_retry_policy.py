@@ -37,9 +37,9 @@ from typing import Callable
 import libcst as cst
 
 from ..findings import Finding
-from ..module_facts import ModuleFacts
-from ..retry_decorators import BACKOFF, RETRYING, STAMINA, TENACITY, RetryPolicy, canonical, retry_policies
-from ..retry_decorators import _decorates_by_hand as decorates_by_hand
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.retry_decorators import BACKOFF, RETRYING, STAMINA, TENACITY, RetryPolicy, canonical, retry_policies
+from ..analysis.retry_decorators import _decorates_by_hand as decorates_by_hand
 from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
 from .comma_lists import keyword, set_keyword
 from .module_names import import_behind

@@ -20,8 +20,8 @@ from functools import partial
 import libcst as cst
 
 from ..findings import Finding
-from ..retry_loops import Handler
-from ..shutdown_exceptions import classify
+from ..analysis.retry_loops import Handler
+from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 from .exception_lists import edit_call_args, edit_handler_type, exception_named, shutdown_tests, with_handler_type
 

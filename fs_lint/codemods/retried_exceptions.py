@@ -30,9 +30,9 @@ from functools import partial
 
 import libcst as cst
 
-from ..module_facts import ModuleFacts
-from ..retry_decorators import BACKOFF, STAMINA, TENACITY, RetryPolicy, canonical
-from ..shutdown_exceptions import classify
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.retry_decorators import BACKOFF, STAMINA, TENACITY, RetryPolicy, canonical
+from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix, FixContext, NodeChange
 from .comma_lists import Where, argument, keyword, replace_argument
 from .exception_lists import edit_exception_types, exception_named

@@ -20,11 +20,11 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..local_nodes import key as key_of
-from ..local_nodes import walk_local
-from ..module_facts import ModuleFacts
-from ..retry_loops import Loop
-from ..shutdown_indicators import EVENT_TYPES
+from ..analysis.local_nodes import key as key_of
+from ..analysis.local_nodes import walk_local
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.retry_loops import Loop
+from ..analysis.shutdown_indicators import EVENT_TYPES
 from .base import CannotFix, FixContext
 
 # What each Event class's ``wait`` does: a timeout in the call (threading), or none (the async ones).

@@ -29,9 +29,9 @@ from typing import Iterator
 import libcst as cst
 
 from ..findings import Finding
-from ..local_nodes import walk_local
-from ..retry_loops import Loop
-from ..shutdown_indicators import NoIndicator, find_indicator
+from ..analysis.local_nodes import walk_local
+from ..analysis.retry_loops import Loop
+from ..analysis.shutdown_indicators import NoIndicator, find_indicator
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 
 CODE = "FSR001"

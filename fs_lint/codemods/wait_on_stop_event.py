@@ -38,7 +38,7 @@ from functools import partial
 import libcst as cst
 
 from ..findings import Finding
-from ..pauses import ASYNC, BLOCKING, COOPERATIVE, Pause
+from ..analysis.pauses import ASYNC, BLOCKING, COOPERATIVE, Pause
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 from .exception_lists import has_comment
 from .module_names import import_behind, module_reference

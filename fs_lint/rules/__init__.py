@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar, Iterator
 
 from ..findings import Finding
-from ..retry_loops import ModuleAnalysis
+from ..analysis.retry_loops import ModuleAnalysis
 
 PAGE_SECTIONS = (
     "What it does", "Why is this bad?", "Exemptions", "Example", "Use instead", "Fix safety", "Options",

@@ -4,10 +4,10 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding
-from ..pause_lengths import pause_length
-from ..module_facts import ModuleFacts
-from ..pauses import Pause
-from ..retry_loops import ModuleAnalysis
+from ..analysis.pause_lengths import pause_length
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.pauses import Pause
+from ..analysis.retry_loops import ModuleAnalysis
 from . import Rule, register
 
 _SPELLING = 50

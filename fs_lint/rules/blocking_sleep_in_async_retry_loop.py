@@ -4,9 +4,9 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding
-from ..module_facts import ModuleFacts
-from ..pauses import BLOCKING, Pause
-from ..retry_loops import ModuleAnalysis
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.pauses import BLOCKING, Pause
+from ..analysis.retry_loops import ModuleAnalysis
 from . import Rule, register
 
 

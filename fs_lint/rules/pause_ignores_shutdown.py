@@ -4,11 +4,11 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding
-from ..local_nodes import key, walk_local
-from ..pause_lengths import INF, Length, pause_length
-from ..module_facts import ModuleFacts
-from ..pauses import ASYNC, BLOCKING, Pause
-from ..retry_loops import ModuleAnalysis
+from ..analysis.local_nodes import key, walk_local
+from ..analysis.pause_lengths import INF, Length, pause_length
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.pauses import ASYNC, BLOCKING, Pause
+from ..analysis.retry_loops import ModuleAnalysis
 from . import Rule, register
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding
-from ..module_facts import ModuleFacts
-from ..retry_decorators import BACKOFF, RETRYING, STAMINA, RetryPolicy, retry_policies
-from ..retry_loops import ModuleAnalysis
-from ..shutdown_exceptions import describe
+from ..analysis.module_facts import ModuleFacts
+from ..analysis.retry_decorators import BACKOFF, RETRYING, STAMINA, RetryPolicy, retry_policies
+from ..analysis.retry_loops import ModuleAnalysis
+from ..analysis.shutdown_exceptions import describe
 from ..wording import consequence
 from . import Rule, register
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding
-from ..retry_loops import ModuleAnalysis
-from ..shutdown_exceptions import CANCELLATION
+from ..analysis.retry_loops import ModuleAnalysis
+from ..analysis.shutdown_exceptions import CANCELLATION
 from . import Rule, register
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding
-from ..retry_loops import ModuleAnalysis
+from ..analysis.retry_loops import ModuleAnalysis
 from ..wording import consequence, name_kinds, spell_handler
 from . import Rule, register
 

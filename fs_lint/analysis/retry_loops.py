@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 from . import control_flow as cf
 from .local_nodes import awaits, key, keys_read, walk_local, yields
 from .names import ImportMap, WordPatterns, last_name
-from .settings import Settings
+from ..settings import Settings
 from .shutdown_exceptions import (
     CANCELLATION,
     GENERATOR_EXIT,
