@@ -10,12 +10,16 @@ from .findings import Finding
 from .analysis.retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
+from .test_files import is_test_path
 
 
-def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None) -> list[Finding]:
+def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
+               filename: str | None = None) -> list[Finding]:
     if codes is not None and not set(codes) & RULES.keys():
         return []
-    return check_analysis(ModuleAnalysis(tree, settings), codes)
+    if not rules_apply_to(filename, settings):
+        return []
+    return check_analysis(ModuleAnalysis(tree, settings, filename), codes)
 
 
 def check_analysis(analysis: ModuleAnalysis, codes: Iterable[str] | None = None) -> list[Finding]:
@@ -49,7 +53,12 @@ def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None 
     if not codes:
         return []
     tree = parse_module(source, filename)
-    return check_tree(tree, settings, codes)
+    return check_tree(tree, settings, codes, filename)
+
+
+def rules_apply_to(filename: str | None, settings: Settings) -> bool:
+    """Test code is not the service that must stop: it is left out unless ``include-tests`` is on."""
+    return settings.include_tests or filename is None or not is_test_path(filename)
 
 
 def parse_module(source: bytes, filename: str = "<unknown>") -> ast.Module:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .checker import check_analysis, codes_that_may_fire, parse_module
+from .checker import check_analysis, codes_that_may_fire, parse_module, rules_apply_to
 from .codemods import REWRITES
 from .findings import Finding
 from .line_matching import Match, matching_blocks
@@ -78,7 +78,9 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     if not firing:
         return FixResult(source, [], [], [])
     tree = parse_module(source, filename)
-    analysis = ModuleAnalysis(tree, settings)
+    if not rules_apply_to(filename, settings):
+        return FixResult(source, [], [], [])
+    analysis = ModuleAnalysis(tree, settings, filename)
     findings = check_analysis(analysis, firing)
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
@@ -92,7 +94,7 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     # The blind pauses the first round made visible get their own fix; findings of the first
     # round stay as they are (its output is the second round's input, and already checked).
     tree = parse_module(result.source, filename)
-    analysis = ModuleAnalysis(tree, settings)
+    analysis = ModuleAnalysis(tree, settings, filename)
     findings = check_analysis(analysis, selected)
     second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
     return FixResult(second.source, result.applied, result.refused + second.refused, second.remaining)
@@ -233,7 +235,7 @@ class _Fixer:
         except (SyntaxError, ValueError, RecursionError) as error:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
-            analysis = ModuleAnalysis(tree, self.analysis.settings)
+            analysis = ModuleAnalysis(tree, self.analysis.settings, self.analysis.filename)
             findings = check_analysis(analysis, list(RULES))
             new_pauses = ModuleFacts.of(analysis).pauses
         except Exception as error:

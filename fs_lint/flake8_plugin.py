@@ -22,9 +22,10 @@ class Plugin:
     version = __version__
     settings = Settings()
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str] = ()) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str] = (), filename: str | None = None) -> None:
         self._tree = tree
         self._lines = lines  # flake8 passes the file's lines; without them, every rule runs
+        self._filename = filename  # as flake8 was given it: test code is left out by path
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -65,5 +66,5 @@ class Plugin:
             codes = codes_that_may_fire("".join(self._lines).encode("utf-8", "replace"))
             if not codes:
                 return
-        for finding in check_tree(self._tree, self.settings, codes):
+        for finding in check_tree(self._tree, self.settings, codes, self._filename):
             yield finding.line, finding.col, finding.message, type(self)

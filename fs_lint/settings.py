@@ -32,6 +32,8 @@ class Settings:
     max_blind_sleep: float = 10.0
     backoff_cap: float = 60.0
     retry_give_up_after: float = 300.0
+    strict: bool = False
+    include_tests: bool = False
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -67,6 +69,11 @@ OPTIONS = (
            "the cap, in seconds, that fixes and messages put on a growing retry pause"),
     Option("retry-give-up-after", "retry_give_up_after", "number",
            "the seconds after which fixes and messages make a never-ending retry decorator give up"),
+    Option("strict", "strict", "bool",
+           "report every retry loop and handler the rule pages describe, not only those with evidence "
+           "that a real stop is defeated"),
+    Option("include-tests", "include_tests", "bool",
+           "also report in test code (tests/, test_*.py, *_test.py, conftest.py)"),
 )
 
 

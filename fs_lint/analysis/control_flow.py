@@ -25,6 +25,11 @@ NO_RETURN_CALLS = frozenset({
 })
 
 
+# Helpers that always raise, known by name wherever they are defined (six, sentry_sdk, future):
+# ``reraise(*sys.exc_info())`` is a ``raise``.
+RERAISING_NAMES = frozenset({"reraise", "raise_from", "raise_with_traceback"})
+
+
 def outcomes(body: Sequence[ast.stmt], qualify=None) -> frozenset[str]:
     """Ways control leaves ``body``. ``qualify`` maps a call's func to its qualified name."""
     result: set[str] = set()
@@ -94,7 +99,9 @@ def _is_no_return_call(node: ast.expr, qualify) -> bool:
         node = node.value
     if not isinstance(node, ast.Call) or qualify is None:
         return False
-    return qualify(node.func) in NO_RETURN_CALLS
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return qualify(func) in NO_RETURN_CALLS or last in RERAISING_NAMES
 
 
 def _is_true(node: ast.expr) -> bool:

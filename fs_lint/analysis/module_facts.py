@@ -69,6 +69,8 @@ class ModuleFacts:
         keys: list[str] = []
         for test in tests:
             for node in ast.walk(test):
+                if isinstance(node, ast.Attribute) and node.attr == "is_alive":
+                    continue  # a thread's liveness probe, not a stop flag
                 if isinstance(node, ast.Attribute) and patterns.matches(node.attr) or \
                         isinstance(node, ast.Name) and patterns.matches(node.id):
                     k = key(node)

@@ -18,7 +18,11 @@ from typing import Iterator, Sequence
 
 from . import control_flow as cf
 from .local_nodes import awaits, key, keys_read, walk_local, yields
-from .names import ImportMap, WordPatterns, last_name
+from .names import ImportMap, WordPatterns, last_name, words
+from .quick_calls import INSPECTING_BUILTINS, body_can_block
+from .program_signals import recorded_sigint
+from .run_contexts import RunContext, RunContexts
+from .stop_paths import ModuleStops
 from ..settings import Settings
 from .shutdown_exceptions import (
     CANCELLATION,
@@ -45,7 +49,12 @@ TIMEOUT_SCOPES = frozenset({
 })
 SUPPRESS = frozenset({"contextlib.suppress"})
 ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle"})
-_CLOCK_NAMES = frozenset({"time", "monotonic", "perf_counter", "monotonic_ns", "time_ns", "now", "utcnow", "current_time"})
+_CLOCK_WORDS = frozenset({"time", "monotonic", "perf", "now", "utcnow", "clock"})
+_DEADLINE_WORDS = frozenset({"deadline", "expired", "expire", "expires", "expiry", "remaining", "elapsed",
+                             "timeout"})
+_DEADLINE_METHODS = frozenset({"check_return", "time_left", "is_expired", "has_expired"})
+_HANDING_ON_CALLS = cf.RERAISING_NAMES | {"throw", "athrow", "set_exception"}  # raise it elsewhere
+_EXIT_FUNCTIONS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
 _INPUT_CALLS = frozenset({"input", "raw_input", "getpass", "prompt", "readline", "prompt_async"})
 
 
@@ -149,23 +158,28 @@ class Handler:
         """Some path through the handler gets back to the top of the loop."""
         qualify = self.module.imports.qualified_name
         leaving = cf.outcomes(self.body, qualify) if not self.is_suppress else frozenset({cf.NEXT})
-        if cf.CONTINUE in leaving:
+        flags = self._flags_set()
+        if cf.CONTINUE in leaving and not self.loop.condition_stops_on(flags):
             return True
         if cf.NEXT not in leaving:
             return False
-        return self.loop.control_reaches_next_iteration(self.frames, self._flags_set(), qualify)
+        return self.loop.control_reaches_next_iteration(self.frames, flags, qualify)
 
-    def _flags_set(self) -> set[str]:
-        """Names the handler sets, so that code after the try can test them to stop."""
-        flags = set()
+    def _flags_set(self) -> dict[str, list[ast.expr | None]]:
+        """Names the handler sets, with the values, so that a test after the try can stop on them.
+
+        ``self.stop()`` counts as setting what ``stop()`` sets (one call down): a handler that asks
+        the object to stop has stopped the loop if the loop reads that flag. ``None`` stands for
+        an Event's ``set()`` or a value the analysis cannot read.
+        """
+        flags: dict[str, list[ast.expr | None]] = {}
         for node in walk_local(self.body):
-            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                flags.update(k for k in map(key, targets) if k)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set":
-                k = key(node.func.value)
-                if k:
-                    flags.add(k)
+            _record_flags(node, flags)
+            if isinstance(node, ast.Call):
+                method = self.module.contexts.resolve(node.func, self.function.node)
+                if method is not None and method is not self.function.node:
+                    for inner in walk_local(method.body):
+                        _record_flags(inner, flags)
         return flags
 
     @cached_property
@@ -180,7 +194,52 @@ class Handler:
         if GENERATOR_EXIT in kinds and not (fn.is_generator and yields(self.protected_body)):
             kinds.discard(GENERATOR_EXIT)
         kinds -= self._reraised_kinds()
+        if not self.module.settings.strict:
+            kinds -= self._cannot_arrive(kinds)
         return frozenset(kinds)
+
+    def _cannot_arrive(self, kinds: set[str]) -> set[str]:
+        """What the rule pages' letter counts but this code never receives (the default mode).
+
+        ``KeyboardInterrupt`` comes only to the main thread, and not at all where the module's own
+        SIGINT handling does not raise; ``SystemExit`` caught by a broad handler only where the
+        protected code exits or a signal handler of the module does; neither lands, in practice,
+        in a ``try`` of quick calls: the request arrives in the pause or the blocking call instead.
+        """
+        gone: set[str] = set()
+        context = self.loop.context
+        stops = self.module.stops
+        if KEYBOARD_INTERRUPT in kinds and (context.in_thread or self.module.sigint_recorded is not None):
+            gone.add(KEYBOARD_INTERRUPT)
+        if SYSTEM_EXIT in kinds and self.catches.broad and not self.exits_inside \
+                and (context.in_thread or stops.exiting_signal is None):
+            gone.add(SYSTEM_EXIT)
+        if kinds & {KEYBOARD_INTERRUPT, SYSTEM_EXIT} and not self.protected_body_can_block:
+            gone |= {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
+        return gone
+
+    @cached_property
+    def protected_body_can_block(self) -> bool:
+        """The ``try`` body calls something that may take a while, where a stop request can land."""
+        function = self.function.node
+
+        def resolve(func: ast.expr):
+            return self.module.contexts.resolve(func, function)
+
+        seen = frozenset({id(function)}) if function is not None else frozenset()
+        return body_can_block(self.protected_body, self.module.imports.qualified_name, resolve, seen=seen)
+
+    @cached_property
+    def exits_inside(self) -> bool:
+        """The protected code itself calls ``sys.exit()`` or raises SystemExit."""
+        qualify = self.module.imports.qualified_name
+        for node in walk_local(self.protected_body):
+            if isinstance(node, ast.Call) and qualify(node.func) in _EXIT_FUNCTIONS:
+                return True
+            if isinstance(node, ast.Raise) and node.exc is not None and \
+                    last_name(node.exc.func if isinstance(node.exc, ast.Call) else node.exc) == "SystemExit":
+                return True
+        return False
 
     def _reraised_kinds(self) -> set[str]:
         """Kinds the handler re-raises first: ``if isinstance(e, X): raise``, ``if task.cancelling(): raise``."""
@@ -213,20 +272,48 @@ class Handler:
         return None
 
     def _keeps_the_exception(self) -> bool:
-        """``errors.append(exc)``, ``last = exc``, ``pending = sys.exc_info()``: raised later, not lost."""
+        """The exception is handed on, not lost: raised or returned later, or passed to its owner.
+
+        ``errors.append((exc, item))`` then ``return errors``; ``pending = sys.exc_info()`` then
+        ``reraise(*pending)``; ``future.set_exception(exc)``; ``task.inject_exc(exc)``. Keeping
+        it in a name that is only formatted into a message is not keeping it.
+        """
         bound = None if self.is_suppress else self.node.name
         qualify = self.module.imports.qualified_name
 
         def is_the_exception(node: ast.expr) -> bool:
-            if bound and isinstance(node, ast.Name) and node.id == bound:
-                return True
-            return isinstance(node, ast.Call) and qualify(node.func) in ("sys.exc_info", "sys.exception")
+            for n in ast.walk(node):
+                if bound and isinstance(n, ast.Name) and n.id == bound:
+                    return True
+                if isinstance(n, ast.Call) and qualify(n.func) in ("sys.exc_info", "sys.exception"):
+                    return True
+            return False
 
         for node in walk_local(self.body):
             if isinstance(node, ast.Assign) and is_the_exception(node.value):
+                if any(self._raised_later(k) for k in map(key, node.targets) if k):
+                    return True
+            elif isinstance(node, ast.Call) and node.args and any(is_the_exception(a) for a in node.args):
+                name = last_name(node.func) or ""
+                if name in ("append", "add", "extend", "appendleft", "put", "put_nowait"):
+                    receiver = key(node.func.value) if isinstance(node.func, ast.Attribute) else None
+                    if receiver and self._raised_later(receiver):
+                        return True
+                elif name == "set_exception" or (bound and any(isinstance(a, ast.Name) and a.id == bound
+                                                               for a in node.args) and not _only_reports(node)):
+                    return True
+        return False
+
+    def _raised_later(self, name: str) -> bool:
+        """A ``raise``, a ``return`` or a re-raising call of the function reads ``name``."""
+        scope = self.function.node.body if self.function.node is not None else self.module.tree.body
+        for node in walk_local(scope):
+            if isinstance(node, ast.Raise) and any(name in keys_read(part) for part in (node.exc, node.cause) if part):
                 return True
-            if (isinstance(node, ast.Call) and last_name(node.func) in ("append", "add", "set_exception")
-                    and len(node.args) == 1 and is_the_exception(node.args[0])):
+            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None and name in keys_read(node.value):
+                return True
+            if isinstance(node, ast.Call) and (last_name(node.func) or "") in _HANDING_ON_CALLS \
+                    and any(name in keys_read(a) for a in node.args):
                 return True
         return False
 
@@ -269,7 +356,19 @@ class Loop:
     def position(self) -> tuple[int, int]:
         return self.node.lineno, self.node.col_offset
 
-    def control_reaches_next_iteration(self, frames: Frames, flags: set[str], qualify) -> bool:
+    @cached_property
+    def context(self) -> RunContext:
+        """Where the loop runs: the main thread, a thread of its own, or a task."""
+        return self.module.contexts.of(self.function.node)
+
+    def condition_stops_on(self, flags: dict[str, list[ast.expr | None]]) -> bool:
+        """The ``while`` condition is false once these flags hold these values (``err = e`` under ``while not err``)."""
+        if not isinstance(self.node, ast.While) or not flags.keys() & keys_read(self.node.test):
+            return False
+        return _test_holds(self.node.test, flags) is not True
+
+    def control_reaches_next_iteration(self, frames: Frames, flags: dict[str, list[ast.expr | None]],
+                                       qualify) -> bool:
         """After falling out of ``frames[-1]``'s statement, does control get back to the loop's top?"""
         for depth in range(len(frames) - 1, -1, -1):
             block, index = frames[depth]
@@ -294,9 +393,7 @@ class Loop:
                 return True
             if cf.NEXT not in leaving:
                 return False
-        if isinstance(self.node, ast.While) and flags & keys_read(self.node.test):
-            return False
-        return True
+        return not self.condition_stops_on(flags)
 
     # -- what makes it a retry loop -------------------------------------------------
 
@@ -316,8 +413,24 @@ class Loop:
         around ``select``), not a pause before trying again.
         """
         attempt = {id(n) for h in self.retrying_handlers for n in walk_local(h.protected_body)}
-        return any(isinstance(n, ast.Call) and id(n) not in attempt and self.module.is_pause(n)
+        final = self._pauses_before_leaving
+        return any(isinstance(n, ast.Call) and id(n) not in attempt and id(n) not in final and self.module.is_pause(n)
                    for n in self._local_nodes)
+
+    @cached_property
+    def _pauses_before_leaving(self) -> set[int]:
+        """Calls in statements that are followed, in their block, only by a way out of the loop.
+
+        ``time.sleep(1); return None`` waits once on the way out: it is not a pause between attempts.
+        """
+        found: set[int] = set()
+        qualify = self.module.imports.qualified_name
+        for block in _blocks(self.node.body):
+            for index, stmt in enumerate(block[:-1]):
+                rest = cf.outcomes(block[index + 1:], qualify)
+                if not rest & {cf.NEXT, cf.CONTINUE}:
+                    found.update(id(n) for n in walk_local([stmt]) if isinstance(n, ast.Call))
+        return found
 
     @cached_property
     def calls_connection_like(self) -> bool:
@@ -381,7 +494,7 @@ class Loop:
         return counters
 
     def _is_limit_test(self, test: ast.expr) -> bool:
-        if _reads_clock(test):
+        if _reads_clock(test) or _reads_deadline(test):
             return True
         return bool(keys_read(test) & self._counters)
 
@@ -389,6 +502,8 @@ class Loop:
         """The expression reads a shutdown flag or event: ``self._closing``, ``stop.is_set()``."""
         patterns = self.module.shutdown_patterns
         for node in ast.walk(test):
+            if _is_liveness_probe(node):
+                continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name and patterns.matches(name):
                 return True
@@ -401,17 +516,41 @@ class Loop:
         condition_keys = keys_read(self.node.test) if isinstance(self.node, ast.While) else set()
         tests = []
         for stmt, in_try in _local_ifs(self.node.body):
-            leaving = cf.outcomes(stmt.body, qualify)
-            leaves = cf.BREAK in leaving or cf.RETURN in leaving or (cf.RAISE in leaving and not in_try)
-            if leaves or (condition_keys and _assigns_any(stmt.body, condition_keys)):
-                tests.append(stmt.test)
+            for branch in (stmt.body, stmt.orelse):  # ``if n < limit: retry… else: raise`` leaves too
+                if not branch:
+                    continue
+                leaving = cf.outcomes(branch, qualify)
+                leaves = cf.BREAK in leaving or cf.RETURN in leaving or (cf.RAISE in leaving and not in_try)
+                if leaves or (condition_keys and _assigns_any(branch, condition_keys)):
+                    tests.append(stmt.test)
+                    break
         return tests
 
     @cached_property
     def has_shutdown_check(self) -> bool:
-        if isinstance(self.node, ast.While) and self.reads_indicator(self.node.test):
+        """The loop stops on a stop request: a shutdown flag in a test that leaves, or a handler
+        that leaves on ``KeyboardInterrupt``/``SystemExit``/cancellation, or a flag that one of the
+        module's stop paths sets."""
+        tests = list(self._exit_tests)
+        if isinstance(self.node, ast.While):
+            tests.append(self.node.test)
+        if any(self.reads_indicator(test) for test in tests):
             return True
-        return any(self.reads_indicator(test) for test in self._exit_tests)
+        if self.leaves_on_shutdown_exception:
+            return True
+        stopped = self.module.stops.keys_set_by_stop_paths
+        return bool(stopped) and any(keys_read(test) & stopped for test in tests)
+
+    @cached_property
+    def leaves_on_shutdown_exception(self) -> "Handler | None":
+        """``except (KeyboardInterrupt, SystemExit): return``: the loop ends when told to stop."""
+        qualify = self.module.imports.qualified_name
+        for handler in self.handlers:
+            if handler.is_suppress or handler.own_catch.broad or not handler.own_catch.kinds - {GENERATOR_EXIT}:
+                continue
+            if not cf.outcomes(handler.body, qualify) - cf.EXITS:
+                return handler
+        return None
 
     @cached_property
     def is_bounded(self) -> bool:
@@ -428,7 +567,26 @@ class Loop:
             return True
         if isinstance(node, ast.While) and not _is_constant_true(node.test) and self._condition_bounded(node.test):
             return True
+        if self.delegates_to_a_policy:
+            return True
         return any(self._is_limit_test(test) for test in self._exit_tests)
+
+    @cached_property
+    def delegates_to_a_policy(self) -> bool:
+        """A retry engine: the handler stores the exception in an object the loop then hands to a
+        call that decides (``retry_state.set_exception(sys.exc_info())``, then
+        ``self.iter(retry_state=retry_state)``). Bounds are the caller's policy, not the loop's."""
+        for handler in self.retrying_handlers:
+            for node in walk_local(handler.body):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr == "set_exception":
+                    owner = key(node.func.value)
+                    handler_nodes = {id(n) for n in walk_local(handler.body)}
+                    for call in self._local_nodes:
+                        if isinstance(call, ast.Call) and id(call) not in handler_nodes and owner and any(
+                                key(a) == owner for a in [*call.args, *(k.value for k in call.keywords)]):
+                            return True
+        return False
 
     def _condition_bounded(self, test: ast.expr) -> bool:
         if isinstance(test, ast.BoolOp):
@@ -477,7 +635,22 @@ def _takes_an_item(call: ast.Call) -> bool:
 
 
 def _reads_clock(node: ast.expr) -> bool:
-    return any(isinstance(n, ast.Call) and last_name(n.func) in _CLOCK_NAMES for n in ast.walk(node))
+    """A call of a clock: ``time.monotonic()``, ``datetime.now()``, ``pika._utils.time_now()``, ``monotonic_ms()``."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            name = last_name(n.func)
+            if name and (name in ("perf_counter", "time_ns", "monotonic_ns") or _CLOCK_WORDS & set(words(name))):
+                return True
+    return False
+
+
+def _reads_deadline(node: ast.expr) -> bool:
+    """A deadline kept by an object or a name: ``watch.expired()``, ``timer.check_return()``, ``deadline``."""
+    for n in ast.walk(node):
+        name = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+        if name and (name in _DEADLINE_METHODS or _DEADLINE_WORDS & set(words(name))):
+            return True
+    return False
 
 
 def _is_constant_true(node: ast.expr) -> bool:
@@ -489,6 +662,85 @@ def _assigns_any(body: list[ast.stmt], keys: set[str]) -> bool:
         if isinstance(node, ast.Assign) and any(key(t) in keys for t in node.targets):
             return True
     return False
+
+
+def _is_liveness_probe(node: ast.AST) -> bool:
+    """``worker.is_alive()``: another thread's liveness, not a flag that asks this code to stop."""
+    return isinstance(node, ast.Attribute) and node.attr == "is_alive" and not (
+        isinstance(node.value, ast.Name) and node.value.id == "self")
+
+
+def _record_flags(node: ast.AST, flags: dict[str, list[ast.expr | None]]) -> None:
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = None if isinstance(node, ast.AugAssign) else node.value
+        for k in map(key, targets):
+            if k:
+                flags.setdefault(k, []).append(value)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("set", "clear"):
+        k = key(node.func.value)
+        if k:
+            flags.setdefault(k, []).append(ast.Constant(node.func.attr == "set"))
+
+
+def _truth(value: ast.expr | None) -> bool | None:
+    """The truth of an assigned value, when the code shows it (``None``, ``False``, ``0``, ``""``)."""
+    if isinstance(value, ast.Constant):
+        return bool(value.value)
+    if isinstance(value, (ast.List, ast.Tuple, ast.Dict, ast.Set)):
+        return bool(getattr(value, "elts", None) or getattr(value, "keys", None))
+    return None
+
+
+def _test_holds(test: ast.expr, flags: dict[str, list[ast.expr | None]]) -> bool | None:
+    """Whether ``test`` is true once the handler's assignments hold; None when it cannot tell.
+
+    ``pid = None`` does not make ``if pid: break`` leave; ``err = error`` does make
+    ``while not err`` stop (an exception object is true).
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _test_holds(test.operand, flags)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [_test_holds(v, flags) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in parts else (True if all(p is True for p in parts) else None)
+        return True if True in parts else (False if all(p is False for p in parts) else None)
+    k = key(test) if isinstance(test, (ast.Name, ast.Attribute)) else None
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "is_set":
+        k = key(test.func.value)
+    if k and k in flags:
+        truths = {_truth(v) if v is not None else True for v in flags[k]}
+        truths = {t if t is not None else True for t in truths}  # an object, an exception: true
+        return truths.pop() if len(truths) == 1 else None
+    return None
+
+
+def _only_reports(call: ast.Call) -> bool:
+    """Logging, printing, formatting or inspecting the exception hands it to no one."""
+    name = last_name(call.func) or ""
+    if isinstance(call.func, ast.Name) and call.func.id in INSPECTING_BUILTINS:
+        return True
+    receiver = ast.unparse(call.func.value).lower() if isinstance(call.func, ast.Attribute) else ""
+    return (name in ("print", "str", "repr", "format", "print_exc", "format_exc", "print_exception",
+                     "format_exception", "capture_exception", "warn")
+            or "log" in receiver.rsplit(".", 1)[-1] or "log" in name.lower())
+
+
+def _blocks(body: Sequence[ast.stmt]) -> Iterator[Sequence[ast.stmt]]:
+    """Every statement block of a loop body, without entering nested loops or functions."""
+    yield body
+    for stmt in body:
+        if isinstance(stmt, (*_FUNCTION_TYPES, ast.ClassDef, *_LOOP_TYPES)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if inner and isinstance(inner, list) and isinstance(inner[0], ast.stmt):
+                yield from _blocks(inner)
+        for handler in getattr(stmt, "handlers", []):
+            yield from _blocks(handler.body)
+        for case in getattr(stmt, "cases", []):
+            yield from _blocks(case.body)
 
 
 def _local_ifs(body: Sequence[ast.stmt], in_try: bool = False) -> Iterator[tuple[ast.If, bool]]:
@@ -512,11 +764,12 @@ def _local_ifs(body: Sequence[ast.stmt], in_try: bool = False) -> Iterator[tuple
                 yield from _local_ifs(case.body, in_try)
 
 
-def _outcomes_with_flags(body: Sequence[ast.stmt], flags: set[str], qualify) -> frozenset[str]:
+def _outcomes_with_flags(body: Sequence[ast.stmt], flags: dict[str, list[ast.expr | None]], qualify) -> frozenset[str]:
     """Like ``outcomes``, but an ``if`` that tests a flag the handler set, and leaves, counts as leaving."""
     if flags:
         for position, stmt in enumerate(body):
-            if isinstance(stmt, ast.If) and flags & keys_read(stmt.test):
+            if isinstance(stmt, ast.If) and flags.keys() & keys_read(stmt.test) \
+                    and _test_holds(stmt.test, flags) is not False:
                 if cf.outcomes(stmt.body, qualify) & cf.EXITS:
                     return cf.outcomes(body[:position], qualify) - {cf.NEXT} | {cf.BREAK}
     return cf.outcomes(body, qualify)
@@ -525,8 +778,9 @@ def _outcomes_with_flags(body: Sequence[ast.stmt], flags: set[str], qualify) -> 
 class ModuleAnalysis:
     """Every loop and loop handler of one module, with the facts the rules ask about."""
 
-    def __init__(self, tree: ast.Module, settings: Settings) -> None:
+    def __init__(self, tree: ast.Module, settings: Settings, filename: str | None = None) -> None:
         self.settings = settings
+        self.filename = filename  # where the program's other modules are, for its signal handlers
         self.imports = ImportMap()
         self.loops: list[Loop] = []
         self.handlers: list[Handler] = []
@@ -542,6 +796,27 @@ class ModuleAnalysis:
     @cached_property
     def connect_patterns(self) -> WordPatterns:
         return WordPatterns(self.settings.connect_names)
+
+    @cached_property
+    def contexts(self) -> RunContexts:
+        """Where each function runs (main thread, thread, task): asked only for the few loops that need it."""
+        return RunContexts(self.tree, self.imports)
+
+    @cached_property
+    def stops(self) -> ModuleStops:
+        return ModuleStops(self.tree, self.imports, self.shutdown_patterns, self.contexts)
+
+    @cached_property
+    def sigint_recorded(self) -> str | None:
+        """Where the program handles SIGINT without raising (this module, or its package), or None."""
+        own = self.stops.sigint_recorded
+        if own is not None:
+            return own.how
+        found = recorded_sigint(self.filename)
+        if found is None:
+            return None
+        path, handling = found
+        return f"{handling.how.replace(' at line ', f' at {path}:', 1)}"
 
     @cached_property
     def cancellation_name(self) -> str:

@@ -4,7 +4,7 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding
-from ..analysis.local_nodes import key, walk_local
+from ..analysis.local_nodes import key, keys_read, walk_local
 from ..analysis.pause_lengths import INF, Length, pause_length
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import ASYNC, BLOCKING, Pause
@@ -141,11 +141,61 @@ class PauseIgnoresShutdown(Rule):
             if length.upper is None or length.upper <= limit:
                 continue
             indicators = facts.indicator_keys(watching[-1])
+            if not analysis.settings.strict and _nothing_waits(pause, indicators, facts):
+                continue
             if pause.kind != BLOCKING:
                 stoppers = _stoppers(facts, indicators, pause.innermost.function.node)
                 if not stoppers or any(stoppers):
                     continue  # stopped from elsewhere, or also cancelled: cancellation cuts the sleep short
             yield self.finding(pause.position, _detail(pause, length, indicators, facts, limit))
+
+
+def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
+    """The default mode's exemptions: no stop is held up by this pause, or it cannot watch the flag.
+
+    - It runs in a daemon thread that no stop path joins: the interpreter does not wait for it.
+    - It is the ``else`` of ``if stop: stop.wait(d)``: the event is not there to wait on.
+    - The same block has just set the loop's own flag to "stop": the pause is the way out, on purpose.
+    """
+    loop = pause.innermost
+    thread = loop.context.thread
+    if loop.context.in_thread and thread is not None and thread.daemon:
+        joined = {act.target for path in facts.analysis.stops.stop_methods for act in path.acts_on("joins")}
+        if thread.stored_in is None or thread.stored_in not in joined:
+            return True
+    wanted = set(indicators)
+    for block, index, guard in _enclosing_blocks(loop.node.body, pause.call):
+        if guard is not None and wanted & keys_read(guard):
+            return True
+        if any(_sets_to_stop(stmt, wanted) for stmt in block[:index]):
+            return True
+    return False
+
+
+def _enclosing_blocks(body, call, guard=None):
+    """The blocks around ``call``, innermost last, each with the ``if`` test whose ``else`` it is."""
+    for index, stmt in enumerate(body):
+        if not any(node is call for node in walk_local([stmt])):
+            continue
+        yield body, index, guard
+        if isinstance(stmt, ast.If):
+            yield from _enclosing_blocks(stmt.body, call)
+            yield from _enclosing_blocks(stmt.orelse, call, stmt.test)
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    yield from _enclosing_blocks(inner, call)
+            for handler in getattr(stmt, "handlers", []):
+                yield from _enclosing_blocks(handler.body, call)
+        return
+
+
+def _sets_to_stop(stmt: ast.stmt, wanted: set[str]) -> bool:
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):
+        return any(key(t) in wanted for t in stmt.targets)
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) \
+        and stmt.value.func.attr == "set" and key(stmt.value.func.value) in wanted
 
 
 def _detail(pause: Pause, length: Length, indicators: list[str], facts: ModuleFacts, limit: float) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding
+from ..analysis.loop_hazards import defeated_stop
 from ..analysis.retry_loops import ModuleAnalysis
 from ..analysis.shutdown_exceptions import CANCELLATION
 from . import Rule, register
@@ -102,11 +103,18 @@ class RetryLoopWithoutShutdownCheck(Rule):
     fix = "safe"
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        strict = analysis.settings.strict
         for loop in analysis.loops:
             if not loop.is_retry_loop or loop.is_bounded or loop.has_shutdown_check:
                 continue
             if not loop.function.is_async:
-                why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it forever"
+                evidence = defeated_stop(loop)
+                if evidence is not None:
+                    why = f"it retries forever and never checks for a stop: {evidence}"
+                elif strict:
+                    why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it forever"
+                else:
+                    continue  # Ctrl-C and SIGTERM stop it like any code, and nothing else asks it to stop
             elif CANCELLATION in loop.swallowed_kinds:
                 why = f"it swallows {analysis.cancellation_name}, so cancelling its task does not stop it"
             elif not loop.awaits:

@@ -1,0 +1,141 @@
+"""The argument that an endless retry loop defeats a real stop, or None when nothing real is defeated.
+
+A retry loop with no stop check is only a shutdown hazard when something is trying to stop it:
+the loop swallows the exception that would, it runs in a thread the interpreter waits for, or the
+class or module has a stop path (a stop method, a flag other code sets, a sibling loop that stops
+on a flag, a thread join) that this loop ignores. A main-thread loop that lets ``KeyboardInterrupt``
+and ``SystemExit`` through, in a program with no graceful stop of its own, stops like any code.
+Each reason names the code that makes it true, with its line, so a reader can check it.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from .local_nodes import keys_read, walk_local
+from .retry_loops import Loop
+from .shutdown_exceptions import CANCELLATION, KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
+from .stop_paths import StopPath
+
+_CAUGHT_WHEN_CLOSED = ("Exception", "OSError", "IOError", "EnvironmentError", "error", "Error", "Connection",
+                       "Socket", "Closed", "Network", "Broken", "Timeout", "Runtime", "Api", "API")
+
+
+def defeated_stop(loop: Loop) -> str | None:
+    """Why stopping this (unbounded, unchecked, sync) retry loop fails, in the message's words."""
+    for reason in _reasons(loop):
+        return reason
+    return None
+
+
+def _reasons(loop: Loop) -> Iterator[str]:
+    swallowing = [h for h in loop.handlers if h.swallows & {KEYBOARD_INTERRUPT, SYSTEM_EXIT}]
+    if swallowing:
+        handler = swallowing[0]
+        kinds = handler.swallows & {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
+        yield f"its handler at line {handler.node.lineno} swallows {describe(kinds, '')}"
+    context = loop.context
+    if context.in_thread and context.thread is not None and not context.thread.daemon:
+        yield f"it runs in {context.thread.describe()}, and the interpreter waits for that thread at exit"
+    stops = loop.module.stops
+    function = loop.function.node
+    cls = loop.module.contexts.class_of(function)
+    owners = [cls]
+    if context.thread is not None and context.thread.owner is not None and context.thread.owner is not cls:
+        owners.append(context.thread.owner)
+    tested = _keys_tested(loop)
+    used = _keys_used_in_attempts(loop)
+    for owner in owners:
+        for path in stops.paths_for_class(owner):
+            if path.function is not function:
+                yield from _path_reasons(loop, path, tested, used, module_level=owner is None)
+        yield from _sibling_reasons(loop, owner)
+
+
+def _path_reasons(loop: Loop, path: StopPath, tested: set[str], used: set[str], *,
+                  module_level: bool) -> Iterator[str]:
+    for act in path.acts_on("sets"):
+        if module_level and act.target.split(".")[0].split("[")[0] not in loop.module.stops.module_globals:
+            continue  # a local object's flag (``refresher.shutdown``): not one a module-level loop reads
+        if act.target not in tested:
+            yield f"{path.title} (line {act.line}) sets `{act.target}`, but this loop never stops on it"
+    thread = loop.context.thread
+    for act in path.acts_on("joins"):
+        if thread is not None and thread.stored_in == act.target:
+            yield (f"{path.title} (line {act.line}) joins `{act.target}`, the thread that runs this loop, "
+                   "and waits while it retries")
+    if _catches_what_closing_raises(loop):
+        for act in path.acts_on("closes") + path.acts_on("cancels"):
+            if act.target in used:
+                yield (f"{path.title} (line {act.line}) closes `{act.target}`, but this loop catches the "
+                       "failure and tries again")
+
+
+def _sibling_reasons(loop: Loop, owner: ast.ClassDef | None) -> Iterator[str]:
+    """Other loops of the same class (or module-level functions) stop on a flag this one ignores."""
+    contexts = loop.module.contexts
+    for other in loop.module.loops:
+        if other is loop or other.function.node is None or other.function.node is loop.function.node:
+            continue
+        if contexts.class_of(other.function.node) is not owner:
+            continue
+        if owner is None and contexts.class_of(other.function.node) is not None:
+            continue
+        indicator = _indicator_read(other)
+        if indicator is None or (owner is None and "." in indicator):
+            continue
+        if indicator in _keys_tested(loop):
+            continue
+        title = contexts.title(other.function.node)
+        yield (f"`{title}()` stops its loop on `{indicator}` (line {other.node.lineno}), "
+               "but this loop never reads it")
+        return
+
+
+def _indicator_read(loop: Loop) -> str | None:
+    tests = list(loop._exit_tests)
+    if isinstance(loop.node, ast.While):
+        tests.insert(0, loop.node.test)
+    patterns = loop.module.shutdown_patterns
+    for test in tests:
+        for k in sorted(keys_read(test), key=len, reverse=True):
+            if patterns.matches(k.rsplit(".", 1)[-1]) and not k.endswith((".is_set", ".is_alive")):
+                return k
+    return None
+
+
+def _keys_tested(loop: Loop) -> set[str]:
+    tests = list(loop._exit_tests)
+    if isinstance(loop.node, ast.While):
+        tests.append(loop.node.test)
+    found: set[str] = set()
+    for test in tests:
+        found |= keys_read(test)
+    return found
+
+
+def _keys_used_in_attempts(loop: Loop) -> set[str]:
+    found: set[str] = set()
+    for handler in loop.retrying_handlers:
+        for node in walk_local(handler.protected_body):
+            if isinstance(node, ast.expr):
+                found |= keys_read(node)
+    return found
+
+
+def _catches_what_closing_raises(loop: Loop) -> bool:
+    """A handler that retries catches what using a closed socket or client raises."""
+    for handler in loop.retrying_handlers:
+        if handler.is_suppress:
+            continue
+        if handler.node.type is None:
+            return True
+        text = ast.unparse(handler.node.type)
+        if any(word in text for word in _CAUGHT_WHEN_CLOSED):
+            return True
+    return False
+
+
+def swallowed_cancellation(loop: Loop) -> bool:
+    return CANCELLATION in loop.swallowed_kinds

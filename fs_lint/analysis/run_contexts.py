@@ -1,0 +1,266 @@
+"""Where a function runs: the main thread, a thread of its own (daemon or not), or a task.
+
+Python raises ``KeyboardInterrupt`` only in the main thread; the interpreter waits at exit for
+non-daemon threads only, and simply drops daemon ones; a task is stopped by cancellation. So what a
+loop can swallow, and whether anything waits for it, depends on where it runs. This module reads
+that from the code of one module: ``Thread`` subclasses and their ``run``, functions handed to
+``Thread(target=...)``, what they call, and how the thread is made daemon.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterator
+
+from .local_nodes import key, walk_local
+from .names import ImportMap, last_name
+
+MAIN = "main"  # module level, or a function that nothing shows to run anywhere else
+THREAD = "thread"
+TASK = "task"
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_THREAD_CLASSES = frozenset({"threading.Thread"})
+
+
+@dataclass(frozen=True)
+class ThreadStart:
+    """How the thread that runs some code is made: the evidence a message quotes."""
+
+    line: int
+    daemon: bool
+    how: str  # "`threading.Thread(target=self._poll)`", "`Consumer(threading.Thread)`"
+    stored_in: str | None = None  # ``self._thread``: the key the thread object is kept under
+    owner: ast.ClassDef | None = None  # the class whose code made the thread (or the Thread subclass)
+
+    def describe(self) -> str:
+        kind = "daemon" if self.daemon else "non-daemon"
+        return f"the {kind} thread made at line {self.line} ({self.how})"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    kind: str  # MAIN, THREAD or TASK
+    thread: ThreadStart | None = None
+
+    @property
+    def in_thread(self) -> bool:
+        return self.kind == THREAD
+
+
+MAIN_CONTEXT = RunContext(MAIN)
+TASK_CONTEXT = RunContext(TASK)
+
+
+class RunContexts:
+    """The run context of every function of one module, worked out once, when first asked."""
+
+    def __init__(self, tree: ast.Module, imports: ImportMap) -> None:
+        self.tree = tree
+        self.imports = imports
+
+    # -- the module's functions and classes -----------------------------------------------------
+
+    @cached_property
+    def _scopes(self) -> dict[int, tuple[ast.AST | None, ast.ClassDef | None]]:
+        """For each function: (the function or module that defines it, the class it belongs to)."""
+        scopes: dict[int, tuple[ast.AST | None, ast.ClassDef | None]] = {}
+
+        def visit(node, parent, cls):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, _FUNCTIONS):
+                    scopes[id(child)] = (parent, cls)
+                    visit(child, child, cls)
+                elif isinstance(child, ast.ClassDef):
+                    visit(child, parent, child)
+                elif isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)):
+                    visit(child, parent, cls)
+
+        visit(self.tree, None, None)
+        return scopes
+
+    def class_of(self, function: ast.AST | None) -> ast.ClassDef | None:
+        """The class a method (or a function nested in a method) belongs to."""
+        if function is None:
+            return None
+        return self._scopes.get(id(function), (None, None))[1]
+
+    def title(self, function: ast.AST) -> str:
+        """``Consumer.stop`` for a method, ``poll`` for a function."""
+        cls = self.class_of(function)
+        name = getattr(function, "name", "<lambda>")
+        return f"{cls.name}.{name}" if cls is not None else name
+
+    @cached_property
+    def functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return [n for n in ast.walk(self.tree) if isinstance(n, _FUNCTIONS)]
+
+    @cached_property
+    def _module_functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        return {s.name: s for s in self.tree.body if isinstance(s, _FUNCTIONS)}
+
+    @cached_property
+    def classes(self) -> dict[str, ast.ClassDef]:
+        return {n.name: n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef)}
+
+    @staticmethod
+    def methods(cls: ast.ClassDef) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        return {s.name: s for s in cls.body if isinstance(s, _FUNCTIONS)}
+
+    def resolve(self, target: ast.expr, site: ast.AST | None) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function a callable expression names: ``self._run`` in a method, ``poll`` in the module."""
+        cls = self.class_of(site)
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and cls is not None \
+                and target.value.id in ("self", "cls"):
+            return self._method(cls, target.attr)
+        if isinstance(target, ast.Name):
+            if site is not None:
+                for stmt in walk_local(getattr(site, "body", [])):
+                    if isinstance(stmt, _FUNCTIONS) and stmt.name == target.id:
+                        return stmt
+            return self._module_functions.get(target.id)
+        return None
+
+    def _method(self, cls: ast.ClassDef, name: str, depth: int = 0):
+        """A method of the class, or of a base class defined in the same module."""
+        found = self.methods(cls).get(name)
+        if found is not None or depth > 5:
+            return found
+        for base in cls.bases:
+            parent = self.classes.get(last_name(base) or "")
+            if parent is not None and parent is not cls:
+                found = self._method(parent, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    # -- threads --------------------------------------------------------------------------------
+
+    def _is_thread_class(self, cls: ast.ClassDef, depth: int = 0) -> bool:
+        for base in cls.bases:
+            if self.imports.qualified_name(base) in _THREAD_CLASSES:
+                return True
+            parent = self.classes.get(last_name(base) or "")
+            if parent is not None and parent is not cls and depth < 5 and self._is_thread_class(parent, depth + 1):
+                return True
+        return False
+
+    def _class_is_daemon(self, cls: ast.ClassDef, depth: int = 0) -> bool:
+        for node in ast.walk(cls):
+            if _sets_daemon(node, "self"):
+                return True
+            if isinstance(node, ast.Call) and last_name(node.func) == "__init__" and _daemon_keyword(node):
+                return True
+        for base in cls.bases:
+            parent = self.classes.get(last_name(base) or "")
+            if parent is not None and parent is not cls and depth < 5 and self._class_is_daemon(parent, depth + 1):
+                return True
+        return False
+
+    @cached_property
+    def _entries(self) -> dict[int, ThreadStart]:
+        """The functions a thread starts in: ``run`` of a Thread subclass, ``Thread(target=...)``."""
+        entries: dict[int, ThreadStart] = {}
+        for cls in self.classes.values():
+            if self._is_thread_class(cls):
+                run = self._method(cls, "run")
+                if run is not None:
+                    bases = ", ".join(ast.unparse(b) for b in cls.bases)
+                    entries.setdefault(id(run), ThreadStart(cls.lineno, self._class_is_daemon(cls),
+                                                            f"`class {cls.name}({bases})`", owner=cls))
+        for site in [None, *self.functions]:
+            body = self.tree.body if site is None else site.body
+            for node in walk_local(body):
+                if isinstance(node, ast.Call) and self.imports.qualified_name(node.func) in _THREAD_CLASSES:
+                    target = _target(node)
+                    function = self.resolve(target, site) if target is not None else None
+                    if function is None:
+                        continue
+                    stored = _stored_in(body, node)
+                    daemon = _daemon_keyword(node) or (stored is not None and any(
+                        _sets_daemon(n, stored) for n in walk_local(body)))
+                    entries.setdefault(id(function), ThreadStart(
+                        node.lineno, daemon, f"`{_short(node)}`", stored, self.class_of(site)))
+        return entries
+
+    @cached_property
+    def _calls(self) -> dict[int, set[int]]:
+        """Who calls whom, for the calls the module resolves (``self.m()``, ``f()``): callee -> callers."""
+        callers: dict[int, set[int]] = {}
+        for function in self.functions:
+            for node in walk_local(function.body):
+                if isinstance(node, ast.Call):
+                    callee = self.resolve(node.func, function)
+                    if callee is not None and callee is not function:
+                        callers.setdefault(id(callee), set()).add(id(function))
+        for node in walk_local(self.tree.body):
+            if isinstance(node, ast.Call):
+                callee = self.resolve(node.func, None)
+                if callee is not None:
+                    callers.setdefault(id(callee), set()).add(0)  # 0: module level, the main thread
+        return callers
+
+    @cached_property
+    def _threads(self) -> dict[int, ThreadStart]:
+        """Entry points, and the functions only thread code calls, with the thread that runs them."""
+        threads = dict(self._entries)
+        changed = True
+        while changed:
+            changed = False
+            for function in self.functions:
+                fid = id(function)
+                callers = self._calls.get(fid)
+                if fid in threads or not callers or not callers <= threads.keys():
+                    continue
+                threads[fid] = threads[next(iter(sorted(callers)))]
+                changed = True
+        return threads
+
+    def of(self, function: ast.AST | None) -> RunContext:
+        if isinstance(function, ast.AsyncFunctionDef):
+            return TASK_CONTEXT
+        if function is None:
+            return MAIN_CONTEXT
+        start = self._threads.get(id(function))
+        return RunContext(THREAD, start) if start is not None else MAIN_CONTEXT
+
+    def thread_entries(self) -> Iterator[tuple[ast.AST, ThreadStart]]:
+        by_id = {id(f): f for f in self.functions}
+        for fid, start in self._entries.items():
+            yield by_id[fid], start
+
+
+def _target(call: ast.Call) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == "target":
+            return keyword.value
+    return call.args[1] if len(call.args) > 1 else None
+
+
+def _daemon_keyword(call: ast.Call) -> bool:
+    return any(k.arg == "daemon" and isinstance(k.value, ast.Constant) and k.value.value is True
+               for k in call.keywords)
+
+
+def _sets_daemon(node: ast.AST, owner: str) -> bool:
+    """``owner.daemon = True`` or ``owner.setDaemon(True)``."""
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is True:
+        return any(isinstance(t, ast.Attribute) and t.attr == "daemon" and key(t.value) == owner for t in node.targets)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setDaemon":
+        return key(node.func.value) == owner and bool(node.args) and isinstance(node.args[0], ast.Constant) \
+            and node.args[0].value is True
+    return False
+
+
+def _stored_in(body, call: ast.Call) -> str | None:
+    for node in walk_local(body):
+        if isinstance(node, ast.Assign) and node.value is call and len(node.targets) == 1:
+            return key(node.targets[0])
+    return None
+
+
+def _short(call: ast.Call, limit: int = 60) -> str:
+    text = ast.unparse(call)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,26 @@
+"""Which files are test code, by pytest's conventions: fs-lint leaves them out unless asked.
+
+Tests are not the service that must stop: a fixture that retries forever on purpose, a poll with
+no deadline in a conftest, a policy built only to check its ``repr`` are deliberate there.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+_TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
+
+
+def is_test_path(path: str) -> bool:
+    """``tests/…``, ``…/test/…``, ``integration_tests/…``, ``test_*.py``, ``*_test.py``, ``conftest.py``.
+
+    Only the path as the user gave it is read (relative to where fs-lint runs), so a checkout that
+    happens to sit below a folder named ``test`` is not all test code.
+    """
+    parts = PurePath(path).parts
+    if not parts:
+        return False
+    name = parts[-1]
+    if name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"):
+        return True
+    return any(part in _TEST_DIRECTORIES or part.endswith("_tests") for part in parts[:-1])
