@@ -2,7 +2,8 @@
 
 A fixture states what it expects as trailing comments on the reported line,
 ``# expect: FSR001`` (or ``# expect: FSR001, FSR002``); every other line must
-stay silent. A first-lines comment ``# fs-lint-config: {key = value}`` sets
+stay silent. A quoted text after a code, ``# expect: FSR001 "Consumer.stop() (line 12)"``,
+must appear in that finding's message: the evidence a reader checks the finding by. A first-lines comment ``# fs-lint-config: {key = value}`` sets
 options, with the same keys as ``[tool.fs-lint]``.
 """
 
@@ -23,7 +24,9 @@ from fs_lint.settings import OPTIONS, Settings, apply_option
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FIXTURES = ROOT / "fixtures" / "rules"
 
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>FSR\d+(?:\s*,\s*FSR\d+)*)")
+_ONE = r'FSR\d+(?:\s+"[^"]*")?'
+_EXPECT = re.compile(rf"#\s*expect:\s*(?P<codes>{_ONE}(?:\s*,\s*{_ONE})*)")
+_CODE = re.compile(r'(?P<code>FSR\d+)(?:\s+"(?P<text>[^"]*)")?')
 _CONFIG = re.compile(r"^#\s*fs-lint-config:\s*(?P<table>\{.*\})\s*$")
 
 
@@ -33,6 +36,7 @@ class RuleFixture:
     text: str
     expected: set[tuple[int, str]]
     config: dict
+    evidence: dict[tuple[int, str], str]  # the text a finding's message must contain
 
     @property
     def id(self) -> str:
@@ -59,22 +63,26 @@ class RuleFixture:
 
     def with_noqa(self) -> str:
         """Every expectation turned into a ``# noqa`` for the same codes."""
-        return _EXPECT.sub(lambda m: "# noqa: " + m.group("codes"), self.text)
+        return _EXPECT.sub(lambda m: "# noqa: " + ", ".join(c.group("code") for c in _CODE.finditer(m.group("codes"))),
+                           self.text)
 
 
 def load(path: Path) -> RuleFixture:
     text = path.read_text(encoding="utf-8")
     expected = set()
+    evidence: dict[tuple[int, str], str] = {}
     config: dict = {}
     for number, line in enumerate(text.splitlines(), start=1):
         match = _EXPECT.search(line)
         if match:
-            for code in match.group("codes").split(","):
-                expected.add((number, code.strip()))
+            for one in _CODE.finditer(match.group("codes")):
+                expected.add((number, one.group("code")))
+                if one.group("text") is not None:
+                    evidence[(number, one.group("code"))] = one.group("text")
         config_match = _CONFIG.match(line)
         if config_match and number <= 3:
             config = tomllib.loads("t = " + config_match.group("table"))["t"]
-    return RuleFixture(path, text, expected, config)
+    return RuleFixture(path, text, expected, config, evidence)
 
 
 def all_fixtures() -> list[RuleFixture]:

@@ -18,6 +18,9 @@ def test_reports_exactly_the_annotations(fixture):
     missing = sorted(fixture.expected - reported)
     unexpected = sorted((f.line, f.code, f.message) for f in findings if (f.line, f.code) not in fixture.expected)
     assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
+    messages = {(f.line, f.code): f.message for f in findings}
+    for place, text in sorted(fixture.evidence.items()):
+        assert text in messages[place], f"line {place[0]} {place[1]}: {text!r} not in {messages[place]!r}"
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.id for f in FIXTURES])

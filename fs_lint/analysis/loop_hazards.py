@@ -15,6 +15,7 @@ from typing import Iterator
 
 from .local_nodes import keys_read, walk_local
 from .retry_loops import Loop
+from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import CANCELLATION, KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
 
@@ -51,6 +52,9 @@ def _reasons(loop: Loop) -> Iterator[str]:
             if path.function is not function:
                 yield from _path_reasons(loop, path, tested, used, module_level=owner is None)
         yield from _sibling_reasons(loop, owner)
+    for indicator in indicator_candidates(loop, loop.module.tree, loop.module.parents):
+        what = "stop event" if indicator.is_event else "stop flag"
+        yield f"`{indicator.expression}` is a {what} that other code sets, but this loop never checks it"
 
 
 def _path_reasons(loop: Loop, path: StopPath, tested: set[str], used: set[str], *,

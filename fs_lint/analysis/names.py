@@ -42,6 +42,10 @@ class ImportMap:
                 if alias.name != "*":
                     self._aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
+    def binds(self, name: str) -> bool:
+        """``name`` was bound by an import (``requests`` after ``import requests``)."""
+        return name in self._aliases
+
     def imports_module(self, module: str) -> bool:
         prefix = module + "."
         return any(v == module or v.startswith(prefix) for v in self._aliases.values())

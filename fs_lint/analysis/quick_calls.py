@@ -13,6 +13,7 @@ import ast
 from typing import Callable, Iterable
 
 from .local_nodes import walk_local
+from .names import ImportMap
 
 _QUICK_BUILTINS = frozenset({
     "int", "float", "str", "bytes", "bytearray", "bool", "complex", "len", "isinstance", "issubclass",
@@ -58,7 +59,7 @@ _LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exce
 Resolve = Callable[[ast.expr], "ast.FunctionDef | ast.AsyncFunctionDef | None"]
 
 
-def body_can_block(body: Iterable[ast.AST], qualify: Callable[[ast.expr], str | None],
+def body_can_block(body: Iterable[ast.AST], imports: ImportMap,
                    resolve: Resolve | None = None, depth: int = 2, seen: frozenset[int] = frozenset()) -> bool:
     """Some call in the block may take a while: anything but the quick calls above.
 
@@ -68,19 +69,19 @@ def body_can_block(body: Iterable[ast.AST], qualify: Callable[[ast.expr], str | 
     for node in walk_local(body):
         if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom)):
             return True
-        if isinstance(node, ast.Call) and not is_quick(node, qualify):
+        if isinstance(node, ast.Call) and not is_quick(node, imports):
             function = resolve(node.func) if resolve is not None and depth > 0 else None
             if function is None or isinstance(function, ast.AsyncFunctionDef):
                 return True
-            if id(function) not in seen and body_can_block(function.body, qualify, resolve, depth - 1,
+            if id(function) not in seen and body_can_block(function.body, imports, resolve, depth - 1,
                                                            seen | {id(function)}):
                 return True
     return False
 
 
-def is_quick(call: ast.Call, qualify: Callable[[ast.expr], str | None]) -> bool:
+def is_quick(call: ast.Call, imports: ImportMap) -> bool:
     func = call.func
-    name = qualify(func) or ""
+    name = imports.qualified_name(func) or ""
     if isinstance(func, ast.Name):
         return func.id in _QUICK_BUILTINS or _is_an_import(call, func.id)
     if name in ("importlib.import_module", "importlib.util.find_spec"):
@@ -90,6 +91,11 @@ def is_quick(call: ast.Call, qualify: Callable[[ast.expr], str | None]) -> bool:
     if not isinstance(func, ast.Attribute):
         return False
     method, receiver = func.attr, func.value
+    root = receiver
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(root, ast.Name) and imports.binds(root.id):
+        return False  # ``requests.get(url)``, ``socket.create_connection(...)``: a module's function
     if isinstance(receiver, ast.Constant):  # ``", ".join(parts)``, ``"{}".format(x)``
         return True
     if method in _QUICK_METHODS:

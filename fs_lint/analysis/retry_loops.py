@@ -227,19 +227,34 @@ class Handler:
             return self.module.contexts.resolve(func, function)
 
         seen = frozenset({id(function)}) if function is not None else frozenset()
-        return body_can_block(self.protected_body, self.module.imports.qualified_name, resolve, seen=seen)
+        return body_can_block(self.protected_body, self.module.imports, resolve, seen=seen)
+
+    @property
+    def exits_inside(self) -> bool:
+        return self._exit_inside is not None
 
     @cached_property
-    def exits_inside(self) -> bool:
-        """The protected code itself calls ``sys.exit()`` or raises SystemExit."""
+    def _exit_inside(self) -> ast.AST | None:
+        """Where the protected code itself calls ``sys.exit()`` or raises SystemExit."""
         qualify = self.module.imports.qualified_name
         for node in walk_local(self.protected_body):
             if isinstance(node, ast.Call) and qualify(node.func) in _EXIT_FUNCTIONS:
-                return True
+                return node
             if isinstance(node, ast.Raise) and node.exc is not None and \
                     last_name(node.exc.func if isinstance(node.exc, ast.Call) else node.exc) == "SystemExit":
-                return True
-        return False
+                return node
+        return None
+
+    def arrival(self, kinds: frozenset[str]) -> str | None:
+        """Where the swallowed stop request comes from, when the code shows it: for the message."""
+        if SYSTEM_EXIT in kinds and KEYBOARD_INTERRUPT not in kinds:
+            inside = self._exit_inside
+            if inside is not None:
+                return f"`{ast.unparse(inside)[:40]}` at line {inside.lineno} raises it"
+            handling = self.module.stops.exiting_signal
+            if handling is not None:
+                return f"the module's {handling.signal} handler, {handling.how}, exits through it"
+        return None
 
     def _reraised_kinds(self) -> set[str]:
         """Kinds the handler re-raises first: ``if isinstance(e, X): raise``, ``if task.cancelling(): raise``."""
@@ -805,6 +820,15 @@ class ModuleAnalysis:
     @cached_property
     def stops(self) -> ModuleStops:
         return ModuleStops(self.tree, self.imports, self.shutdown_patterns, self.contexts)
+
+    @cached_property
+    def parents(self) -> dict[int, ast.AST]:
+        """Each node's parent, by id: built only when a finding needs to look outwards."""
+        found: dict[int, ast.AST] = {}
+        for parent in ast.walk(self.tree):
+            for child in ast.iter_child_nodes(parent):
+                found[id(child)] = parent
+        return found
 
     @cached_property
     def sigint_recorded(self) -> str | None:

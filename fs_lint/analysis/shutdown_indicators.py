@@ -74,6 +74,16 @@ class Indicator:
         return self.is_event and self.stops_when_true and self.event_type == "threading.Event"
 
 
+def indicator_candidates(loop: Loop, tree: ast.Module, parents: dict[int, ast.AST]) -> list[Indicator]:
+    """The indicators of the nearest scope that has any: evidence that something asks the loop to stop."""
+    search = _Search(loop, tree, parents, loop.module.shutdown_patterns, loop.module.imports)
+    for tier in (search.in_function, search.in_class, search.in_module):
+        candidates = list(tier())
+        if candidates:
+            return candidates
+    return []
+
+
 def find_indicator(loop: Loop, tree: ast.Module, parents: dict[int, ast.AST]) -> Indicator:
     """The one indicator the loop should read; NoIndicator says why there is none."""
     search = _Search(loop, tree, parents, loop.module.shutdown_patterns, loop.module.imports)

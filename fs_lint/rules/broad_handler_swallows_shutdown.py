@@ -94,8 +94,10 @@ class BroadHandlerSwallowsShutdown(Rule):
             kinds = handler.swallows
             if kinds:
                 what = name_kinds(kinds, analysis.cancellation_name)
+                arrival = handler.arrival(kinds)
+                evidence = f" ({arrival})" if arrival else ""
                 yield self.finding(
                     handler.position,
                     f"`{spell_handler(handler)}` catches {what} and the loop goes on, so "
-                    f"{consequence(kinds)}; catch Exception instead, or re-raise",
+                    f"{consequence(kinds)}{evidence}; catch Exception instead, or re-raise",
                 )

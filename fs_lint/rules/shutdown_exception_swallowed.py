@@ -87,8 +87,10 @@ class ShutdownExceptionSwallowed(Rule):
             kinds = handler.swallows
             if kinds:
                 what = name_kinds(kinds, analysis.cancellation_name)
+                arrival = handler.arrival(kinds)
+                evidence = f" ({arrival})" if arrival else ""
                 yield self.finding(
                     handler.position,
                     f"`{spell_handler(handler)}` lets the loop go on after {what}, so "
-                    f"{consequence(kinds)}; re-raise it",
+                    f"{consequence(kinds)}{evidence}; re-raise it",
                 )
