@@ -16,10 +16,12 @@ from fs_lint.cli.main import main
 from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, OPTIONS, Option
 
 # FSR001 at line 2 (the loop) and FSR002 at line 5 (the handler)
-SOURCE = "import time\nwhile True:\n    try:\n        connect()\n    except BaseException:\n        time.sleep(1)\n"
+# (``stop()`` after the loop is the stop path the loop ignores: the evidence FSR001 names)
+_STOP = "\n\ndef stop():\n    global stop_requested\n    stop_requested = True\n"
+SOURCE = "import time\nwhile True:\n    try:\n        connect()\n    except BaseException:\n        time.sleep(1)\n" + _STOP
 # A loop that checks `halted` each round: FSR001 only when `halted` is not a shutdown word
 GUARDED = ("import time\nwhile not halted:\n    try:\n        connect()\n    except OSError:\n"
-           "        time.sleep(1)\n")
+           "        time.sleep(1)\n" + _STOP)
 
 
 def project(root: Path, config: str, *files: str) -> None:

@@ -13,7 +13,9 @@ from fs_lint.cli.discovery import discover
 from fs_lint.cli.main import main
 from fs_lint.cli.path_patterns import PathPattern
 
-FLAGGED = "import time\nwhile True:\n    try:\n        connect()\n    except OSError:\n        time.sleep(1)\n"
+# A module-level retry loop that ignores the stop flag that ``stop()`` sets: FSR001 at 2:1.
+FLAGGED = ("import time\nwhile True:\n    try:\n        connect()\n    except OSError:\n        time.sleep(1)\n"
+           "\n\ndef stop():\n    global stopping\n    stopping = True\n")
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -144,9 +146,9 @@ def test_symlinked_file_is_checked_under_its_own_name(
 def test_exclude_applies_to_discovered_files_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, "app.py", "app/migrations/0001.py", "gen/x_pb2.py", "tests/fixtures/a.py", "tests/b.py")
-    excluded = "migrations,*_pb2.py,tests/fixtures"
-    assert checked(capsys, "--exclude", excluded) == ["app.py", "tests/b.py"]
+    write(tmp_path, "app.py", "app/migrations/0001.py", "gen/x_pb2.py", "tools/fixtures/a.py", "tools/b.py")
+    excluded = "migrations,*_pb2.py,tools/fixtures"
+    assert checked(capsys, "--exclude", excluded) == ["app.py", "tools/b.py"]
     assert checked(capsys, "--exclude", excluded, "gen/x_pb2.py") == ["gen/x_pb2.py"]
     assert checked(capsys, "--exclude", excluded, "--force-exclude", "gen/x_pb2.py", "app.py") == ["app.py"]
 

@@ -37,6 +37,10 @@ SOURCE = textwrap.dedent("""\
                 work()
             except BaseException:
                 time.sleep(1)
+
+
+    def close():  # the stop path the loop defeats: it retries what close() shut
+        work.close()
 """)
 SAFE_FIXED = SOURCE.replace("BaseException", "Exception")
 ALL_FIXED = SAFE_FIXED.replace("while True", "while not stopping")
@@ -117,21 +121,21 @@ def test_diff_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert out == textwrap.dedent("""\
         --- a/svc.py
         +++ b/svc.py
-        @@ -5,5 +5,5 @@
+        @@ -5,7 +5,7 @@
              while True:
                  try:
                      work()
         -        except BaseException:
         +        except Exception:
                      time.sleep(1)
-    """)
+    """) + " \n \n"
     assert err == (f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
                    "fs-lint: 1 file would change, 1 fix would be applied, 1 finding left\n")
     assert status == 0
 
 
 def test_diff_marks_a_missing_final_newline(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (project / "svc.py").write_text(SOURCE.rstrip("\n"))
+    (project / "svc.py").write_text(SOURCE.split("\n\n\ndef close")[0])  # the handler on the last lines
     _, out, _ = fix(capsys, "--diff")
     assert out.endswith("+        except Exception:\n             time.sleep(1)\n\\ No newline at end of file\n")
 

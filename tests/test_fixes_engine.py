@@ -192,7 +192,7 @@ def test_code_libcst_cannot_reproduce_is_left_alone() -> None:
     code = (b"import threading\nstop = threading.Event()\n"
             b"\x0cwhile not stop.is_set():\n"
             b"    try:\n"
-            b"        pass\n"
+            b"        work()\n"
             b"    except BaseException:\n"
             b"        pass\n")
     result = fix(code)
@@ -207,7 +207,7 @@ def test_code_libcst_cannot_parse_is_left_alone_with_the_lines_it_stopped_in() -
     code = (b"import threading\nstop = threading.Event()\n"
             b"while not stop.is_set():\n"
             b"    try:\n"
-            b"        pass\n"
+            b"        work()\n"
             b"    except BaseException:\n"
             b"\x0c        pass\n")
     result = fix(code)
@@ -220,7 +220,7 @@ def test_what_libcst_cannot_reproduce_elsewhere_in_the_file_does_not_stop_a_fix_
     code = b"import threading\n\x0cstop = threading.Event()\n" + source("""\
         while not stop.is_set():
             try:
-                pass
+                work()
             except BaseException:
                 pass
     """)
