@@ -21,6 +21,13 @@ The answers follow each library's real defaults:
   returns a coroutine, which is a result, not a failure).
 - stamina: bounded by default (10 attempts, 45 s); unbounded only with both
   ``attempts=None`` and ``timeout=None``.
+- the ``retry`` package (``from retry import retry``, ``retry_call``): ``tries=-1`` by default, which
+  is forever; a positive ``tries`` bounds it. It retries ``Exception`` by default.
+
+A name is what its scope says it is: a parameter, a local or a closure variable called ``retry``
+is not ``tenacity.retry``. A retrying object that is never applied (only ``str()``-ed, asked for
+``.wait``/``.stop``, copied) retries nothing. A ``.copy(stop=...)`` or ``.retry_with(stop=...)``
+re-configures only the binding it is called on.
 
 What cannot be seen (a ``stop`` in a variable, ``**kwargs``, positional
 arguments, a custom predicate) is unknown, and unknown is never reported.
@@ -38,8 +45,12 @@ from .names import last_name
 from .module_facts import ModuleFacts
 from .shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT, Caught, classify
 
-TENACITY, BACKOFF, RETRYING, STAMINA = "tenacity", "backoff", "retrying", "stamina"
-_LIBRARIES = (TENACITY, BACKOFF, RETRYING, STAMINA)
+TENACITY, BACKOFF, RETRYING, STAMINA, RETRY_PACKAGE = "tenacity", "backoff", "retrying", "stamina", "retry"
+_LIBRARIES = (TENACITY, BACKOFF, RETRYING, STAMINA, RETRY_PACKAGE)
+# Uses of a retrying object that apply nothing: it only describes the policy.
+_NOT_APPLYING = frozenset({"wait", "stop", "copy", "retry_with", "statistics", "__repr__", "__str__", "before",
+                           "after", "retry", "begin", "iter"})
+_DESCRIBING_CALLS = frozenset({"str", "repr", "print", "format", "vars", "type", "isinstance", "id", "hash"})
 
 _TENACITY_OBJECTS = {"tenacity.Retrying": False, "tenacity.AsyncRetrying": True, "tenacity.TornadoRetrying": False}
 _TENACITY_FINITE_STOPS = frozenset({
@@ -139,22 +150,28 @@ class _Finder:
 
     # -- where policies are --------------------------------------------------------
 
-    def _visit(self, body: list[ast.stmt], function: ast.AST | None) -> None:
+    def _visit(self, body: list[ast.stmt], function: ast.AST | None,
+               shadowed: frozenset[str] = frozenset()) -> None:
+        """``shadowed``: names the enclosing functions bind, which hide the module's imports."""
         derived = set()
+        self._shadowed_in = shadowed
         for node in walk_local(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 is_async = isinstance(node, ast.AsyncFunctionDef)
                 for decorator in node.decorator_list:
-                    self._add(decorator, is_async, node.name)
-                self._visit(node.body, node)
+                    self._shadowed_in = shadowed
+                    self._add(decorator, is_async, node.name, function)
+                self._visit(node.body, node, shadowed | _bound_names(node))
+                self._shadowed_in = shadowed
             elif isinstance(node, ast.ClassDef):
-                self._visit(node.body, None)
+                self._visit(node.body, None, shadowed)
+                self._shadowed_in = shadowed
             elif isinstance(node, ast.Call) and node not in derived:
                 if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy", "retry_with") \
                         and isinstance(node.func.value, ast.Call):
                     derived.add(node.func.value)  # Retrying(...).copy(stop=...): the copy decides
                     continue
-                self._add(node, isinstance(function, ast.AsyncFunctionDef), None)
+                self._add(node, isinstance(function, ast.AsyncFunctionDef), None, function)
 
     @cached_property
     def _assigned_to(self) -> dict[ast.expr, str]:
@@ -177,16 +194,21 @@ class _Finder:
         return self.facts.analysis.imports
 
     @cached_property
-    def _reconfigured(self) -> set[str]:
-        """Last names of what the module re-configures: ``f.retry_with()``, ``r.copy()``, ``f.retry.stop = ...``."""
-        names = set()
+    def _reconfigured(self) -> set[tuple[int, str]]:
+        """The bindings the module gives a new stop: ``f.retry_with(stop=...)``, ``r.copy(stop=...)``,
+        ``f.retry.stop = ...``. A binding is (the scope that binds the name, the name): the ``r`` of one
+        test is not the ``r`` of the next."""
+        names: set[tuple[int, str]] = set()
+        for scope in [self.facts.tree, *(n for n in ast.walk(self.facts.tree)
+                                         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
+            for node in walk_local(scope.body):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in ("retry_with", "copy") and _gives_a_stop(node):
+                    name = last_name(node.func.value)
+                    if name:
+                        names.add((self._binding_scope(name, scope), name))
         for node in ast.walk(self.facts.tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in ("retry_with", "copy"):
-                name = last_name(node.func.value)
-                if name:
-                    names.add(name)
-            elif isinstance(node, ast.Assign):
+            if isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and target.attr == "stop":
                         owner = target.value
@@ -194,13 +216,52 @@ class _Finder:
                             owner = owner.value
                         name = last_name(owner)
                         if name:
-                            names.add(name)
+                            names.add((id(self.facts.tree), name))
+                            names.update((id(f), name) for f in ast.walk(self.facts.tree)
+                                         if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)))
         return names
+
+    def _binding_scope(self, name: str, scope: ast.AST) -> int:
+        """The scope whose binding of ``name`` a use in ``scope`` sees: its own, else the module's."""
+        if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in _bound_names(scope):
+            return id(scope)
+        return id(self.facts.tree)
+
+    def _applied(self, node: ast.expr, function: ast.AST | None) -> bool:
+        """The retrying object is used to retry something: called, iterated, decorating, handed on.
+
+        ``str(Retrying())``, ``r.wait(state)``, ``r.copy(...)`` describe a policy and retry nothing.
+        """
+        parents = self.facts.analysis.parents
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and node in parent.args and last_name(parent.func) in _DESCRIBING_CALLS:
+            return False
+        if isinstance(parent, ast.Attribute) and parent.attr in ("copy", "retry_with"):
+            call = parents.get(id(parent))  # ``r.copy(name=...)(fn)``: the copy applies the same policy
+            return isinstance(call, ast.Call) and call.func is parent and self._applied(call, function)
+        if isinstance(parent, ast.Attribute) and parent.attr in _NOT_APPLYING:
+            return False
+        if isinstance(parent, ast.Expr):
+            return False  # built and thrown away: a constructor test
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+            return True
+        name = parent.targets[0].id
+        scope = function.body if function is not None else self.facts.tree.body
+        uses = [n for n in walk_local(scope) if isinstance(n, ast.Name) and n.id == name and
+                isinstance(n.ctx, ast.Load)]
+        if not uses:
+            return True  # kept for later, elsewhere: cannot tell
+        return any(self._applied(use, function) for use in uses)
 
     # -- what each promises ----------------------------------------------------------
 
-    def _add(self, node: ast.expr, is_async: bool, bound_to: str | None) -> None:
+    def _add(self, node: ast.expr, is_async: bool, bound_to: str | None, function: ast.AST | None) -> None:
         call = node if isinstance(node, ast.Call) else None
+        root = call.func if call else node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in self._shadowed_in:
+            return  # a parameter or local named ``retry`` is not the library's
         name = canonical(self.qualify(call.func if call else node))
         if name is None:
             return
@@ -214,12 +275,19 @@ class _Finder:
             policy = None if is_async else self._retrying(node, call)
         elif name in _STAMINA and call is not None:
             policy = self._stamina(node, call, is_async)
+        elif name in ("retry.retry", "retry.retry_call"):
+            policy = self._retry_package(node, call, is_async, name.endswith("retry_call"))
         else:
             return
         if policy is None:
             return
+        if name in ("tenacity.Retrying", "tenacity.AsyncRetrying", "tenacity.TornadoRetrying", "retrying.Retrying") \
+                and not self._applied(node, function):
+            return
         bound_to = bound_to or self._assigned_to.get(node)
-        if policy.never_gives_up and (bound_to in self._reconfigured or self._watches_shutdown(call)):
+        scope = self.facts.tree if bound_to and node in self._decorators else function
+        binding = (self._binding_scope(bound_to, scope) if scope is not None else id(self.facts.tree), bound_to)
+        if policy.never_gives_up and (binding in self._reconfigured or self._watches_shutdown(call)):
             policy.never_gives_up = None
         if policy.never_gives_up or policy.retried:
             self.policies.append(policy)
@@ -408,6 +476,35 @@ class _Finder:
         spelling = self._spell(node, call)
         return RetryPolicy(node, STAMINA, spelling, is_async, never, retried, f"on={ast.unparse(on)}" if on else None)
 
+    def _retry_package(self, node, call, is_async, is_call) -> RetryPolicy | None:
+        """``@retry(tries=-1)`` of the ``retry`` package: ``tries`` is its only bound, -1 (the default) is none."""
+        if is_async:
+            return None
+        keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg} if call else {}
+        if call is not None and any(kw.arg is None for kw in call.keywords):
+            return None
+        # ``retry(exceptions, tries, ...)``; ``retry_call(f, fargs, fkwargs, exceptions, tries, ...)``
+        positional = list(call.args[3:] if is_call else call.args) if call else []
+        for name, value in zip(("exceptions", "tries"), positional):
+            keywords.setdefault(name, value)
+        tries = keywords.get("tries")
+        if tries is not None:
+            value = tries.value if isinstance(tries, ast.Constant) else None
+            if isinstance(tries, ast.UnaryOp) and isinstance(tries.op, ast.USub) and isinstance(tries.operand, ast.Constant):
+                value = -tries.operand.value
+            if not isinstance(value, (int, float)) or value > 0:
+                return None
+            never = f"has `tries={ast.unparse(tries)}`, which never stops"
+        else:
+            never = "has no `tries=` (the default, -1, retries forever)"
+        retried = frozenset()
+        exceptions = keywords.get("exceptions")
+        if exceptions is not None:
+            retried = shutdown_kinds(self._classify(exceptions), False)
+        spelling = self._spell(node, call)
+        return RetryPolicy(node, RETRY_PACKAGE, spelling, False, never, retried,
+                           f"exceptions={ast.unparse(exceptions)}" if exceptions is not None else None)
+
     # -- shutdown-aware arguments -------------------------------------------------------
 
     def _watches_shutdown(self, call: ast.Call | None) -> bool:
@@ -442,6 +539,29 @@ def _decorates_by_hand(call: ast.Call, qualify) -> bool:
     """``retry(fetch)``: the decorator function applied to a function, without arguments of its own."""
     return (canonical(qualify(call.func)) in ("tenacity.retry", "retrying.retry") and len(call.args) == 1
             and not call.keywords and isinstance(call.args[0], (ast.Name, ast.Attribute, ast.Lambda)))
+
+
+def _gives_a_stop(call: ast.Call) -> bool:
+    """``copy(stop=...)``, ``retry_with(stop_max_delay=...)``: a new bound, not just a new name or wait."""
+    return any(kw.arg is None or kw.arg == "stop" or (kw.arg or "").startswith("stop_") for kw in call.keywords)
+
+
+def _bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+    """Parameters and names the function assigns (minus its ``global``/``nonlocal`` ones).
+
+    Imports are left out: the module's import map already knows what an imported name is."""
+    a = function.args
+    names = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+    names |= {p.arg for p in (a.vararg, a.kwarg) if p is not None}
+    declared: set[str] = set()
+    for node in walk_local(function.body):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+    return frozenset(names - declared)
 
 
 def _is_none(expr: ast.expr) -> bool:

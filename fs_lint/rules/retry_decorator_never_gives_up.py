@@ -4,7 +4,7 @@ from typing import Iterator
 
 from ..findings import Finding
 from ..analysis.module_facts import ModuleFacts
-from ..analysis.retry_decorators import BACKOFF, RETRYING, STAMINA, RetryPolicy, retry_policies
+from ..analysis.retry_decorators import BACKOFF, RETRY_PACKAGE, RETRYING, STAMINA, RetryPolicy, retry_policies
 from ..analysis.retry_loops import ModuleAnalysis
 from ..analysis.shutdown_exceptions import describe
 from ..wording import consequence
@@ -180,6 +180,8 @@ def _give_up_advice(policy: RetryPolicy, seconds: float) -> str:
         return f"add `stop_max_delay={seconds * 1000:g}`"
     if policy.library == STAMINA:
         return f"set `timeout={seconds:g}`"
+    if policy.library == RETRY_PACKAGE:
+        return "give it a positive `tries=`"
     return f"add `stop=stop_after_delay({seconds:g})`"
 
 
