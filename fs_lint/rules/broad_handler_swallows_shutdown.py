@@ -22,8 +22,24 @@ class BroadHandlerSwallowsShutdown(Rule):
     after `except asyncio.CancelledError: raise`, an async `except BaseException` no longer
     swallows cancellation.
 
-    The message names what is at stake in that code: the task's cancellation in an `async def`
-    (whose `try` body awaits), `KeyboardInterrupt` and `SystemExit` elsewhere.
+    The message names what is at stake in that code, and only what can really arrive there:
+
+    - in an `async def` whose `try` body awaits, the task's cancellation;
+    - `KeyboardInterrupt` only in code that may run in the main thread: not in a `Thread`
+      subclass's `run` or a `Thread(target=...)` function (and what only they call), and not in
+      a program whose own SIGINT handler does not raise (a handler that sets a flag or records
+      the signal, in the module or anywhere in its top-level package: `signal.signal(SIGINT,
+      record)`, `loop.add_signal_handler`, a loop that compares a received signal with
+      `signal.SIGINT`);
+    - `SystemExit` caught by a broad handler only where the protected code itself calls
+      `sys.exit()` (the message names the line) or a signal handler of the module exits;
+    - neither where the `try` body makes only quick calls (string, number and container
+      operations, `json`, `re`, `os.path`, one local syscall such as `os.link` or `os.mkdir`,
+      logging, or module code made only of those): a stop request lands in the pause or the
+      blocking call around it, practically never inside.
+
+    `strict = true` reports every broad handler that lets the loop go on, as the rule's letter
+    reads.
 
     ## Why is this bad?
     `BaseException` is what Python uses to say "stop": `KeyboardInterrupt` on Ctrl-C,
@@ -38,8 +54,11 @@ class BroadHandlerSwallowsShutdown(Rule):
     - Handlers that first re-raise what is at stake: `if isinstance(exc, asyncio.CancelledError): raise`,
       `if asyncio.current_task().cancelling(): raise`, or re-raise when a shutdown flag says so
       (`if self._closing: raise`).
-    - Handlers that keep the exception to raise it after the loop (`errors.append(exc)`,
-      `pending = sys.exc_info()`), as cleanup loops like `ExitStack` do, in a loop that ends.
+    - Handlers that hand the exception on: kept and raised or returned later
+      (`errors.append((exc, item))` then `return errors`; `pending = sys.exc_info()` then
+      `reraise(*pending)`), given to its owner (`future.set_exception(exc)`,
+      `task.inject_exc(exc)`), or re-raised through a helper (`reraise(...)`, `six.raise_from`),
+      in a loop that ends. Keeping it only to format a message is not handing it on.
     - A handler that sets a flag which the code after the `try`, or the loop condition, tests
       to stop.
     - An earlier clause of the same `try` that handles the shutdown exception.
@@ -79,7 +98,8 @@ class BroadHandlerSwallowsShutdown(Rule):
     [fix safety](../fix-safety.md).
 
     ## Options
-    None.
+    - `strict`: report what the rule's letter describes, whether it can arrive or not.
+    - `include-tests`: also report in test code, left out by default.
     """
 
     code = "FSR002"

@@ -46,6 +46,12 @@ class PauseIgnoresShutdown(Rule):
     checks a flag is stopped by setting the flag, and the sleep does not watch the flag.
 
     ## Exemptions
+    - By default, a pause that holds up no stop: one in a daemon thread that no stop path joins
+      (the interpreter does not wait for it); the `else` of `if stop: stop.wait(d)` (the event is
+      not there to wait on); a pause right after the block set the loop's own flag to "stop" (the
+      way out, on purpose). `strict = true` reports these too.
+    - `thread.is_alive()` is another thread's liveness, not a stop flag: a loop that only tests
+      it does not "check for shutdown".
     - Waits that watch the stop event: `stop.wait(timeout)` (`if stop.wait(30): break`),
       `asyncio.wait_for(stop.wait(), 30)`, `anyio.move_on_after(30)` around `stop.wait()`.
     - Sleeps of at most `max-blind-sleep` seconds, and sleeps whose length cannot be read (a

@@ -63,8 +63,15 @@ class RetryDecoratorNeverGivesUp(Rule):
     - A predicate that reads a stop flag or event gives up on shutdown:
       `giveup=lambda e: self._stopping`, `retry=retry_if_exception(lambda e: not self._closing)`,
       `stop=stop_when_event_set(self._stop)`.
-    - A policy the module re-configures (`fetch.retry_with(stop=...)`,
-      `retryer.copy(stop=...)`, `fetch.retry.stop = ...`).
+    - A policy the module re-configures with a stop, for that binding only
+      (`fetch.retry_with(stop=...)`, `retryer.copy(stop=...)` on the same `retryer`,
+      `fetch.retry.stop = ...`); a copy that only renames it or changes its wait is still endless.
+    - A name that only looks like the library's: a parameter, a local or a closure variable called
+      `retry` (a predicate, a policy the caller made) is resolved by scope, not by spelling.
+    - A retrying object that is never applied: built and thrown away, only given to `str()` or
+      `repr()`, or asked for its `.wait`/`.stop`: it retries nothing.
+    - Test code (pytest's conventions), unless `include-tests` is set: a fixture that succeeds
+      after N fake failures is endless on purpose.
     - A backoff decorator whose wait generator can end: a generator of the project's own, or
       `backoff.constant(interval=[1, 2, 5])`.
     - In an `async def` (a decorated coroutine, `AsyncRetrying`), a policy that never gives up
@@ -73,6 +80,8 @@ class RetryDecoratorNeverGivesUp(Rule):
       always flagged.
     - `retrying` on a coroutine function: it never retries one.
     - stamina with its defaults (10 attempts, 45 s), and anything with a readable stop.
+    - The `retry` package (`from retry import retry`, `retry_call`) with a positive `tries`; its
+      default, `tries=-1`, retries forever and is reported.
 
     ## Example
     ```python

@@ -22,9 +22,26 @@ class RetryLoopWithoutShutdownCheck(Rule):
 
     The loop is reported when it is **unbounded** (no attempt counter, no deadline, no timeout
     scope around it), has **no shutdown check** (neither its condition nor an `if` that leaves it
-    reads a name like `stop`, `shutdown`, `closing`, `running`), and runs where **cancellation
-    cannot stop it**: a regular function, a thread target, module level, or an `async def` loop
-    that swallows cancellation itself or never awaits.
+    reads a name like `stop`, `shutdown`, `closing`, `running`, a flag a stop method sets, nor a
+    handler leaves it on `KeyboardInterrupt`/`SystemExit`), and **a real stop is defeated**. The
+    message names that stop and its line:
+
+    - the loop swallows what would stop it: a handler that catches `KeyboardInterrupt` (in the
+      main thread) or `SystemExit` and goes round again (`its handler at line 12 swallows ...`);
+    - it runs in a **non-daemon thread** (`threading.Thread(target=...)` without `daemon=True`, a
+      `Thread` subclass's `run`): the interpreter waits for it at exit;
+    - the class or module has a **stop path** this loop ignores: a method named like `stop`,
+      `close`, `shutdown`, `disconnect`, `terminate`, `on_stop`, `please_stop` or `__exit__` that
+      sets a flag or event (`Consumer.stop() (line 88) sets self._running`), closes a resource the
+      loop retries on, or joins the thread that runs the loop; any other function (a signal
+      handler) that sets a shutdown flag to "stop"; another loop of the class that stops on a flag
+      this one never reads; an Event the caller hands to the function;
+    - in an `async def`, it swallows cancellation itself, or never awaits.
+
+    A main-thread loop whose handlers let `KeyboardInterrupt` and `SystemExit` through, in a
+    program with no graceful stop of its own, is not reported: Ctrl-C, SIGTERM and `sys.exit()`
+    stop it like any code. With `strict = true` every unbounded retry loop without a shutdown
+    check is reported, as this page's first paragraph reads, evidence or not.
 
     ## Why is this bad?
     When the broker goes away the loop starts retrying; when the service is then told to stop
@@ -37,7 +54,19 @@ class RetryLoopWithoutShutdownCheck(Rule):
       counter or a deadline, an `if` that gives up once a counter or the clock passes a limit, or
       a timeout scope around the loop (`asyncio.timeout`, `asyncio.wait_for(...)` of the function,
       `anyio`/`trio` `move_on_after`/`fail_after`).
-    - A loop whose handlers break, return or raise: it is not a retry loop.
+    - A loop whose handlers break, return or raise: it is not a retry loop; an `if` whose `else`
+      gives up (`if n < limit: retry... else: raise`) is a bound like any other.
+    - Deadlines kept by objects or helpers: `while not watch.expired()`, `timer.check_return()`,
+      `remaining()`, clock calls whose name holds a clock word (`time_now()`, `monotonic_ms()`),
+      names with `deadline`, `timeout` or `expire` in an exit test.
+    - A retry engine that stores the exception in an object and hands that object to its policy
+      before the next attempt (`state.set_exception(sys.exc_info())`, then `self.iter(state)`):
+      the caller's policy decides (FSR004 checks it).
+    - A handler that sets the flag the loop condition tests and then `continue`s, with a value
+      that ends the loop (`err = exc; continue` under `while not err:`); a handler that calls a
+      method of the class that sets the loop's flag (`self.stop()`).
+    - A pause only on the way out (`time.sleep(1); return None`): it does not pause between
+      attempts.
     - A queue worker that handles one item per iteration and logs failures, without pausing and
       without connecting: it is not a retry loop.
     - A server or worker that takes a new item before its `try` on every pass
@@ -92,6 +121,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
     See [fix safety](../fix-safety.md).
 
     ## Options
+    - `strict`: report every unbounded retry loop without a shutdown check, as the rule's letter
+      says, not only those with evidence of a defeated stop.
+    - `include-tests`: also report in test code (`tests/`, `test_*.py`, `*_test.py`,
+      `conftest.py`), which is left out by default.
     - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown indicator.
     - `connect-names` / `extend-connect-names`: the words that make a call connection-like.
     - `async-requires-check`: also flag async loops that only cancellation stops.

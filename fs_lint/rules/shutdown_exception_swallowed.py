@@ -18,6 +18,10 @@ class ShutdownExceptionSwallowed(Rule):
     `anyio.get_cancelled_exc_class()`, alone or in a tuple, or inside `contextlib.suppress(...)`,
     when the handler lets the loop go round again.
 
+    As for FSR002, only what can arrive there counts: `except KeyboardInterrupt` in a thread, or
+    in a program whose own SIGINT handler does not raise, catches nothing (`strict = true`
+    reports it anyway).
+
     ## Why is this bad?
     These exceptions are how a program is told to stop. Catching one and going on means the
     request is lost: a cancelled FastStream or asyncio task keeps running (and the event loop
@@ -38,7 +42,8 @@ class ShutdownExceptionSwallowed(Rule):
       `task.result()` of a finished task): the task's own cancellation cannot arrive there.
     - `except GeneratorExit` outside a generator, or around code that does not yield.
     - A handler that sets a flag which the code after the `try`, or the loop condition, tests
-      to stop.
+      to stop, also by calling a method of the class that sets it
+      (`except KeyboardInterrupt: self.stop()` where `stop()` sets the loop's flag).
 
     ## Example
     ```python
@@ -72,7 +77,8 @@ class ShutdownExceptionSwallowed(Rule):
     nested `try` or in a `finally`. See [fix safety](../fix-safety.md).
 
     ## Options
-    None.
+    - `strict`: also report what cannot arrive there.
+    - `include-tests`: also report in test code, left out by default.
     """
 
     code = "FSR003"
