@@ -1,0 +1,250 @@
+"""The stop-path model: where code runs, what asks it to stop, what can arrive there."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fs_lint.analysis.names import collect_imports
+from fs_lint.analysis.program_signals import recorded_sigint, top_package
+from fs_lint.analysis.quick_calls import is_quick
+from fs_lint.analysis.run_contexts import MAIN, THREAD, RunContexts
+from fs_lint.analysis.names import WordPatterns
+from fs_lint.analysis.stop_paths import ModuleStops
+from fs_lint.checker import check_source
+from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, Settings
+from fs_lint.test_files import is_test_path
+
+
+def _model(code: str) -> tuple[ast.Module, RunContexts, ModuleStops]:
+    tree = ast.parse(textwrap.dedent(code))
+    imports = collect_imports(ast.walk(tree))
+    contexts = RunContexts(tree, imports)
+    return tree, contexts, ModuleStops(tree, imports, WordPatterns(DEFAULT_SHUTDOWN_NAMES), contexts)
+
+
+def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+@pytest.mark.parametrize("make_daemon, daemon", [
+    ("super().__init__(daemon=True)", True),
+    ("self.daemon = True", True),
+    ("self.setDaemon(True)", True),
+    ("super().__init__()", False),
+])
+def test_a_thread_subclass_runs_its_run_and_what_only_run_calls(make_daemon: str, daemon: bool) -> None:
+    tree, contexts, _ = _model(f"""\
+        import threading
+
+        class Poller(threading.Thread):
+            def __init__(self):
+                {make_daemon}
+
+            def run(self):
+                self._loop()
+
+            def _loop(self):
+                pass
+
+            def status(self):
+                pass
+    """)
+    for name in ("run", "_loop"):
+        context = contexts.of(_function(tree, name))
+        assert context.kind == THREAD and context.thread.daemon is daemon
+    assert contexts.of(_function(tree, "status")).kind == MAIN
+
+
+def test_a_thread_target_and_its_daemon_flag_set_afterwards() -> None:
+    tree, contexts, stops = _model("""\
+        import threading
+
+        class Worker:
+            def start(self):
+                self._thread = threading.Thread(target=self._serve)
+                self._thread.daemon = True
+                self._thread.start()
+
+            def stop(self):
+                self._thread.join()
+
+            def _serve(self):
+                pass
+
+        def poll():
+            pass
+
+        threading.Thread(target=poll).start()
+        poll()  # also called from the main thread: that is where KeyboardInterrupt may arrive
+    """)
+    serve = contexts.of(_function(tree, "_serve"))
+    assert serve.kind == THREAD and serve.thread.daemon and serve.thread.stored_in == "self._thread"
+    assert contexts.of(_function(tree, "poll")).kind == THREAD  # an entry point stays a thread's
+    (stop,) = stops.stop_methods
+    assert [(a.verb, a.target, a.line) for a in stop.acts] == [("joins", "self._thread", 10)]
+
+
+def test_stop_methods_and_flag_setters_and_what_they_do() -> None:
+    tree, _, stops = _model("""\
+        class Consumer:
+            def close(self):
+                self._closing = True
+                self._conn.close()
+                self._task.cancel()
+
+            def on_connection_lost(self):
+                self._stop_requested = True
+
+            def resume(self):
+                self._stop_requested = False  # not a stop: the flag's "go on" value
+
+            def please_stop(self):
+                self._running = False
+    """)
+    acts = {(p.title, a.verb, a.target) for p in stops.stop_methods + stops.flag_setters for a in p.acts}
+    assert acts == {
+        ("`Consumer.close()`", "sets", "self._closing"),
+        ("`Consumer.close()`", "closes", "self._conn"),
+        ("`Consumer.close()`", "cancels", "self._task"),
+        ("`Consumer.on_connection_lost()`", "sets", "self._stop_requested"),
+        ("`Consumer.please_stop()`", "sets", "self._running"),
+    }
+
+
+@pytest.mark.parametrize("handler, recorded", [
+    ("record", True),                         # appends the signal: no KeyboardInterrupt
+    ("stop_event.set", True),
+    ("signal.SIG_IGN", True),
+    ("lambda *_: stop_event.set()", True),
+    ("signal.SIG_DFL", False),
+    ("signal.default_int_handler", False),
+    ("leave", False),                          # raises SystemExit
+    ("unknown_module.handler", False),         # cannot tell: as if it raised
+])
+def test_what_the_module_does_with_sigint(handler: str, recorded: bool) -> None:
+    _, _, stops = _model(f"""\
+        import signal, sys, threading
+        import unknown_module
+        stop_event = threading.Event()
+        received = []
+
+        def record(signum, frame):
+            received.append(signum)
+
+        def leave(signum, frame):
+            sys.exit(0)
+
+        signal.signal(signal.SIGINT, {handler})
+    """)
+    assert (stops.sigint_recorded is not None) is recorded
+
+
+def test_a_handler_named_through_a_local_alias_and_another_object() -> None:
+    _, _, stops = _model("""\
+        import signal
+
+        class Receiver:
+            def receive(self, sig, frame):
+                self.signals.append(sig)
+
+        class Options:
+            def setsignals(self):
+                receive = self.receiver.receive
+                signal.signal(signal.SIGINT, receive)
+    """)
+    assert stops.sigint_recorded is not None
+
+
+def test_signals_received_as_data_mean_the_program_handles_sigint() -> None:
+    _, _, stops = _model("""\
+        import signal
+
+        def handle(sig):
+            if sig in (signal.SIGTERM, signal.SIGINT):
+                return "stop"
+    """)
+    assert "compares a received signal" in stops.sigint_recorded.how
+
+
+def test_a_package_handler_elsewhere_speaks_for_its_modules_but_not_for_scripts(tmp_path: Path) -> None:
+    package = tmp_path / "svc"
+    (package / "transport").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "transport" / "__init__.py").write_text("")
+    (package / "instance.py").write_text(textwrap.dedent("""\
+        import signal
+
+        class Instance:
+            def start(self):
+                signal.signal(signal.SIGINT, self.stop_signal)
+
+            def stop_signal(self, signum, frame):
+                self.running = False
+    """))
+    loop = textwrap.dedent("""\
+        def cwd_all(ftp, parts):
+            for part in parts:
+                try:
+                    ftp.cwd(part)
+                except:
+                    pass
+    """)
+    (package / "transport" / "ftp.py").write_text(loop)
+    (tmp_path / "tool.py").write_text(loop)
+    assert top_package(str(package / "transport" / "ftp.py")) == package
+    path, handling = recorded_sigint(str(package / "transport" / "ftp.py"))
+    assert path == "svc/instance.py" and handling.line == 5
+    assert check_source(loop.encode(), Settings(), filename=str(package / "transport" / "ftp.py")) == []
+    assert [f.code for f in check_source(loop.encode(), Settings(), filename=str(tmp_path / "tool.py"))] == ["FSR002"]
+    assert recorded_sigint(str(tmp_path / "tool.py")) is None
+
+
+@pytest.mark.parametrize("call, quick", [
+    ("int(text)", True), ("d.get('key')", True), ("', '.join(parts)", True), ("json.loads(raw)", True),
+    ("os.link(a, b)", True), ("log.warning('x')", True), ("self.json.loads(raw)", True),
+    ("exec(f'import {name}')", True),
+    ("requests.get(url)", False), ("queue.get()", False), ("queue.get(True, 5)", False), ("worker.join(5)", False),
+    ("thread.join(timeout)", False), ("sock.recv(1024)", False), ("self.fetch()", False), ("exec(code)", False),
+])
+def test_quick_calls(call: str, quick: bool) -> None:
+    tree = ast.parse(f"import json, os, requests\n{call}\n")
+    node = tree.body[1].value
+    assert is_quick(node, collect_imports(tree.body)) is quick
+
+
+@pytest.mark.parametrize("path, is_test", [
+    ("tests/test_x.py", True), ("pkg/tests/helpers.py", True), ("test_client.py", True), ("client_test.py", True),
+    ("conftest.py", True), ("integration_tests/run.py", True), ("src/app/testing/util.py", True),
+    ("src/app/client.py", False), ("contest.py", False), ("latest/x.py", False), ("attestation.py", False),
+])
+def test_test_paths_follow_pytest_conventions(path: str, is_test: bool) -> None:
+    assert is_test_path(path) is is_test
+
+
+SWALLOWING = b"import time\nwhile True:\n    try:\n        connect()\n    except:\n        time.sleep(1)\n"
+
+
+def test_test_code_is_left_out_unless_asked() -> None:
+    assert check_source(SWALLOWING, Settings(), filename="tests/test_probe.py") == []
+    assert {f.code for f in check_source(SWALLOWING, Settings(include_tests=True), filename="tests/test_probe.py")} \
+        == {"FSR001", "FSR002"}
+    assert {f.code for f in check_source(SWALLOWING, Settings(), filename="probe.py")} == {"FSR001", "FSR002"}
+
+
+def test_flake8_and_the_cli_leave_out_the_same_test_code(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_probe.py").write_bytes(SWALLOWING)
+    for extra, expected in (([], b""), (["--fsr-include-tests"], b"FSR002")):
+        flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "FSR", *extra,
+                                 "tests/test_probe.py"], cwd=tmp_path, capture_output=True)
+        assert expected in flake8.stdout and (expected or flake8.stdout == b"")
+    for extra, status in (([], 0), (["--include-tests"], 1)):
+        cli = subprocess.run([sys.executable, "-m", "fs_lint", "check", "--isolated", *extra, "tests/test_probe.py"],
+                             cwd=tmp_path, capture_output=True)
+        assert cli.returncode == status, cli.stderr
