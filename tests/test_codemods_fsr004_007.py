@@ -251,6 +251,11 @@ class TestLimitRetryPolicy(CodemodTest):
             @retry(wait=wait_fixed(1))
             def connect(conn):
                 return conn.connect()
+
+
+            def stop():  # the stop the endless policy defeats
+                global stopping
+                stopping = True
         """
         after = """
             from tenacity import retry, wait_fixed, stop_after_delay
@@ -259,6 +264,11 @@ class TestLimitRetryPolicy(CodemodTest):
             @retry(wait=wait_fixed(1), stop=stop_after_delay(300))
             def connect(conn):
                 return conn.connect()
+
+
+            def stop():  # the stop the endless policy defeats
+                global stopping
+                stopping = True
         """
         self.assertCodemod(before, after, unsafe_fixes=True, expected_warnings=[])
         self.assertCodemod(before, before, expected_warnings=[

@@ -34,6 +34,7 @@ from fs_lint.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 FIXES = ROOT / "fixtures" / "fixes"
 SETTINGS = Settings()
+STRICT = Settings(strict=True)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,14 @@ class FixCase:
         stem = self.path.name[: -len(".py")] + (".unsafe" if unsafe else "")
         return self.path.with_name(stem + ".fixed.py"), self.path.with_name(stem + ".diff")
 
+    @property
+    def settings(self) -> Settings:
+        """``strict_*`` cases show rewrites of shapes that only the strict mode reports (a policy
+        with no stop path to defeat): the rewrite is the same in both modes."""
+        return STRICT if self.path.name.startswith("strict_") else SETTINGS
+
     def fix(self, unsafe: bool) -> FixResult:
-        return fix_source(self.source, SETTINGS, self.codes, unsafe, str(self.path))
+        return fix_source(self.source, self.settings, self.codes, unsafe, str(self.path))
 
 
 def _is_input(path: Path) -> bool:
@@ -110,17 +117,17 @@ def test_fix_keeps_its_guarantees(case: FixCase, unsafe: bool) -> None:
     after = result.source
     compile(ast.parse(after), case.id, "exec")
 
-    found_before = check_source(before, SETTINGS, case.codes)
-    found_after = check_source(after, SETTINGS, case.codes)
+    found_before = check_source(before, case.settings, case.codes)
+    found_after = check_source(after, case.settings, case.codes)
     assert result.remaining == found_after
     assert {(f.line, f.code) for f in result.applied} <= {(f.line, f.code) for f in found_before}
     applied = Counter(f.code for f in result.applied)
     _assert_no_new_finding(before, after, found_before, found_after, applied, exact=True)
-    every_rule_before, every_rule_after = check_source(before, SETTINGS), check_source(after, SETTINGS)
+    every_rule_before, every_rule_after = check_source(before, case.settings), check_source(after, case.settings)
     _assert_no_new_finding(before, after, every_rule_before, every_rule_after, applied, exact=False)
     assert not any("internal error" in r.reason for r in result.refused)
 
-    again = fix_source(after, SETTINGS, case.codes, unsafe, case.id)
+    again = fix_source(after, case.settings, case.codes, unsafe, case.id)
     assert again.source == after, "a second run changed the file again"
     assert not again.applied
 
@@ -227,5 +234,5 @@ def test_the_fixtures_cover_every_rule_with_a_fix() -> None:
     folders = {c.path.parent.name for c in CASES}
     assert set(REWRITES) <= folders
     for code in REWRITES:
-        names = {c.path.stem for c in CASES if c.path.parent.name == code}
+        names = {c.path.stem.removeprefix("strict_") for c in CASES if c.path.parent.name == code}
         assert {"crlf", "latin1", "bom"} <= names, f"{code} lacks the byte-preservation cases"

@@ -52,7 +52,7 @@ NEVER = """\
 @pytest.mark.parametrize("seconds, max_time, stop_max_delay", [(300.0, "300", "300000"), (2.5, "2.5", "2500"),
                                                                (0.0125, "0.0125", "12.5")])
 def test_the_limit_is_retry_give_up_after(seconds: float, max_time: str, stop_max_delay: str) -> None:
-    code = fixed(NEVER, Settings(retry_give_up_after=seconds), "FSR004")
+    code = fixed(NEVER, Settings(retry_give_up_after=seconds, strict=True), "FSR004")  # no stop path: strict
     assert f"OSError, max_time={max_time})" in code
     assert f"@retry(stop_max_delay={stop_max_delay})" in code
 

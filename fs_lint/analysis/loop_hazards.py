@@ -14,7 +14,7 @@ import ast
 from typing import Iterator
 
 from .local_nodes import keys_read, walk_local
-from .retry_loops import Loop
+from .retry_loops import Loop, ModuleAnalysis
 from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import CANCELLATION, KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
@@ -27,6 +27,27 @@ def defeated_stop(loop: Loop) -> str | None:
     """Why stopping this (unbounded, unchecked, sync) retry loop fails, in the message's words."""
     for reason in _reasons(loop):
         return reason
+    return None
+
+
+def defeated_stop_of_function(module: ModuleAnalysis, function: ast.AST | None) -> str | None:
+    """The same argument for code retried by a decorator or a retrying object in ``function``:
+    the thread that runs it, or a stop path of its class or module that nothing there reads."""
+    context = module.contexts.of(function)
+    if context.in_thread and context.thread is not None and not context.thread.daemon:
+        return f"it runs in {context.thread.describe()}, and the interpreter waits for that thread at exit"
+    cls = module.contexts.class_of(function)
+    for path in module.stops.paths_for_class(cls):
+        if path.function is function:
+            continue
+        for act in path.acts_on("sets"):
+            if cls is None and act.target.split(".")[0].split("[")[0] not in module.stops.module_globals:
+                continue
+            return f"{path.title} (line {act.line}) sets `{act.target}`, which the policy never reads"
+        thread = context.thread
+        for act in path.acts_on("joins"):
+            if thread is not None and thread.stored_in == act.target:
+                return f"{path.title} (line {act.line}) joins `{act.target}`, the thread that runs it"
     return None
 
 

@@ -77,6 +77,7 @@ class RetryPolicy:
     never_gives_up: str | None  # why it never gives up (``has no `stop=` ``); None: it does, or cannot tell
     retried: frozenset[str]  # the shutdown exceptions it certainly retries
     retried_by: str | None  # the argument that makes it retry them
+    function: ast.AST | None = None  # the function it retries (decorated), or that makes the object
 
     @property
     def position(self) -> tuple[int, int]:
@@ -160,7 +161,7 @@ class _Finder:
                 is_async = isinstance(node, ast.AsyncFunctionDef)
                 for decorator in node.decorator_list:
                     self._shadowed_in = shadowed
-                    self._add(decorator, is_async, node.name, function)
+                    self._add(decorator, is_async, node.name, function, runs=node)
                 self._visit(node.body, node, shadowed | _bound_names(node))
                 self._shadowed_in = shadowed
             elif isinstance(node, ast.ClassDef):
@@ -255,7 +256,8 @@ class _Finder:
 
     # -- what each promises ----------------------------------------------------------
 
-    def _add(self, node: ast.expr, is_async: bool, bound_to: str | None, function: ast.AST | None) -> None:
+    def _add(self, node: ast.expr, is_async: bool, bound_to: str | None, function: ast.AST | None,
+             runs: ast.AST | None = None) -> None:
         call = node if isinstance(node, ast.Call) else None
         root = call.func if call else node
         while isinstance(root, ast.Attribute):
@@ -289,6 +291,7 @@ class _Finder:
         binding = (self._binding_scope(bound_to, scope) if scope is not None else id(self.facts.tree), bound_to)
         if policy.never_gives_up and (binding in self._reconfigured or self._watches_shutdown(call)):
             policy.never_gives_up = None
+        policy.function = runs if runs is not None else function
         if policy.never_gives_up or policy.retried:
             self.policies.append(policy)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding
+from ..analysis.loop_hazards import defeated_stop_of_function
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_decorators import BACKOFF, RETRY_PACKAGE, RETRYING, STAMINA, RetryPolicy, retry_policies
 from ..analysis.retry_loops import ModuleAnalysis
@@ -150,11 +151,17 @@ class RetryDecoratorNeverGivesUp(Rule):
             never = policy.never_gives_up
             if never and policy.is_async and not settings.async_requires_check:
                 never = None  # cancelling the task stops it
+            evidence = None
+            if never and not policy.is_async:
+                evidence = defeated_stop_of_function(analysis, policy.function)
+                if evidence is None and not settings.strict:
+                    never = None  # Ctrl-C and SIGTERM stop it like any code; nothing else asks it to stop
             if not (never or policy.retried):
                 continue
-            yield self.finding(policy.position, self._detail(policy, never, analysis))
+            yield self.finding(policy.position, self._detail(policy, never, analysis, evidence))
 
-    def _detail(self, policy: RetryPolicy, never: str | None, analysis: ModuleAnalysis) -> str:
+    def _detail(self, policy: RetryPolicy, never: str | None, analysis: ModuleAnalysis,
+                evidence: str | None = None) -> str:
         advice = []
         parts = []
         if policy.retried:
@@ -165,6 +172,8 @@ class RetryDecoratorNeverGivesUp(Rule):
         if never:
             if policy.is_async:
                 after = "only cancelling its task stops it"
+            elif evidence:
+                after = f"a graceful shutdown waits on it: {evidence}"
             else:
                 after = "a graceful shutdown waits on it"
             subject = "it" if parts else f"`{policy.spelling}`"
