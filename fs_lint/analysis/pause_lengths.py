@@ -220,10 +220,85 @@ class _Estimator:
             return Length(INF, growth[0].statement)
         if counts and not clamps:
             return LINEAR
+        exact = self._guarded_doubling_ceiling(k, inside, outside)
+        if exact is not None:
+            return exact
         settled = [d.length for d in inside + outside if d.kind in (CLAMP, PLAIN)]
         if self._is_parameter(k):
             settled.append(UNKNOWN)
         return _largest(settled) if settled else UNKNOWN
+
+    def _guarded_doubling_ceiling(self, k: str, inside: list[_Def], outside: list[_Def]) -> Length | None:
+        """``ebo = 1`` … ``if ebo < 512: ebo *= 2``: the value climbs 1, 2, … 512 and stays: 512, not 1024.
+
+        Only for that exact shape: one start value, and multiplications by one constant factor each
+        under an ``if k < cap`` (or ``<=``) on a constant cap, with no other assignment in the loop.
+        Several such guards (an inner wait that doubles up to 512, an outer retry up to 60) reach
+        the largest of their ceilings.
+        """
+        growing = [d for d in inside if d.kind == CLAMP]
+        if not growing:
+            return None
+        start = self._set_right_before_the_loop(k)
+        if start is None:  # else every other assignment must be the same constant start
+            starts = [d for d in inside + outside if d.kind == PLAIN]
+            if len(growing) + len(starts) != len(inside) + len(outside) or not starts:
+                return None
+            start_values = {d.length.upper for d in starts}
+            if len(start_values) != 1 or not all(d.length.exact for d in starts):
+                return None
+            (start,) = start_values
+        elif any(d.kind != CLAMP and not (d.kind == PLAIN and d.length.exact and d.length.upper == start)
+                 for d in inside):
+            return None  # only resets to the same start may sit beside the guarded growth
+        factors, ceilings = set(), []
+        for definition in growing:
+            statement = definition.statement
+            factor = _constant(statement.value) if isinstance(statement, ast.AugAssign) and isinstance(
+                statement.op, ast.Mult) else None
+            guard = self._guard_of(statement)
+            if factor is None or factor <= 1 or guard is None:
+                return None
+            factors.add(factor)
+            cap, strict = guard
+            if start is None or start <= 0:
+                return None
+            value = start
+            while (value < cap) if strict else (value <= cap):
+                value *= factor
+            ceilings.append(value)
+        if len(factors) != 1:
+            return None
+        return Length(max([start, *ceilings]))
+
+    def _set_right_before_the_loop(self, k: str) -> float | None:
+        """``ebo = 1`` just before the loop, in the same block: the value every run of the loop starts from."""
+        function = self.loop.function.node
+        body = function.body if function is not None else self.facts.tree.body
+        for node in [function, *walk_local(body)] if function is not None else walk_local(body):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if not isinstance(block, list):
+                    continue
+                for index, stmt in enumerate(block):
+                    if stmt is self.loop.node and index > 0:
+                        before = block[index - 1]
+                        if isinstance(before, ast.Assign) and len(before.targets) == 1 \
+                                and key(before.targets[0]) == k:
+                            return _constant(before.value)
+                        return None
+        return None
+
+    def _guard_of(self, statement: ast.stmt) -> tuple[float, bool] | None:
+        """The constant cap and strictness of the ``if k < cap:`` right around ``statement``."""
+        for node in walk_local(self.loop.node.body):
+            if isinstance(node, ast.If) and statement in node.body and isinstance(node.test, ast.Compare) \
+                    and len(node.test.ops) == 1 and isinstance(node.test.ops[0], (ast.Lt, ast.LtE)) \
+                    and key(node.test.left) == key(statement.target):
+                cap = _constant(node.test.comparators[0])
+                if cap is not None:
+                    return cap, isinstance(node.test.ops[0], ast.Lt)
+        return None
 
     def _reset_every_time_round(self, defs: list[_Def]) -> bool:
         """An assignment straight in the loop's body, not under an ``if`` or ``try``, runs every time round."""
