@@ -36,6 +36,7 @@ from .shutdown_exceptions import (
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _LOOP_TYPES = (ast.While, ast.For, ast.AsyncFor)
+_COMPOUND = (ast.If, ast.With, ast.AsyncWith, ast.Match, *_TRY_TYPES, *_LOOP_TYPES)
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 PAUSE_CALLS = frozenset({
@@ -442,6 +443,8 @@ class Loop:
         qualify = self.module.imports.qualified_name
         for block in _blocks(self.node.body):
             for index, stmt in enumerate(block[:-1]):
+                if isinstance(stmt, _COMPOUND):
+                    continue  # its own blocks are looked at on their own: a path inside may go round
                 rest = cf.outcomes(block[index + 1:], qualify)
                 if not rest & {cf.NEXT, cf.CONTINUE}:
                     found.update(id(n) for n in walk_local([stmt]) if isinstance(n, ast.Call))

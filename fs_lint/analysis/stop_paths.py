@@ -116,13 +116,14 @@ class ModuleStops:
         path = StopPath(function, title, self.contexts.class_of(function))
         body = function.body if isinstance(function.body, list) else [ast.Expr(function.body)]
         qualify = self.imports.qualified_name
+        shared = {n for node in walk_local(body) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
         for node in walk_local(body):
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
                     name, word = _flag_key(target)
-                    if not name:
-                        continue
+                    if not name or (isinstance(target, ast.Name) and target.id not in shared):
+                        continue  # a local of the stop path: nobody else can read it
                     if self._is_flag_word(word) and (stop_named or _stop_value(node.value, word)):
                         path.acts.append(Act("sets", name, node.lineno))
                     elif stop_named and isinstance(node.value, ast.Constant):
