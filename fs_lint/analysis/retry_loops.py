@@ -533,8 +533,11 @@ class Loop:
         qualify = self.module.imports.qualified_name
         condition_keys = keys_read(self.node.test) if isinstance(self.node, ast.While) else set()
         tests = []
-        for stmt, in_try in _local_ifs(self.node.body):
-            for branch in (stmt.body, stmt.orelse):  # ``if n < limit: retry… else: raise`` leaves too
+        for stmt, in_try, rest in _local_ifs(self.node.body):
+            # ``if n < limit: retry… else: raise`` leaves too, and so does ``if n < limit: continue``
+            # followed by ``raise``: what follows the ``if`` is its ``else``.
+            otherwise = stmt.orelse or (rest if cf.NEXT not in cf.outcomes(stmt.body, qualify) else [])
+            for branch in (stmt.body, otherwise):
                 if not branch:
                     continue
                 leaving = cf.outcomes(branch, qualify)
@@ -761,11 +764,13 @@ def _blocks(body: Sequence[ast.stmt]) -> Iterator[Sequence[ast.stmt]]:
             yield from _blocks(case.body)
 
 
-def _local_ifs(body: Sequence[ast.stmt], in_try: bool = False) -> Iterator[tuple[ast.If, bool]]:
-    """``if`` statements of a loop body, with whether a ``try`` around them would catch their raise."""
-    for stmt in body:
+def _local_ifs(body: Sequence[ast.stmt], in_try: bool = False
+               ) -> Iterator[tuple[ast.If, bool, Sequence[ast.stmt]]]:
+    """``if`` statements of a loop body, with whether a ``try`` around them would catch their raise,
+    and the statements that follow them in their block."""
+    for index, stmt in enumerate(body):
         if isinstance(stmt, ast.If):
-            yield stmt, in_try
+            yield stmt, in_try, body[index + 1:]
             yield from _local_ifs(stmt.body, in_try)
             yield from _local_ifs(stmt.orelse, in_try)
         elif isinstance(stmt, _TRY_TYPES):
