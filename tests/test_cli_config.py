@@ -10,7 +10,7 @@ import pytest
 
 from fs_lint import settings as settings_table
 from fs_lint.cli import settings_options
-from fs_lint.cli.config import find_config, known_keys, load_config
+from fs_lint.project.config_file import find_config, known_keys, load_config
 from fs_lint.cli.errors import UsageError
 from fs_lint.cli.main import main
 from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, OPTIONS, Option

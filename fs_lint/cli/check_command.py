@@ -8,7 +8,7 @@ import sys
 
 from ..checker import check_source
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error, print_ignored_directories
-from .noqa import drop_silenced
+from ..project.noqa import drop_silenced
 from .output_formats import FORMATS, FileReport
 from .plan import FileTask, make_plan
 from .runner import run_all

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-from .path_patterns import PathPattern
+from ..project.path_patterns import PathPattern
 
 SKIPPED_DIRECTORIES = frozenset({
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "build", "dist",

@@ -18,7 +18,7 @@ from ..findings import Finding
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error, print_ignored_directories
 from .file_writing import describe_write_error, write_atomically
 from .fix_report import refusal_line, summary, unified_diff
-from .noqa import NoqaMap, drop_silenced, file_is_exempt
+from ..project.noqa import NoqaMap, drop_silenced, file_is_exempt
 from .plan import FileTask, make_plan
 from .progress import TerminalProgress
 from .runner import run_all

@@ -13,7 +13,7 @@ from .errors import EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
 from .fix_command import run_fix
 from .output_formats import FORMATS
 from .rule_commands import list_rules, show_rule
-from .selection import parse_per_file_ignores, split_codes
+from ..project.selection import parse_per_file_ignores, split_codes
 from .settings_options import add_option_flags
 
 T = TypeVar("T")

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..settings import Settings
-from .config import Config, resolve_config
+from ..project.config_file import Config, resolve_config
 from .discovery import discover
-from .path_patterns import PathPattern
-from .selection import Layer, PerFileIgnore, Selection
+from ..project.path_patterns import PathPattern
+from ..project.selection import Layer, PerFileIgnore, Selection
 from .settings_options import build_settings
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import settings_options
+from . import option_values as settings_options
 from .errors import UsageError
 from .selection import parse_codes
 
