@@ -14,6 +14,7 @@ from fs_lint.project.config_file import find_config, known_keys, load_config
 from fs_lint.cli.errors import UsageError
 from fs_lint.cli.main import main
 from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, OPTIONS, Option
+from tests.cli_output import unmarked, without_summary
 
 # FSR001 at line 2 (the loop) and FSR002 at line 5 (the handler)
 SOURCE = "import time\nwhile True:\n    try:\n        connect()\n    except BaseException:\n        time.sleep(1)\n"
@@ -33,7 +34,7 @@ def project(root: Path, config: str, *files: str) -> None:
 def codes(capsys: pytest.CaptureFixture[str], *argv: str) -> list[str]:
     main(["check", *argv])
     out, err = capsys.readouterr()
-    assert err == ""
+    assert without_summary(err) == ""
     return [f"{line.split(':')[0]}:{line.split(' ')[1]}" for line in out.splitlines()]
 
 

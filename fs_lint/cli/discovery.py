@@ -35,6 +35,7 @@ class Discovery:
     missing: list[str] = field(default_factory=list)  # paths given that do not exist
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (directory, reason) a walk could not list
     ignored: list[str] = field(default_factory=list)  # directories given whose Python files git all ignores
+    empty: list[str] = field(default_factory=list)  # directories given that hold no Python file to check
 
 
 def is_skipped_directory(path: str) -> bool:
@@ -51,7 +52,9 @@ def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = ()
     for given in paths or ["."]:
         absolute = os.path.normpath(os.path.join(cwd, given))
         if os.path.isdir(absolute):
-            candidates = _in_directory(absolute, given, exclude, found)
+            candidates = list(_in_directory(absolute, given, exclude, found))
+            if not candidates and os.path.normpath(given) not in found.ignored:
+                found.empty.append(os.path.normpath(given))
         elif os.path.lexists(absolute):  # a dangling link or a link loop too: reading it says what is wrong
             excluded = force_exclude and any(pattern.matches(absolute) for pattern in exclude)
             candidates = iter(() if excluded else [Candidate(absolute, os.path.normpath(given))])

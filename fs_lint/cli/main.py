@@ -20,10 +20,12 @@ T = TypeVar("T")
 
 EXIT_STATUS = """\
 exit status:
-  0  no finding (fix: none left; fix --check: nothing would change; fix --diff: no error)
+  0  no finding, or --exit-zero (fix: none left; fix --check: nothing would change, even if
+     findings without a fix are left; fix --diff: always, unless a file could not be read);
+     also when no Python file was found at all (with a warning), as in ruff
   1  findings (fix: some left; fix --check: changes pending), or a file that could not be
-     read, checked or written
-  2  usage or configuration error, or a path that does not exist
+     read, parsed or written (even under --exit-zero)
+  2  usage or configuration error (an unknown code too), or a path that does not exist
 """
 
 DESCRIPTION = "Find the retry loops that keep a service alive after it was told to stop."
@@ -77,6 +79,14 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--force-exclude", action="store_true",
                        help="apply the exclusions to files named on the command line too (the pre-commit hooks do)")
     parser.add_argument("--disable-noqa", action="store_true", help="report findings whatever # noqa says")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="read the source from stdin (also with the path '-') and configure it as the file "
+                             "PATH would be: per-file-ignores, and exclude under --force-exclude")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are findings (still 1 for a file that could not be "
+                             "checked, 2 for a usage or configuration error)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print the findings (and errors) only: no summary, no warnings")
     parser.add_argument("-j", "--jobs", type=_argument_type(_jobs), metavar="N",
                         help="worker processes (default: one per CPU when there are more than 20 files)")
     add_option_flags(parser)
@@ -95,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=list(FORMATS), default="default",
                        help="default: path:line:col: CODE message; json; sarif (2.1.0); "
                             "github (Actions annotations)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings of each code there are, instead of the findings")
+    check.add_argument("-o", "--output-file", metavar="FILE",
+                       help="write the report to FILE instead of stdout (errors stay on stderr)")
     check.set_defaults(handler=run_check)
 
     fix = commands.add_parser("fix", help="apply the rules' fixes", formatter_class=formatter,
@@ -107,11 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print a unified diff instead of writing, and exit 1 when anything would change")
     fix.add_argument("--unsafe-fixes", action="store_true",
                      help="also apply the fixes that may change behaviour (see each rule's Fix safety)")
+    fix.add_argument("--show-fixes", action="store_true",
+                     help="list every fix applied, under the file it changed")
     fix.set_defaults(handler=run_fix)
 
     rule = commands.add_parser("rule", help="print a rule's documentation",
                                description="Print a rule's page: what it flags, why, and what to write instead.")
-    rule.add_argument("code", metavar="CODE", help="a rule code, e.g. FSR001")
+    rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. FSR001 or retry-loop-without-shutdown-check")
     rule.set_defaults(handler=show_rule)
 
     rules = commands.add_parser("rules", help="list the rules",

@@ -56,3 +56,9 @@ def describe_source_error(error: BaseException) -> str:
     if isinstance(error, MemoryError):
         return "ran out of memory while analysing it"
     return f"internal error: {type(error).__name__}: {error} (please report this with the file)"
+
+
+def error_line(error: BaseException) -> int | None:
+    """The line a syntax or decoding error is on, when Python says (for the formats that place errors)."""
+    line = getattr(error, "lineno", None) if isinstance(error, SyntaxError) else None
+    return line if isinstance(line, int) and line > 0 else None
