@@ -22,7 +22,7 @@ from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_em
                      print_ignored_directories, print_warning)
 from .file_writing import describe_write_error, write_atomically
 from .fix_report import plural, refusal_line, summary, unified_diff
-from ..project.noqa import NoqaMap, drop_silenced, file_exemption, file_is_exempt
+from ..project.noqa import drop_silenced, file_is_exempt, silenced_by
 from .plan import FileTask, make_plan, make_stdin_plan
 from .progress import TerminalProgress
 from .runner import run_all
@@ -72,7 +72,7 @@ def fix_source_of(task: FixTask, source: bytes) -> FixReport:
     file = task.file
     extra: dict[str, Any] = {}
     if not file.disable_noqa and b"noqa" in source.lower():
-        extra["skip"] = _silenced_by(source)
+        extra["skip"] = silenced_by(source)
     try:
         with warnings.catch_warnings():  # the compiler's warnings about the code (``"\\d"``) are not ours to raise
             warnings.simplefilter("ignore")
@@ -87,22 +87,6 @@ def fix_source_of(task: FixTask, source: bytes) -> FixReport:
         return FixReport(file.path, file.shown, refused=tuple(result.refused), remaining=tuple(remaining))
     return FixReport(file.path, file.shown, source, result.source, tuple(result.applied),
                      tuple(result.refused), tuple(remaining))
-
-
-def _silenced_by(source: bytes) -> Callable[[Finding], bool]:
-    """Whether a ``# noqa`` silences a finding; the file is tokenized only if a finding is asked about,
-    which is rare (tokenizing costs more than checking)."""
-    noqa: list[NoqaMap] = []
-    exempt = tuple(file_exemption(source))  # ``# fs-lint: noqa: FSR001`` on a line of its own
-
-    def silenced(finding: Finding) -> bool:
-        if exempt and finding.code.startswith(exempt):
-            return True
-        if not noqa:
-            noqa.append(NoqaMap(source))
-        return noqa[0].silences(finding)
-
-    return silenced
 
 
 def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..findings import Finding
 
@@ -130,3 +130,19 @@ def drop_silenced(source: bytes, findings: list[Finding]) -> list[Finding]:
         return []
     noqa = NoqaMap(source)
     return [finding for finding in findings if not noqa.silences(finding)]
+
+
+def silenced_by(source: bytes) -> Callable[[Finding], bool]:
+    """Whether a ``# noqa`` silences a finding, for the fixer's ``skip``; the file is tokenized only
+    if a finding is asked about, which is rare (tokenizing costs more than checking)."""
+    noqa: list[NoqaMap] = []
+    exempt = tuple(file_exemption(source))  # ``# fs-lint: noqa: FSR001`` on a line of its own
+
+    def silenced(finding: Finding) -> bool:
+        if exempt and finding.code.startswith(exempt):
+            return True
+        if not noqa:
+            noqa.append(NoqaMap(source))
+        return noqa[0].silences(finding)
+
+    return silenced
