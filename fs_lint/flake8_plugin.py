@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -46,6 +47,12 @@ def _flake8_values(options: Any) -> dict[str, Any]:
             value = tuple(v.strip() for v in value if v.strip())
         values[option.name] = value
     return values
+
+
+def _isolated() -> bool:
+    """Whether flake8 runs with ``--isolated``: flake8 consumes that flag before plugins see the
+    options, so it is read from the command line itself."""
+    return "--isolated" in sys.argv[1:]
 
 
 class Plugin:
@@ -87,8 +94,7 @@ class Plugin:
         overrides = _flake8_values(options)
         cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
         try:
-            cls.rules = FileRules.load(Path(os.getcwd()), isolated=bool(getattr(options, "isolated", False)),
-                                       overrides=overrides)
+            cls.rules = FileRules.load(Path(os.getcwd()), isolated=_isolated(), overrides=overrides)
         except UsageError as error:
             from flake8.exceptions import ExecutionError
 
