@@ -9,7 +9,7 @@ from typing import Callable, Sequence, TypeVar
 
 from .. import __version__
 from .check_command import run_check
-from .errors import EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
 from .fix_command import run_fix
 from .output_formats import FORMATS
 from .rule_commands import list_rules, show_rule
@@ -130,10 +130,25 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. FSR001 or retry-loop-without-shutdown-check")
     rule.set_defaults(handler=show_rule)
 
+    server = commands.add_parser("server", help="run the language server (LSP over stdio) for editors",
+                                 description="A language server on stdin and stdout: diagnostics as you type, "
+                                             "and each safe fix as a quick fix. Needs pip install 'fs-lint[server]'.")
+    server.set_defaults(handler=run_server)
+
     rules = commands.add_parser("rules", help="list the rules",
                                 description="List every rule: code, name, fix safety, on or off by default.")
     rules.set_defaults(handler=list_rules)
     return parser
+
+
+def run_server(args: argparse.Namespace) -> int:
+    try:
+        from ..server.language_server import serve
+    except ImportError as error:
+        raise UsageError(f"the language server needs pygls ({error.name} is missing): "
+                         "pip install 'fs-lint[server]'") from None
+    serve()
+    return EXIT_CLEAN
 
 
 def _silence_stdout() -> None:
