@@ -14,7 +14,7 @@ from fs_lint.project.config_file import find_config, known_keys, load_config
 from fs_lint.cli.errors import UsageError
 from fs_lint.cli.main import main
 from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, OPTIONS, Option
-from tests.cli_output import unmarked, without_summary
+from tests.cli_output import without_summary
 
 # FSR001 at line 2 (the loop) and FSR002 at line 5 (the handler)
 SOURCE = "import time\nwhile True:\n    try:\n        connect()\n    except BaseException:\n        time.sleep(1)\n"

@@ -12,7 +12,7 @@ import pytest
 from fs_lint.cli.discovery import discover
 from fs_lint.cli.main import main
 from fs_lint.project.path_patterns import PathPattern
-from tests.cli_output import unmarked, without_summary
+from tests.cli_output import without_summary
 
 FLAGGED = "import time\nwhile True:\n    try:\n        connect()\n    except OSError:\n        time.sleep(1)\n"
 

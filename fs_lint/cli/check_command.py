@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..file_check import check_bytes
+from ..file_check import check_bytes, describe_source_error, error_line
 from .check_summary import statistics, summary
 from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories,
                      print_file_error, print_ignored_directories, print_warning)
@@ -14,7 +14,7 @@ from .output_formats import FORMATS, FileReport
 from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
 from .runner import run_all
-from .source_files import describe_read_error, describe_source_error, error_line, read_source
+from .source_files import describe_read_error, read_source
 
 
 def check_source_of(task: FileTask, source: bytes) -> FileReport:

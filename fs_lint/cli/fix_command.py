@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..checker import codes_that_may_fire, parse_module
+from ..file_check import describe_source_error
 from ..findings import Finding
+from ..project.noqa import drop_silenced, file_is_exempt, silenced_by
 from ..rules import RULES
 from .check_command import reads_stdin
 from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories, print_file_error,
                      print_ignored_directories, print_warning)
 from .file_writing import describe_write_error, write_atomically
 from .fix_report import plural, refusal_line, summary, unified_diff
-from ..project.noqa import drop_silenced, file_is_exempt, silenced_by
 from .plan import FileTask, make_plan, make_stdin_plan
 from .progress import TerminalProgress
 from .runner import run_all
-from .source_files import describe_read_error, describe_source_error, read_source
+from .source_files import describe_read_error, read_source
 
 
 @dataclass(frozen=True)

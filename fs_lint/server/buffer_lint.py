@@ -10,8 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cli.source_files import describe_source_error, error_line
-from ..file_check import check_bytes
+from ..file_check import check_bytes, describe_source_error, error_line
 from ..findings import Finding
 from ..project.file_rules import FileRules
 from ..project.noqa import silenced_by
