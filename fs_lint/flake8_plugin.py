@@ -31,6 +31,7 @@ from . import __version__
 from .checker import check_tree, codes_that_may_fire
 from .project.errors import UsageError
 from .project.file_rules import FileRules
+from .project.option_values import check_seconds
 from .project.noqa import drop_silenced
 from .rules import RULES
 from .settings import OPTIONS, Settings
@@ -45,6 +46,11 @@ def _flake8_values(options: Any) -> dict[str, Any]:
             continue
         if option.kind == "words":
             value = tuple(v.strip() for v in value if v.strip())
+        elif option.kind == "number":
+            try:
+                check_seconds(value)
+            except ValueError as error:
+                raise UsageError(f"--fsr-{option.name}: {error}") from None
         values[option.name] = value
     return values
 
@@ -91,9 +97,9 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
-        overrides = _flake8_values(options)
         cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
         try:
+            overrides = _flake8_values(options)
             cls.rules = FileRules.load(Path(os.getcwd()), isolated=_isolated(), overrides=overrides)
         except UsageError as error:
             from flake8.exceptions import ExecutionError

@@ -181,3 +181,27 @@ def test_fix_check_and_diff_exit_codes(project: Path) -> None:
     assert fs_lint("fix", "--isolated", "svc.py", cwd=project).returncode == 1  # FSR001 left
     assert fs_lint("fix", "--isolated", "--check", "svc.py", cwd=project).returncode == 0
     assert fs_lint("check", "--isolated", "svc.py", cwd=project).returncode == 1
+
+
+@pytest.mark.parametrize(("where", "argv"), [
+    ("flag", ["--max-blind-sleep", "-3"]),
+    ("config", []),
+])
+def test_negative_seconds_are_errors(project: Path, where: str, argv: list[str]) -> None:
+    if where == "config":
+        (project / "pyproject.toml").write_text("[tool.fs-lint]\nbackoff-cap = -1\n")
+    status, out, err = text(fs_lint("check", *argv, "svc.py", cwd=project))
+    assert (status, out) == (2, "")
+    assert "expected a number of seconds, 0 or more" in err
+
+
+def test_negative_seconds_stop_flake8(project: Path) -> None:
+    completed = subprocess.run([sys.executable, "-m", "flake8", "--select", "FSR", "--fsr-max-blind-sleep=-5",
+                                "svc.py"], cwd=project, capture_output=True, text=True, check=False)
+    assert completed.returncode == 1
+    assert "fs-lint: error: --fsr-max-blind-sleep: expected a number of seconds, 0 or more" in completed.stdout
+
+
+def test_fix_says_nothing_more_than_the_error_for_a_missing_path(project: Path) -> None:
+    status, out, err = text(fs_lint("fix", "--isolated", "gone/", cwd=project))
+    assert (status, out, err) == (2, "", "fs-lint: error: gone/: no such file or directory\n")

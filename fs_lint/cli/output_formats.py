@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from .. import __version__
 from ..findings import Finding
@@ -124,9 +125,17 @@ def _artifact(path: str, cwd: str) -> dict[str, str]:
     return {"uri": quote(relative), "uriBaseId": SOURCE_ROOT}
 
 
+_RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]+)\)")
+
+
+def _absolute_links(markdown: str, base: str) -> str:
+    """A rule page's links are relative to ``docs/rules/``; a dashboard shows the page elsewhere."""
+    return _RELATIVE_LINK.sub(lambda m: f"]({urljoin(base, m.group(1))})", markdown)
+
+
 def _sarif_rule(code: str) -> dict[str, object]:
     rule = RULES[code]
-    text = page(rule)
+    text = _absolute_links(page(rule), rule_url(code))
     return {
         "id": code,
         "name": rule.name,

@@ -11,7 +11,7 @@ import argparse
 import math
 from typing import Any, Mapping
 
-from ..project.option_values import KINDS, config_value, describe_toml, layered_settings, options
+from ..project.option_values import KINDS, check_seconds, config_value, describe_toml, layered_settings, options
 from ..settings import Option, Settings
 
 __all__ = ["KINDS", "add_option_flags", "build_settings", "config_value", "describe_toml", "dest", "options"]
@@ -32,7 +32,10 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
+    try:
+        return check_seconds(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_option_flags(parser: argparse.ArgumentParser) -> None:

@@ -33,8 +33,16 @@ def config_value(option: Option, value: Any) -> Any:
     if option.kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"expected a number, got {describe_toml(value)}")
+        check_seconds(float(value))
         return float(value)
     raise ValueError(f"has kind {option.kind!r}, which fs-lint cannot read")
+
+
+def check_seconds(value: float) -> float:
+    """The number options are durations: a negative one is a typo, not a setting."""
+    if value < 0:
+        raise ValueError(f"expected a number of seconds, 0 or more, got {value:g}")
+    return value
 
 
 def describe_toml(value: Any) -> str:
