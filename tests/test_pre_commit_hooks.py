@@ -123,3 +123,15 @@ def test_fix_hook_applies_the_safe_fix(hook_repository: tuple[Path, dict[str, st
     fixed = (project / "svc.py").read_text()
     assert "except Exception:" in fixed and "BaseException" not in fixed
     assert "1 file changed" in result.stdout
+
+
+def test_check_hook_reads_the_same_config_and_fails_on_a_broken_one(
+        hook_repository: tuple[Path, dict[str, str]], project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.fs-lint]\nignore = ["FSR001"]\n')
+    result = try_repo(hook_repository, project, "fs-lint", "svc.py")
+    assert result.returncode == 1
+    assert "FSR002" in result.stdout and "FSR001" not in result.stdout  # [tool.fs-lint] ignore applies
+    (project / "pyproject.toml").write_text('[tool.fs-lint]\nignore = ["FSR008"]\n')
+    result = try_repo(hook_repository, project, "fs-lint", "svc.py")
+    assert result.returncode != 0
+    assert "'FSR008' is not a known fs-lint code (did you mean 'FSR007'?)" in result.stdout
