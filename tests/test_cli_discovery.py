@@ -182,3 +182,13 @@ def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
 ])
 def test_path_patterns(pattern: str, path: str, expected: bool) -> None:
     assert PathPattern(pattern, "/root").matches("/root/" + path) is expected
+
+
+def test_force_exclude_skips_named_files_in_folders_a_walk_skips(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "app.py", "build/lib/app.py", ".venv/lib/site.py")
+    # as pre-commit names them: skipped under --force-exclude, as ruff skips its default excludes
+    assert checked(capsys, "--force-exclude", "app.py", "build/lib/app.py", ".venv/lib/site.py") == ["app.py"]
+    # named without --force-exclude they are checked, as any named file
+    assert checked(capsys, "build/lib/app.py") == ["build/lib/app.py"]

@@ -120,6 +120,8 @@ def test_sarif_is_valid_2_1_0_with_help_uris_and_fingerprints(project: Path) -> 
     prints = [result["partialFingerprints"]["fsLintFinding/v1"] for result in run["results"]]
     assert len(prints) == len(set(prints)) == 3
     assert run["invocations"][0]["executionSuccessful"] is False
+    notification = run["invocations"][0]["toolExecutionNotifications"][0]
+    assert notification["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     # the fingerprint stays when the code moves down
     (project / "svc.py").write_text("\n\n" + HAZARD)
     again = json.loads(fs_lint("check", "--isolated", "--format", "sarif", "svc.py", cwd=project).stdout)

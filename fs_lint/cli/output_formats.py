@@ -185,7 +185,10 @@ def render_sarif(reports: Sequence[FileReport], cwd: str) -> str:
     ]
     notifications = [
         {"level": "error", "message": {"text": f"{report.shown}: {report.error}"},
-         "locations": [{"physicalLocation": {"artifactLocation": _artifact(report.path, cwd)}}]}
+         "locations": [{"physicalLocation": {
+             "artifactLocation": _artifact(report.path, cwd),
+             **({"region": {"startLine": report.error_line}} if report.error_line else {}),
+         }}]}
         for report in reports if report.error is not None
     ]
     run = {
