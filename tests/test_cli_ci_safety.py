@@ -205,3 +205,10 @@ def test_negative_seconds_stop_flake8(project: Path) -> None:
 def test_fix_says_nothing_more_than_the_error_for_a_missing_path(project: Path) -> None:
     status, out, err = text(fs_lint("fix", "--isolated", "gone/", cwd=project))
     assert (status, out, err) == (2, "", "fs-lint: error: gone/: no such file or directory\n")
+
+
+def test_exit_zero_wins_over_fix_check_but_not_over_errors(project: Path) -> None:
+    assert fs_lint("fix", "--isolated", "--check", "--exit-zero", "svc.py", cwd=project).returncode == 0
+    (project / "bad.py").write_text("def f(:\n")
+    assert fs_lint("fix", "--isolated", "--check", "--exit-zero", "bad.py", cwd=project).returncode == 1
+    assert fs_lint("fix", "--isolated", "--exit-zero", "bad.py", cwd=project).returncode == 1

@@ -15,8 +15,7 @@ from .output_formats import FileReport, is_fixable
 
 
 def summary(reports: Sequence[FileReport]) -> str:
-    if not reports:
-        return "No Python files found; nothing was checked.\n"
+    """``Found 3 findings (2 fixable with `fs-lint fix`).``, ``All checks passed!``, and files not checked."""
     findings = [f for report in reports for f in report.findings]
     errors = sum(report.error is not None for report in reports)
     if not findings and not errors:

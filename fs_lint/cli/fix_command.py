@@ -111,6 +111,19 @@ def rule_name(code: str) -> str:
     return RULES[code].name if code in RULES else ""
 
 
+def _exit_status(args: argparse.Namespace, failed: bool, changed: bool, left: bool) -> int:
+    """1 for a file that could not be fixed, whatever the flags; then --exit-zero; then what each mode asks."""
+    if failed:
+        return EXIT_FINDINGS
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.check:
+        return EXIT_FINDINGS if changed else EXIT_CLEAN
+    if args.diff:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if left else EXIT_CLEAN
+
+
 def _run_fix_stdin(args: argparse.Namespace) -> int:
     """``fs-lint fix - --stdin-filename PATH``: the fixed buffer on stdout, everything else on stderr.
 
@@ -140,11 +153,7 @@ def _run_fix_stdin(args: argparse.Namespace) -> int:
             sys.stderr.write(_applied_lines(report))
         sys.stderr.write(summary(int(report.changed), len(report.applied), len(report.remaining),
                                  args.diff or args.check))
-    if args.check:
-        return EXIT_FINDINGS if report.changed else EXIT_CLEAN
-    if args.diff or args.exit_zero:
-        return EXIT_CLEAN
-    return EXIT_FINDINGS if report.remaining else EXIT_CLEAN
+    return _exit_status(args, False, report.changed, bool(report.remaining))
 
 
 def run_fix(args: argparse.Namespace) -> int:
@@ -206,10 +215,4 @@ def run_fix(args: argparse.Namespace) -> int:
     notes.flush()
     if plan.missing:
         return EXIT_USAGE
-    if args.check:
-        return EXIT_FINDINGS if changed or failed else EXIT_CLEAN
-    if failed:
-        return EXIT_FINDINGS
-    if args.diff or args.exit_zero:
-        return EXIT_CLEAN
-    return EXIT_FINDINGS if left else EXIT_CLEAN
+    return _exit_status(args, failed, changed > 0, left > 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from ..settings import Settings
 from .config_file import Config, resolve_config
@@ -28,7 +28,7 @@ class FileRules:
 
     @classmethod
     def load(cls, start: Path, explicit: str | None = None, isolated: bool = False,
-             overrides: Mapping[str, Any] | None = None, extra_layers: Sequence[Layer] = ()) -> "FileRules":
+             overrides: Mapping[str, Any] | None = None) -> "FileRules":
         """The nearest config at or above ``start`` (``explicit`` instead, none when ``isolated``).
 
         ``overrides`` are option values (name -> value of its kind) that win over the
@@ -37,7 +37,7 @@ class FileRules:
         config = resolve_config(explicit, isolated, start)
         base = str(config.root)
         selection = Selection(
-            [Layer(config.select, config.extend_select, config.ignore), *extra_layers],
+            [Layer(config.select, config.extend_select, config.ignore)],
             [PerFileIgnore(PathPattern(pattern, base), codes) for pattern, codes in config.per_file_ignores],
         )
         settings = layered_settings([config.options, overrides or {}])
