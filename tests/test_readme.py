@@ -4,6 +4,7 @@ A fenced block right after ``<!-- readme-test: runs offline -->`` is run line by
 line with bash, in a copy of the checkout's fixtures and pyproject.toml (``fix``
 rewrites files), with this environment's ``fs-lint`` and ``flake8`` on PATH. A
 trailing ``# exit N`` says the status the line must end with; without one, 0.
+``/tmp/`` in a line becomes a fresh folder of the test's own.
 Blocks that need the network (install, clone, pre-commit, CI) are not run here;
 ``test_wheel.py`` and ``test_pre_commit_hooks.py`` do what they describe.
 """
@@ -56,8 +57,11 @@ def test_there_are_offline_blocks() -> None:
 def test_offline_lines_run_as_the_readme_says(checkout_copy: Path) -> None:
     """In the README's order, in one test: ``fix`` changes the files the later lines see."""
     environment = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    scratch = checkout_copy / "scratch"
+    scratch.mkdir()
     failures = []
     for line in offline_lines():
+        line = line.replace("/tmp/", f"{scratch}/")
         match = _EXIT.search(line)
         expected = int(match["status"]) if match else 0
         completed = subprocess.run(["bash", "-c", line], cwd=checkout_copy, env=environment, capture_output=True,
