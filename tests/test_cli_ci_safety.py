@@ -212,3 +212,17 @@ def test_exit_zero_wins_over_fix_check_but_not_over_errors(project: Path) -> Non
     (project / "bad.py").write_text("def f(:\n")
     assert fs_lint("fix", "--isolated", "--check", "--exit-zero", "bad.py", cwd=project).returncode == 1
     assert fs_lint("fix", "--isolated", "--exit-zero", "bad.py", cwd=project).returncode == 1
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["check", "--select", "FSR008"], "fs-lint check: error: argument --select: 'FSR008' is not a known fs-lint code "
+                                      "(did you mean 'FSR007'?)"),
+    (["check", "--exit-zro"], "fs-lint check: error: unrecognized arguments: --exit-zro (did you mean '--exit-zero'?)"),
+    (["fix", "--format=json"], "fs-lint fix: error: unrecognized arguments: --format=json"),
+    ([], "fs-lint: error: the following arguments are required: COMMAND"),
+])
+def test_usage_errors_are_one_line(project: Path, argv: list[str], expected: str) -> None:
+    status, out, err = text(fs_lint(*argv, cwd=project))
+    assert (status, out) == (2, "")
+    assert err.startswith(expected) and err.count("\n") == 1, err
+    assert "--help` lists the options" in err

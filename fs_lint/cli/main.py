@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, NoReturn, Sequence, TypeVar
 
 from .. import __version__
 from .check_command import run_check
@@ -29,6 +30,13 @@ exit status:
 """
 
 DESCRIPTION = "Find the retry loops that keep a service alive after it was told to stop."
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """A usage error is one line naming the flag and why, and where the help is: not a page of usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (`{self.prog} --help` lists the options)\n")
 
 
 def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -94,10 +102,10 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
-                                     formatter_class=formatter)
+    parser = _OneLineErrors(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
+                            formatter_class=formatter)
     parser.add_argument("--version", action="version", version=f"fs-lint {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_OneLineErrors)
 
     check = commands.add_parser("check", help="report findings", formatter_class=formatter, epilog=EXIT_STATUS,
                                 description="Report the findings, as `flake8 --select FSR` would.")
@@ -160,10 +168,22 @@ def _silence_stdout() -> None:
         pass
 
 
+def _unrecognized(parser: argparse.ArgumentParser, command: str, extras: list[str]) -> NoReturn:
+    """The command's own error for a flag it does not know, with the flag it may have meant."""
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    subparser = subparsers.choices[command]
+    known = [flag for action in subparser._actions for flag in action.option_strings]
+    close = difflib.get_close_matches(extras[0].split("=")[0], known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    subparser.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            _unrecognized(parser, args.command, extras)
     except SystemExit as stop:  # --help, --version, or a usage error argparse already printed
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else EXIT_USAGE)
     try:
