@@ -180,3 +180,19 @@ def test_diagnostics_and_quick_fixes_over_stdio(project: Path) -> None:
     finally:
         client.close()
     assert client.process.returncode == 0
+
+
+def test_a_broken_config_is_shown_to_the_user(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nselect = ["FSR008"]\n')
+    path = tmp_path / "m.py"
+    client = Client(tmp_path)
+    try:
+        client.request("initialize", {"processId": os.getpid(), "rootUri": tmp_path.as_uri(), "capabilities": {}})
+        client.notify("initialized", {})
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": path.as_uri(), "languageId": "python", "version": 1, "text": HAZARD}})
+        shown = client.wait(lambda m: m.get("method") == "window/showMessage")
+        assert shown["params"]["type"] == 1  # an error
+        assert "'FSR008' is not a known fs-lint code (did you mean 'FSR007'?)" in shown["params"]["message"]
+    finally:
+        client.close()

@@ -84,5 +84,7 @@ def test_installed_wheel_runs_check_flake8_and_the_rule_pages(installed: Path, t
     page = run("fs-lint", "rule", "retry-loop-without-shutdown-check")
     assert page.returncode == 0 and page.stdout.startswith("# FSR001: retry-loop-without-shutdown-check")
     assert "## Why is this bad?" in page.stdout
+    server = run("fs-lint", "server")  # pygls is the [server] extra's, not installed here
+    assert server.returncode == 2 and "pip install 'fs-lint[server]'" in server.stderr
     where = run("python", "-c", "import fs_lint, sys; print(fs_lint.__file__)")
     assert str(ROOT) not in where.stdout  # the installed copy, not the checkout

@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = _OneLineErrors(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
                             formatter_class=formatter)
-    parser.add_argument("--version", action="version", version=f"fs-lint {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"fs-lint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_OneLineErrors)
 
     check = commands.add_parser("check", help="report findings", formatter_class=formatter, epilog=EXIT_STATUS,
