@@ -95,7 +95,7 @@ def test_every_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyte
     assert settings.connect_names == ("connect", "attach")
     assert settings.async_requires_check is True
     assert set(known_keys()) == {"select", "ignore", "extend-select", "per-file-ignores", "exclude",
-                                 *(option.name for option in OPTIONS)}
+                                 "extend-exclude", *(option.name for option in OPTIONS)}
 
 
 def test_per_file_ignores_globs_are_relative_to_the_config_file(

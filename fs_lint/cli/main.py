@@ -84,6 +84,8 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--exclude", type=_patterns, metavar="PATTERNS",
                        help="globs of files and directories to skip while looking for files; "
                             "replaces the configured list")
+    files.add_argument("--extend-exclude", type=_patterns, metavar="PATTERNS",
+                       help="more globs to skip, added to the configured exclude (and to --exclude)")
     files.add_argument("--force-exclude", action="store_true",
                        help="apply the exclusions to files named on the command line too (the pre-commit hooks do)")
     parser.add_argument("--disable-noqa", action="store_true", help="report findings whatever # noqa says")

@@ -50,9 +50,14 @@ def _per_file_ignores(config: Config, args: argparse.Namespace, cwd: str) -> lis
 
 
 def _exclude(config: Config, args: argparse.Namespace, cwd: str) -> list[PathPattern]:
+    """``--exclude`` replaces the configured ``exclude``; both ``extend-exclude`` lists add to it."""
+    root = str(config.root)
     if args.exclude is not None:
-        return [PathPattern(pattern, cwd) for pattern in args.exclude]
-    return [PathPattern(pattern, str(config.root)) for pattern in config.exclude]
+        patterns = [PathPattern(pattern, cwd) for pattern in args.exclude]
+    else:
+        patterns = [PathPattern(pattern, root) for pattern in config.exclude]
+    patterns += [PathPattern(pattern, root) for pattern in config.extend_exclude]
+    return patterns + [PathPattern(pattern, cwd) for pattern in args.extend_exclude or ()]
 
 
 def _selection(config: Config, args: argparse.Namespace, cwd: str) -> Selection:

@@ -32,6 +32,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()  # added to ``exclude`` (and to the command line's --exclude)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -98,6 +99,7 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ignore": ("ignore", _code_list),
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "exclude": ("exclude", _string_list),
+    "extend-exclude": ("extend_exclude", _string_list),
 }
 
 

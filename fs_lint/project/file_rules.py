@@ -41,7 +41,8 @@ class FileRules:
             [PerFileIgnore(PathPattern(pattern, base), codes) for pattern, codes in config.per_file_ignores],
         )
         settings = layered_settings([config.options, overrides or {}])
-        return cls(config, settings, selection, tuple(PathPattern(p, base) for p in config.exclude))
+        exclude = tuple(PathPattern(p, base) for p in (*config.exclude, *config.extend_exclude))
+        return cls(config, settings, selection, exclude)
 
     def excludes(self, path: str) -> bool:
         """Whether ``path`` (absolute) is excluded, as ``--force-exclude`` applies it to named files."""
