@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report findings", formatter_class=formatter, epilog=EXIT_STATUS,
                                 description="Report the findings, as `flake8 --select FSR` would.")
     _add_run_arguments(check)
-    check.add_argument("--format", choices=list(FORMATS), default="default",
+    check.add_argument("--format", "--output-format", dest="format", choices=list(FORMATS), default="default",
                        help="default: path:line:col: CODE message; json; sarif (2.1.0); "
                             "github (Actions annotations)")
     check.add_argument("--statistics", action="store_true",
