@@ -3,36 +3,83 @@
 flake8 has already parsed the file, so the plugin only runs the analysis on
 its tree, and only the rules whose needles are in the file's text, as the CLI
 does (``checker.codes_that_may_fire``): most files need no analysis at all.
-Options come from the shared table in ``settings`` as ``--fsr-NAME``.
+
+One configuration: the plugin reads ``[tool.fs-lint]`` from the nearest
+``pyproject.toml`` above the working directory, as ``fs-lint check`` does
+(not under ``flake8 --isolated``): its options, ``select``/``ignore`` and
+``per-file-ignores`` decide what the plugin reports, and flake8's own
+``--select``/``--ignore``/``per-file-ignores`` then filter that as for any
+plugin. The ``--fsr-NAME`` options (from the shared table in ``settings``)
+win over the same keys of ``[tool.fs-lint]`` where both are given. The one
+key left to flake8 is ``exclude``: flake8 has its own. A broken
+``[tool.fs-lint]`` stops flake8 with the same one-line error the CLI gives.
+
+One noqa dialect: findings that fs-lint's reading of ``# noqa`` silences
+(any case, any line of a multi-line statement, ``# fs-lint: noqa[: CODES]``)
+are not reported, so a comment means the same here as in ``fs-lint check``.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import sys
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import __version__
 from .checker import check_tree, codes_that_may_fire
+from .project.errors import UsageError
+from .project.file_rules import FileRules
+from .project.option_values import check_seconds
+from .project.noqa import drop_silenced
 from .rules import RULES
-from .settings import OPTIONS, Settings, apply_option
+from .settings import OPTIONS, Settings
+
+
+def _flake8_values(options: Any) -> dict[str, Any]:
+    """The ``--fsr-*`` options that were given (None, or left out, when not), by option name."""
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(options, "fsr_" + option.name.replace("-", "_"), None)
+        if value is None:
+            continue
+        if option.kind == "words":
+            value = tuple(v.strip() for v in value if v.strip())
+        elif option.kind == "number":
+            try:
+                check_seconds(value)
+            except ValueError as error:
+                raise UsageError(f"--fsr-{option.name}: {error}") from None
+        values[option.name] = value
+    return values
+
+
+def _isolated() -> bool:
+    """Whether flake8 runs with ``--isolated``: flake8 consumes that flag before plugins see the
+    options, so it is read from the command line itself."""
+    return "--isolated" in sys.argv[1:]
 
 
 class Plugin:
     name = "fs-lint"
     version = __version__
     settings = Settings()
+    rules: FileRules | None = None  # None: no [tool.fs-lint] consulted (flake8 --isolated, or not yet parsed)
+    disable_noqa = False
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str] = (), filename: str | None = None) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str] = (), filename: str = "") -> None:
         self._tree = tree
         self._lines = lines  # flake8 passes the file's lines; without them, every rule runs
-        self._filename = filename  # as flake8 was given it: test code is left out by path
+        self._filename = filename  # as flake8 was given it: per-file-ignores, and test code left out by path
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
         for option in OPTIONS:
             if option.kind == "bool":
+                # default None, so that "not given" differs from "= false" and [tool.fs-lint] can decide
                 option_manager.add_option(
-                    f"--fsr-{option.name}", action="store_true", default=False,
+                    f"--fsr-{option.name}", action="store_true", default=None,
                     parse_from_config=True, help=f"fs-lint: {option.help}",
                 )
             elif option.kind == "number":
@@ -50,21 +97,30 @@ class Plugin:
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
-        settings = Settings()
-        for option in OPTIONS:
-            value = getattr(options, "fsr_" + option.name.replace("-", "_"), None)
-            if value is None or (option.kind == "bool" and not value):
-                continue
-            if option.kind == "words":
-                value = [v.strip() for v in value if v.strip()]
-            settings = apply_option(settings, option, value)
-        cls.settings = settings
+        cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
+        try:
+            overrides = _flake8_values(options)
+            cls.rules = FileRules.load(Path(os.getcwd()), isolated=_isolated(), overrides=overrides)
+        except UsageError as error:
+            from flake8.exceptions import ExecutionError
+
+            raise ExecutionError(f"fs-lint: error: {error}") from None
+        cls.settings = cls.rules.settings
+
+    def _codes(self) -> tuple[str, ...] | None:
+        if self.rules is None or not self._filename or self._filename in ("-", "stdin"):
+            return None if self.rules is None else tuple(self.rules.selection.enabled)
+        return self.rules.selection.codes_for(os.path.abspath(self._filename))
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        codes = None
-        if self._lines:
-            codes = codes_that_may_fire("".join(self._lines).encode("utf-8", "replace"))
+        codes = self._codes()
+        source = "".join(self._lines).encode("utf-8", "replace") if self._lines else None
+        if source is not None:
+            codes = codes_that_may_fire(source, codes)
             if not codes:
                 return
-        for finding in check_tree(self._tree, self.settings, codes, self._filename):
+        findings = check_tree(self._tree, self.settings, codes, self._filename or None)
+        if source is not None and not self.disable_noqa:
+            findings = drop_silenced(source, findings)
+        for finding in findings:
             yield finding.line, finding.col, finding.message, type(self)

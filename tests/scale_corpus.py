@@ -39,7 +39,9 @@ _ERROR = re.compile(r"^fs-lint: error: (?P<path>.+?): (?P<reason>.+)$")
 _REFUSAL = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) not fixed: (?P<reason>.+)$")
 _FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) .+$")
 _SUMMARY = re.compile(r"^fs-lint: \d+ files? (would change|changed), \d+ fix(es)? (would be )?applied, "
-                      r"\d+ findings? left$")
+                      r"\d+ findings? left$"
+                      r"|^(would fix|fixed) .+ \(\d+ fix(es)?\)$"  # fix: each file it changes
+                      r"|^(Found \d+ findings?.*|All checks passed!|\d+ files? could not be checked)\.?$")  # check
 _DIFF_TARGET = re.compile(r"^\+\+\+ b/(?P<path>.+)$", re.MULTILINE)
 
 

@@ -25,6 +25,7 @@ from typing import Callable
 import pytest
 
 from fs_lint.cli.main import main
+from tests.cli_output import unmarked, without_summary
 
 # FSR001 at 5:5 (no safe fix) and FSR002 at 8:9 (safe fix: narrow to Exception)
 SWALLOWS = textwrap.dedent("""\
@@ -138,7 +139,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
         warnings.simplefilter("error")  # as under ``python -W error`` or PYTHONWARNINGS=error
         status = main([*argv, "--isolated", "subject.py", "svc.py"])
     out, err = capsys.readouterr()
-    return status, out, err
+    return status, unmarked(out), without_summary(err)
 
 
 @pytest.mark.parametrize("name", list(CASES))

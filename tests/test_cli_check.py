@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from fs_lint.cli.main import main
+from tests.cli_output import unmarked, without_summary
 
 # FSR001 at 5:5 and FSR002 at 8:9 (1-based columns)
 SWALLOWS = textwrap.dedent("""\
@@ -42,7 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = main(["check", "--isolated", *argv])
     out, err = capsys.readouterr()
-    return status, out, err
+    return status, unmarked(out), without_summary(err)
 
 
 def test_findings_print_like_flake8_and_exit_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,7 +170,7 @@ def test_recursion_error_is_a_file_error(project: Path, capsys: pytest.CaptureFi
     def explode(*args: object, **kwargs: object) -> list[object]:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(check_command, "check_source", explode)
+    monkeypatch.setattr(check_command, "check_bytes", explode)
     (project / "deep.py").write_text(SWALLOWS)
     status, _, err = run(capsys, "deep.py")
     assert status == 1
@@ -232,10 +233,10 @@ def test_module_entry_point_end_to_end(tmp_path: Path) -> None:
     (tmp_path / "svc.py").write_text(SWALLOWS)
     (tmp_path / "ok.py").write_text(CLEAN)
     found = _fs_lint("check", "--isolated", "svc.py", cwd=tmp_path)
-    assert (found.returncode, found.stderr) == (1, "")
+    assert (found.returncode, without_summary(found.stderr)) == (1, "")
     assert found.stdout.startswith("svc.py:5:5: FSR001")
     clean = _fs_lint("check", "--isolated", "ok.py", cwd=tmp_path)
-    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "All checks passed!\n")
     missing = _fs_lint("check", "--isolated", "gone.py", cwd=tmp_path)
     assert (missing.returncode, missing.stderr) == (2, "fs-lint: error: gone.py: no such file or directory\n")
 

@@ -11,7 +11,8 @@ import pytest
 
 from fs_lint.cli.discovery import discover
 from fs_lint.cli.main import main
-from fs_lint.cli.path_patterns import PathPattern
+from fs_lint.project.path_patterns import PathPattern
+from tests.cli_output import without_summary
 
 # A module-level retry loop that ignores the stop flag that ``stop()`` sets: FSR001 at 2:1.
 FLAGGED = ("import time\nwhile True:\n    try:\n        connect()\n    except OSError:\n        time.sleep(1)\n"
@@ -103,11 +104,13 @@ def test_a_directory_whose_python_files_git_all_ignores_gets_a_warning_not_silen
     captured = capsys.readouterr()
     assert (status, captured.out) == (0, "")
     assert captured.err == ("fs-lint: warning: generated: git ignores every Python file in it, so none was "
-                            "checked; name the files to check them anyway\n")
+                            "checked; name the files to check them anyway\n"
+                            "fs-lint: warning: empty: no Python files in it, so none was checked\n"
+                            "fs-lint: warning: no Python files found under the given paths; nothing was checked\n")
     assert checked(capsys, "generated/client.py") == ["generated/client.py"]
     main(["check", "--isolated", "."])  # the checkout as a whole holds Python files git shows: no warning
     captured = capsys.readouterr()
-    assert captured.out.startswith("app.py:") and captured.err == ""
+    assert captured.out.startswith("app.py:") and without_summary(captured.err) == ""
 
 
 @needs_git
@@ -132,7 +135,7 @@ def test_symlink_loops_neither_hang_nor_crash(
     assert status == 1
     assert out.splitlines()[0].startswith("pkg/a.py:2:1: FSR001")
     assert out.count("\n") == 1
-    assert err == "fs-lint: error: pkg/loop.py: cannot read: too many levels of symbolic links (a link loop?)\n"
+    assert without_summary(err) == "fs-lint: error: pkg/loop.py: cannot read: too many levels of symbolic links (a link loop?)\n"
 
 
 def test_symlinked_file_is_checked_under_its_own_name(
@@ -181,3 +184,26 @@ def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
 ])
 def test_path_patterns(pattern: str, path: str, expected: bool) -> None:
     assert PathPattern(pattern, "/root").matches("/root/" + path) is expected
+
+
+def test_force_exclude_skips_named_files_in_folders_a_walk_skips(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "app.py", "build/lib/app.py", ".venv/lib/site.py")
+    # as pre-commit names them: skipped under --force-exclude, as ruff skips its default excludes
+    assert checked(capsys, "--force-exclude", "app.py", "build/lib/app.py", ".venv/lib/site.py") == ["app.py"]
+    # named without --force-exclude they are checked, as any named file
+    assert checked(capsys, "build/lib/app.py") == ["build/lib/app.py"]
+
+
+def test_extend_exclude_adds_to_exclude(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "app.py", "gen/a.py", "vendor/b.py", "old/c.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nexclude = ["gen"]\nextend-exclude = ["vendor"]\n')
+    main(["check", "."])
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py", "old/c.py"]
+    main(["check", "--extend-exclude", "old", "."])
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py"]
+    main(["check", "--exclude", "old", "."])  # replaces exclude; extend-exclude stays
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py", "gen/a.py"]

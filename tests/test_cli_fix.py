@@ -103,6 +103,7 @@ def test_fix_in_place_with_summary_and_refusals(project: Path, capsys: pytest.Ca
     status, out, err = fix(capsys)
     assert (project / "svc.py").read_text() == SAFE_FIXED
     assert out == (f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
+                   "fixed svc.py (1 fix)\n"
                    "fs-lint: 1 file changed, 1 fix applied, 1 finding left\n")
     assert err == ""
     assert status == 1  # a finding is left
@@ -111,7 +112,7 @@ def test_fix_in_place_with_summary_and_refusals(project: Path, capsys: pytest.Ca
 def test_unsafe_fixes_apply_the_rest(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = fix(capsys, "--unsafe-fixes")
     assert (project / "svc.py").read_text() == ALL_FIXED
-    assert out == "fs-lint: 1 file changed, 2 fixes applied, 0 findings left\n"
+    assert out == "fixed svc.py (2 fixes)\nfs-lint: 1 file changed, 2 fixes applied, 0 findings left\n"
     assert status == 0
 
 
@@ -130,6 +131,7 @@ def test_diff_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) 
                      time.sleep(1)
     """) + " \n \n"
     assert err == (f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
+                   "would fix svc.py (1 fix)\n"
                    "fs-lint: 1 file would change, 1 fix would be applied, 1 finding left\n")
     assert status == 0
 

@@ -13,6 +13,7 @@ from fs_lint.cli.main import main
 from fs_lint.cli.output_formats import FileReport, render_github
 from fs_lint.findings import Finding
 from fs_lint.rules import RULES
+from tests.cli_output import unmarked, without_summary
 
 SWALLOWS = textwrap.dedent("""\
     import time
@@ -38,7 +39,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = main(["check", "--isolated", *argv])
     out, err = capsys.readouterr()
-    return status, out, err
+    return status, unmarked(out), without_summary(err)
 
 
 def test_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +48,7 @@ def test_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     items = json.loads(out)
     assert [(i["code"], i["line"], i["column"]) for i in items] == [("FSR001", 5, 5), ("FSR002", 8, 9)]
     first = items[0]
-    assert set(first) == {"code", "name", "message", "filename", "line", "column", "docs"}
+    assert set(first) == {"code", "name", "message", "filename", "line", "column", "docs", "fix", "fixable", "url"}
     assert first["name"] == "retry-loop-without-shutdown-check"
     assert first["filename"] == "pkg/svc.py"
     assert first["message"].startswith("retry loop without shutdown check: ")  # the code is its own field

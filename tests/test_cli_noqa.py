@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fs_lint.cli.main import main
-from fs_lint.cli.noqa import NoqaMap, drop_silenced, file_is_exempt
+from fs_lint.project.noqa import NoqaMap, drop_silenced, file_is_exempt
 from fs_lint.findings import Finding
 
 LOOP = ("import time\nwhile True:{loop}\n    try:\n        connect()\n    except BaseException:{handler}\n"

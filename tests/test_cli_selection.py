@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fs_lint.cli import selection as selection_module
-from fs_lint.cli.path_patterns import PathPattern
-from fs_lint.cli.selection import (
+from fs_lint.project import selection as selection_module
+from fs_lint.project.path_patterns import PathPattern
+from fs_lint.project.selection import (
     Layer,
     PerFileIgnore,
     Selection,

@@ -105,7 +105,7 @@ def test_hooks_file_declares_both_hooks() -> None:
 def test_check_hook_reports_the_finding(hook_repository: tuple[Path, dict[str, str]], project: Path) -> None:
     result = try_repo(hook_repository, project, "fs-lint", "svc.py", "clean.py", "generated/out.py")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "svc.py:8:9: FSR002 broad handler swallows shutdown" in result.stdout
+    assert "svc.py:8:9: FSR002 [*] broad handler swallows shutdown" in result.stdout  # [*]: a safe fix
     assert "generated/out.py:" not in result.stdout  # [tool.fs-lint] exclude holds for files pre-commit names
     assert (project / "svc.py").read_text() == SWALLOWS
 
@@ -123,3 +123,15 @@ def test_fix_hook_applies_the_safe_fix(hook_repository: tuple[Path, dict[str, st
     fixed = (project / "svc.py").read_text()
     assert "except Exception:" in fixed and "BaseException" not in fixed
     assert "1 file changed" in result.stdout
+
+
+def test_check_hook_reads_the_same_config_and_fails_on_a_broken_one(
+        hook_repository: tuple[Path, dict[str, str]], project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.fs-lint]\nignore = ["FSR001"]\n')
+    result = try_repo(hook_repository, project, "fs-lint", "svc.py")
+    assert result.returncode == 1
+    assert "FSR002" in result.stdout and "FSR001" not in result.stdout  # [tool.fs-lint] ignore applies
+    (project / "pyproject.toml").write_text('[tool.fs-lint]\nignore = ["FSR008"]\n')
+    result = try_repo(hook_repository, project, "fs-lint", "svc.py")
+    assert result.returncode != 0
+    assert "'FSR008' is not a known fs-lint code (did you mean 'FSR007'?)" in result.stdout

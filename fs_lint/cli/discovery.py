@@ -4,7 +4,7 @@ A directory is listed by git when it is inside a checkout (tracked files and
 untracked ones that are not ignored), and walked otherwise; both skip virtual
 environments, caches and build output. Only ``*.py`` files are found this way;
 a file named on the command line is always checked (unless ``force_exclude``
-and it matches ``exclude``).
+and it matches ``exclude`` or lies in a folder a walk skips).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-from .path_patterns import PathPattern
+from ..project.path_patterns import PathPattern
 
 SKIPPED_DIRECTORIES = frozenset({
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "build", "dist",
@@ -35,6 +35,7 @@ class Discovery:
     missing: list[str] = field(default_factory=list)  # paths given that do not exist
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (directory, reason) a walk could not list
     ignored: list[str] = field(default_factory=list)  # directories given whose Python files git all ignores
+    empty: list[str] = field(default_factory=list)  # directories given that hold no Python file to check
 
 
 def is_skipped_directory(path: str) -> bool:
@@ -51,9 +52,12 @@ def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = ()
     for given in paths or ["."]:
         absolute = os.path.normpath(os.path.join(cwd, given))
         if os.path.isdir(absolute):
-            candidates = _in_directory(absolute, given, exclude, found)
+            candidates = list(_in_directory(absolute, given, exclude, found))
+            if not candidates and os.path.normpath(given) not in found.ignored:
+                found.empty.append(os.path.normpath(given))
         elif os.path.lexists(absolute):  # a dangling link or a link loop too: reading it says what is wrong
-            excluded = force_exclude and any(pattern.matches(absolute) for pattern in exclude)
+            excluded = force_exclude and (any(pattern.matches(absolute) for pattern in exclude)
+                                          or _in_skipped_directory(absolute, cwd))
             candidates = iter(() if excluded else [Candidate(absolute, os.path.normpath(given))])
         else:
             found.missing.append(given)
@@ -63,6 +67,20 @@ def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = ()
                 seen.add(candidate.path)
                 found.files.append(candidate)
     return found
+
+
+def _in_skipped_directory(path: str, cwd: str) -> bool:
+    """Whether a folder between ``cwd`` and ``path`` is one a walk skips (``.venv``, ``build``, ...):
+    under ``--force-exclude`` a named file there is skipped too, as ruff does for its default excludes."""
+    relative = os.path.relpath(os.path.dirname(path), cwd)
+    if relative == "." or relative.startswith(".."):
+        return False
+    directory = cwd
+    for part in relative.split(os.sep):
+        directory = os.path.join(directory, part)
+        if is_skipped_directory(directory):
+            return True
+    return False
 
 
 def _in_directory(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery) -> Iterator[Candidate]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
+from ..project.errors import UsageError
+
+__all__ = ["EXIT_CLEAN", "EXIT_FINDINGS", "EXIT_USAGE", "UsageError", "print_error", "print_file_error",
+           "print_warning", "print_ignored_directories", "print_empty_directories"]
+
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1  # a finding, a file that could not be checked, or a fix that could not be written
 EXIT_USAGE = 2  # bad arguments, bad configuration, a path that does not exist
-
-
-class UsageError(Exception):
-    """Something the user has to correct before fs-lint can run: reported on one line, exit 2."""
 
 
 def print_error(message: str) -> None:
@@ -30,3 +31,8 @@ def print_ignored_directories(ignored: list[str]) -> None:
     for shown in ignored:
         print_warning(f"{shown}: git ignores every Python file in it, so none was checked; "
                       "name the files to check them anyway")
+
+
+def print_empty_directories(empty: list[str]) -> None:
+    for shown in empty:
+        print_warning(f"{shown}: no Python files in it, so none was checked")

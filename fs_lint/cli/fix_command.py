@@ -14,15 +14,20 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..checker import codes_that_may_fire, parse_module
+from ..file_check import describe_source_error
 from ..findings import Finding
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, print_file_error, print_ignored_directories
+from ..project.noqa import drop_silenced, file_is_exempt, silenced_by
+from ..rules import RULES
+from .check_command import reads_stdin
+from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories, print_file_error,
+                     print_ignored_directories, print_warning)
 from .file_writing import describe_write_error, write_atomically
-from .fix_report import refusal_line, summary, unified_diff
-from .noqa import NoqaMap, drop_silenced, file_is_exempt
-from .plan import FileTask, make_plan
+from .fix_report import plural, refusal_line, summary, unified_diff
+from .plan import FileTask, make_plan, make_stdin_plan
 from .progress import TerminalProgress
 from .runner import run_all
-from .source_files import describe_read_error, describe_source_error, read_source
+from .source_files import describe_read_error, read_source
 
 
 @dataclass(frozen=True)
@@ -60,14 +65,21 @@ def fix_file(task: FixTask) -> FixReport:
         source = read_source(file.path)
     except OSError as error:
         return FixReport(file.path, file.shown, error=describe_read_error(error))
-    if not file.disable_noqa and file_is_exempt(source):
-        return FixReport(file.path, file.shown)
+    return fix_source_of(task, source)
+
+
+def fix_source_of(task: FixTask, source: bytes) -> FixReport:
+    """Fix one file's bytes (read from disk or stdin); never raises."""
+    file = task.file
     extra: dict[str, Any] = {}
     if not file.disable_noqa and b"noqa" in source.lower():
-        extra["skip"] = _silenced_by(source)
+        extra["skip"] = silenced_by(source)
     try:
         with warnings.catch_warnings():  # the compiler's warnings about the code (``"\\d"``) are not ours to raise
             warnings.simplefilter("ignore")
+            if (not file.disable_noqa and file_is_exempt(source)) or not codes_that_may_fire(source, file.codes):
+                parse_module(source, file.shown)  # nothing to fix, but a file that does not parse is reported
+                return FixReport(file.path, file.shown)
             result = load_fix_source()(source, file.settings, file.codes, task.unsafe, file.shown, **extra)
     except Exception as error:  # bad input as for check; our own bugs too, per file
         return FixReport(file.path, file.shown, error=describe_source_error(error))
@@ -76,19 +88,6 @@ def fix_file(task: FixTask) -> FixReport:
         return FixReport(file.path, file.shown, refused=tuple(result.refused), remaining=tuple(remaining))
     return FixReport(file.path, file.shown, source, result.source, tuple(result.applied),
                      tuple(result.refused), tuple(remaining))
-
-
-def _silenced_by(source: bytes) -> Callable[[Finding], bool]:
-    """Whether a ``# noqa`` silences a finding; the file is tokenized only if a finding is asked about,
-    which is rare (tokenizing costs more than checking)."""
-    noqa: list[NoqaMap] = []
-
-    def silenced(finding: Finding) -> bool:
-        if not noqa:
-            noqa.append(NoqaMap(source))
-        return noqa[0].silences(finding)
-
-    return silenced
 
 
 def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:
@@ -103,7 +102,65 @@ def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:
     return unique
 
 
+def _applied_lines(report: FixReport) -> str:
+    return "".join(f"    {report.shown}:{f.line}:{f.col + 1}: {f.code} {rule_name(f.code)}\n"
+                   for f in sorted(report.applied))
+
+
+def rule_name(code: str) -> str:
+    return RULES[code].name if code in RULES else ""
+
+
+def _exit_status(args: argparse.Namespace, failed: bool, changed: bool, left: bool) -> int:
+    """1 for a file that could not be fixed, whatever the flags; then --exit-zero; then what each mode asks."""
+    if failed:
+        return EXIT_FINDINGS
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.check:
+        return EXIT_FINDINGS if changed else EXIT_CLEAN
+    if args.diff:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if left else EXIT_CLEAN
+
+
+def _run_fix_stdin(args: argparse.Namespace) -> int:
+    """``fs-lint fix - --stdin-filename PATH``: the fixed buffer on stdout, everything else on stderr.
+
+    A buffer that cannot be fixed (a syntax error) comes back unchanged, so an
+    editor that replaces its buffer with the output loses nothing.
+    """
+    plan = make_stdin_plan(args, os.getcwd(), args.stdin_filename)
+    source = sys.stdin.buffer.read()
+    if not plan.tasks:  # excluded under --force-exclude
+        sys.stdout.buffer.write(b"" if args.diff or args.check else source)
+        return EXIT_CLEAN
+    report = fix_source_of(FixTask(plan.tasks[0], args.unsafe_fixes), source)
+    if report.error is not None:
+        print_file_error(report.shown, report.error)
+        if not (args.diff or args.check):
+            sys.stdout.buffer.write(source)
+        return EXIT_FINDINGS
+    for refusal in sorted(report.refused, key=lambda r: (r.line, r.col, r.code)):
+        sys.stderr.write(refusal_line(report.shown, refusal.line, refusal.col, refusal.code, refusal.reason))
+    if args.diff or args.check:
+        sys.stdout.write(unified_diff(report.shown, report.original, report.fixed) if report.changed else "")
+    else:
+        sys.stdout.buffer.write(report.fixed if report.changed else source)
+    sys.stdout.flush()
+    if not args.quiet:
+        if args.show_fixes and report.changed:
+            sys.stderr.write(_applied_lines(report))
+        sys.stderr.write(summary(int(report.changed), len(report.applied), len(report.remaining),
+                                 args.diff or args.check))
+    return _exit_status(args, False, report.changed, bool(report.remaining))
+
+
 def run_fix(args: argparse.Namespace) -> int:
+    if reads_stdin(args):
+        return _run_fix_stdin(args)
+    if "-" in args.paths:
+        raise UsageError("'-' (stdin) must be the only path")
     plan = make_plan(args, os.getcwd())
     preview = args.diff or args.check
     tasks = [FixTask(task, args.unsafe_fixes) for task in _one_per_real_file(plan.tasks)]
@@ -113,7 +170,11 @@ def run_fix(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    print_ignored_directories(plan.ignored)
+    if not args.quiet:
+        print_ignored_directories(plan.ignored)
+        print_empty_directories(plan.empty)
+        if not plan.tasks and not plan.missing:
+            print_warning("no Python files found under the given paths; nothing was checked")
     for shown in plan.missing:
         print_file_error(shown, "no such file or directory")
     for shown, reason in plan.unreadable:
@@ -141,15 +202,17 @@ def run_fix(args: argparse.Namespace) -> int:
                 failed = True
                 left += len(report.applied)
                 continue
+        if not args.quiet:
+            verb = "would fix" if preview else "fixed"
+            notes.write(f"{verb} {report.shown} ({plural(len(report.applied), 'fix', 'fixes')})\n")
+            if args.show_fixes:
+                notes.write(_applied_lines(report))
         changed += 1
         fixes += len(report.applied)
     sys.stdout.flush()
-    notes.write(summary(changed, fixes, left, preview))
+    if not args.quiet and plan.tasks:  # nothing was fixed when nothing was found: the warning or error said so
+        notes.write(summary(changed, fixes, left, preview))
     notes.flush()
     if plan.missing:
         return EXIT_USAGE
-    if args.check:
-        return EXIT_FINDINGS if changed or failed else EXIT_CLEAN
-    if args.diff:
-        return EXIT_FINDINGS if failed else EXIT_CLEAN
-    return EXIT_FINDINGS if left or failed else EXIT_CLEAN
+    return _exit_status(args, failed, changed > 0, left > 0)

@@ -3,30 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, NoReturn, Sequence, TypeVar
 
 from .. import __version__
 from .check_command import run_check
-from .errors import EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
 from .fix_command import run_fix
 from .output_formats import FORMATS
 from .rule_commands import list_rules, show_rule
-from .selection import parse_per_file_ignores, split_codes
+from ..project.selection import parse_per_file_ignores, split_codes
 from .settings_options import add_option_flags
 
 T = TypeVar("T")
 
 EXIT_STATUS = """\
 exit status:
-  0  no finding (fix: none left; fix --check: nothing would change; fix --diff: no error)
+  0  no finding, or --exit-zero (fix: none left; fix --check: nothing would change, even if
+     findings without a fix are left; fix --diff: always, unless a file could not be read);
+     also when no Python file was found at all (with a warning), as in ruff
   1  findings (fix: some left; fix --check: changes pending), or a file that could not be
-     read, checked or written
-  2  usage or configuration error, or a path that does not exist
+     read, parsed or written (even under --exit-zero)
+  2  usage or configuration error (an unknown code too), or a path that does not exist
 """
 
 DESCRIPTION = "Find the retry loops that keep a service alive after it was told to stop."
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+    """A usage error is one line naming the flag and why, and where the help is: not a page of usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (`{self.prog} --help` lists the options)\n")
 
 
 def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -74,9 +84,19 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     files.add_argument("--exclude", type=_patterns, metavar="PATTERNS",
                        help="globs of files and directories to skip while looking for files; "
                             "replaces the configured list")
+    files.add_argument("--extend-exclude", type=_patterns, metavar="PATTERNS",
+                       help="more globs to skip, added to the configured exclude (and to --exclude)")
     files.add_argument("--force-exclude", action="store_true",
                        help="apply the exclusions to files named on the command line too (the pre-commit hooks do)")
     parser.add_argument("--disable-noqa", action="store_true", help="report findings whatever # noqa says")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="read the source from stdin (also with the path '-') and configure it as the file "
+                             "PATH would be: per-file-ignores, and exclude under --force-exclude")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when there are findings (still 1 for a file that could not be "
+                             "checked, 2 for a usage or configuration error)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print the findings (and errors) only: no summary, no warnings")
     parser.add_argument("-j", "--jobs", type=_argument_type(_jobs), metavar="N",
                         help="worker processes (default: one per CPU when there are more than 20 files)")
     add_option_flags(parser)
@@ -84,17 +104,21 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
-                                     formatter_class=formatter)
-    parser.add_argument("--version", action="version", version=f"fs-lint {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = _OneLineErrors(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
+                            formatter_class=formatter)
+    parser.add_argument("-V", "--version", action="version", version=f"fs-lint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_OneLineErrors)
 
     check = commands.add_parser("check", help="report findings", formatter_class=formatter, epilog=EXIT_STATUS,
                                 description="Report the findings, as `flake8 --select FSR` would.")
     _add_run_arguments(check)
-    check.add_argument("--format", choices=list(FORMATS), default="default",
+    check.add_argument("--format", "--output-format", dest="format", choices=list(FORMATS), default="default",
                        help="default: path:line:col: CODE message; json; sarif (2.1.0); "
                             "github (Actions annotations)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings of each code there are, instead of the findings")
+    check.add_argument("-o", "--output-file", metavar="FILE",
+                       help="write the report to FILE instead of stdout (errors stay on stderr)")
     check.set_defaults(handler=run_check)
 
     fix = commands.add_parser("fix", help="apply the rules' fixes", formatter_class=formatter,
@@ -107,17 +131,34 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print a unified diff instead of writing, and exit 1 when anything would change")
     fix.add_argument("--unsafe-fixes", action="store_true",
                      help="also apply the fixes that may change behaviour (see each rule's Fix safety)")
+    fix.add_argument("--show-fixes", action="store_true",
+                     help="list every fix applied, under the file it changed")
     fix.set_defaults(handler=run_fix)
 
     rule = commands.add_parser("rule", help="print a rule's documentation",
                                description="Print a rule's page: what it flags, why, and what to write instead.")
-    rule.add_argument("code", metavar="CODE", help="a rule code, e.g. FSR001")
+    rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. FSR001 or retry-loop-without-shutdown-check")
     rule.set_defaults(handler=show_rule)
+
+    server = commands.add_parser("server", help="run the language server (LSP over stdio) for editors",
+                                 description="A language server on stdin and stdout: diagnostics as you type, "
+                                             "and each safe fix as a quick fix. Needs pip install 'fs-lint[server]'.")
+    server.set_defaults(handler=run_server)
 
     rules = commands.add_parser("rules", help="list the rules",
                                 description="List every rule: code, name, fix safety, on or off by default.")
     rules.set_defaults(handler=list_rules)
     return parser
+
+
+def run_server(args: argparse.Namespace) -> int:
+    try:
+        from ..server.language_server import serve
+    except ImportError as error:
+        raise UsageError(f"the language server needs pygls ({error.name} is missing): "
+                         "pip install 'fs-lint[server]'") from None
+    serve()
+    return EXIT_CLEAN
 
 
 def _silence_stdout() -> None:
@@ -129,10 +170,22 @@ def _silence_stdout() -> None:
         pass
 
 
+def _unrecognized(parser: argparse.ArgumentParser, command: str, extras: list[str]) -> NoReturn:
+    """The command's own error for a flag it does not know, with the flag it may have meant."""
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    subparser = subparsers.choices[command]
+    known = [flag for action in subparser._actions for flag in action.option_strings]
+    close = difflib.get_close_matches(extras[0].split("=")[0], known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    subparser.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            _unrecognized(parser, args.command, extras)
     except SystemExit as stop:  # --help, --version, or a usage error argparse already printed
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else EXIT_USAGE)
     try:

@@ -6,16 +6,19 @@ order, with 1-based columns.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from .. import __version__
 from ..findings import Finding
 from ..rule_pages import first_paragraph, page
+from ..rule_urls import REPOSITORY, rule_url
 from ..rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,6 +33,13 @@ class FileReport:
     shown: str
     findings: tuple[Finding, ...] = ()
     error: str | None = None
+    error_line: int | None = None  # where a syntax or decoding error is, when Python says
+
+
+def is_fixable(finding: Finding) -> bool:
+    """Whether the finding's rule has a safe fix (``[*]``): what ``fs-lint fix`` applies without asking."""
+    rule = RULES.get(finding.code)
+    return rule is not None and rule.fix == "safe"
 
 
 def text_of(finding: Finding) -> str:
@@ -55,16 +65,32 @@ def _findings(reports: Sequence[FileReport]) -> Iterator[tuple[FileReport, Findi
             yield report, finding
 
 
+def _marked(finding: Finding) -> str:
+    """The message with ruff's ``[*]`` after the code when the finding has a safe fix."""
+    return f"{finding.code} [*] {text_of(finding)}" if is_fixable(finding) else finding.message
+
+
 def render_default(reports: Sequence[FileReport], cwd: str) -> str:
-    return "".join(f"{report.shown}:{f.line}:{f.col + 1}: {f.message}\n" for report, f in _findings(reports))
+    return "".join(f"{report.shown}:{f.line}:{f.col + 1}: {_marked(f)}\n" for report, f in _findings(reports))
+
+
+def _fix_kind(code: str) -> str:
+    return RULES[code].fix if code in RULES else "none"
 
 
 def render_json(reports: Sequence[FileReport], cwd: str) -> str:
-    items = [
-        {"code": f.code, "name": RULES[f.code].name if f.code in RULES else None, "message": text_of(f),
-         "filename": report.shown, "line": f.line, "column": f.col + 1, "docs": f"fs-lint rule {f.code}"}
-        for report, f in _findings(reports)
-    ]
+    """A list of findings; a file that could not be checked is an entry with ``code`` null, as in ruff."""
+    items: list[dict[str, object]] = []
+    for report in reports:
+        if report.error is not None:
+            items.append({"code": None, "name": None, "message": report.error, "filename": report.shown,
+                          "line": report.error_line, "column": None, "fix": None, "fixable": False,
+                          "url": None, "docs": None})
+        for f in report.findings:
+            items.append({"code": f.code, "name": RULES[f.code].name if f.code in RULES else None,
+                          "message": text_of(f), "filename": report.shown, "line": f.line, "column": f.col + 1,
+                          "fix": _fix_kind(f.code), "fixable": is_fixable(f), "url": rule_url(f.code),
+                          "docs": f"fs-lint rule {f.code}"})
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -79,6 +105,12 @@ def _github_property(text: str) -> str:
 def render_github(reports: Sequence[FileReport], cwd: str) -> str:
     """GitHub Actions workflow commands: each finding becomes an annotation on the pull request."""
     lines = []
+    for report in reports:
+        if report.error is not None:
+            name = relative_path(report.path, cwd) or report.shown
+            where = f",line={report.error_line}" if report.error_line else ""
+            lines.append(f"::error file={_github_property(name)}{where},title=fs-lint::"
+                         f"{_github_data(report.error)}\n")
     for report, f in _findings(reports):
         name = relative_path(report.path, cwd) or report.shown
         lines.append(f"::warning file={_github_property(name)},line={f.line},col={f.col + 1},"
@@ -93,24 +125,50 @@ def _artifact(path: str, cwd: str) -> dict[str, str]:
     return {"uri": quote(relative), "uriBaseId": SOURCE_ROOT}
 
 
+_RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]+)\)")
+
+
+def _absolute_links(markdown: str, base: str) -> str:
+    """A rule page's links are relative to ``docs/rules/``; a dashboard shows the page elsewhere."""
+    return _RELATIVE_LINK.sub(lambda m: f"]({urljoin(base, m.group(1))})", markdown)
+
+
 def _sarif_rule(code: str) -> dict[str, object]:
     rule = RULES[code]
-    text = page(rule)
+    text = _absolute_links(page(rule), rule_url(code))
     return {
         "id": code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": first_paragraph(rule, "What it does")},
         "help": {"text": text, "markdown": text},
+        "helpUri": rule_url(code),
         "defaultConfiguration": {"level": "warning", "enabled": rule.default_enabled},
-        "properties": {"fix": rule.fix},
+        "properties": {"fix": rule.fix, "tags": ["reliability", "shutdown"]},
     }
+
+
+FINGERPRINT = "fsLintFinding/v1"
+
+
+def _fingerprints(reports: Sequence[FileReport], cwd: str) -> list[str]:
+    """One per finding, stable while lines move: the file, the code, the message (which names the
+    loop's or handler's own words) and how many identical ones came before it in the file."""
+    seen: dict[tuple[str, str, str], int] = {}
+    prints = []
+    for report, f in _findings(reports):
+        key = (relative_path(report.path, cwd) or report.shown, f.code, text_of(f))
+        seen[key] = seen.get(key, 0) + 1
+        digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode("utf-8")).hexdigest()
+        prints.append(digest[:32])
+    return prints
 
 
 def render_sarif(reports: Sequence[FileReport], cwd: str) -> str:
     """SARIF 2.1.0, for code-scanning dashboards; files that could not be checked are notifications."""
     codes = sorted(RULES)
     index = {code: position for position, code in enumerate(codes)}
+    fingerprints = _fingerprints(reports, cwd)
     results = [
         {
             "ruleId": f.code,
@@ -121,16 +179,21 @@ def render_sarif(reports: Sequence[FileReport], cwd: str) -> str:
                 "artifactLocation": _artifact(report.path, cwd),
                 "region": {"startLine": f.line, "startColumn": f.col + 1},
             }}],
+            "partialFingerprints": {FINGERPRINT: fingerprint},
         }
-        for report, f in _findings(reports)
+        for (report, f), fingerprint in zip(_findings(reports), fingerprints)
     ]
     notifications = [
         {"level": "error", "message": {"text": f"{report.shown}: {report.error}"},
-         "locations": [{"physicalLocation": {"artifactLocation": _artifact(report.path, cwd)}}]}
+         "locations": [{"physicalLocation": {
+             "artifactLocation": _artifact(report.path, cwd),
+             **({"region": {"startLine": report.error_line}} if report.error_line else {}),
+         }}]}
         for report in reports if report.error is not None
     ]
     run = {
-        "tool": {"driver": {"name": "fs-lint", "version": __version__, "rules": [_sarif_rule(c) for c in codes]}},
+        "tool": {"driver": {"name": "fs-lint", "version": __version__, "informationUri": REPOSITORY,
+                            "rules": [_sarif_rule(c) for c in codes]}},
         "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path(cwd).as_uri().rstrip("/") + "/"}},
         "results": results,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 
 from ..rule_pages import page
@@ -10,11 +11,22 @@ from ..rules import RULES
 from .errors import EXIT_CLEAN, UsageError
 
 
+def find_rule(text: str) -> str:
+    """The code of the rule named ``text``, by code (any case) or by name; UsageError with a suggestion."""
+    wanted = text.strip()
+    if wanted.upper() in RULES:
+        return wanted.upper()
+    by_name = {rule.name: code for code, rule in RULES.items()}
+    name = wanted.lower().replace("_", "-")
+    if name in by_name:
+        return by_name[name]
+    close = difflib.get_close_matches(name, [*by_name, *RULES], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise UsageError(f"unknown rule {text!r}{hint}; `fs-lint rules` lists them")
+
+
 def show_rule(args: argparse.Namespace) -> int:
-    code = args.code.strip().upper()
-    if code not in RULES:
-        raise UsageError(f"unknown rule {args.code!r}; `fs-lint rules` lists them")
-    sys.stdout.write(page(RULES[code]))
+    sys.stdout.write(page(RULES[find_rule(args.code)]))
     return EXIT_CLEAN
 
 

@@ -1,7 +1,8 @@
-"""The analysis options of ``fs_lint.settings.OPTIONS`` as ``--NAME`` flags and config keys.
+"""The analysis options of ``fs_lint.settings.OPTIONS`` as ``--NAME`` flags.
 
-Nothing here names an option: a new row in that table becomes a flag and a
-key by itself, as long as its kind is one of ``KINDS``.
+Nothing here names an option: a new row in that table becomes a flag by
+itself, as long as its kind is one of ``KINDS``. The config-file side is
+``fs_lint.project.option_values``.
 """
 
 from __future__ import annotations
@@ -10,15 +11,10 @@ import argparse
 import math
 from typing import Any, Mapping
 
-from .. import settings as settings_table
-from ..settings import Option, Settings, apply_option
+from ..project.option_values import KINDS, check_seconds, config_value, describe_toml, layered_settings, options
+from ..settings import Option, Settings
 
-KINDS = ("words", "bool", "number")
-
-
-def options() -> tuple[Option, ...]:
-    """The table as it is now (read late, so that tests can extend it)."""
-    return tuple(settings_table.OPTIONS)
+__all__ = ["KINDS", "add_option_flags", "build_settings", "config_value", "describe_toml", "dest", "options"]
 
 
 def dest(option: Option) -> str:
@@ -36,7 +32,10 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
+    try:
+        return check_seconds(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_option_flags(parser: argparse.ArgumentParser) -> None:
@@ -56,41 +55,7 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
             raise ValueError(f"option {option.name!r} has kind {option.kind!r}; the CLI knows {KINDS}")
 
 
-def config_value(option: Option, value: Any) -> Any:
-    """The TOML value converted to the option's kind; ValueError says what was expected."""
-    if option.kind == "words":
-        if not isinstance(value, list) or not all(isinstance(word, str) for word in value):
-            raise ValueError(f"expected a list of strings, got {describe_toml(value)}")
-        return tuple(word.strip() for word in value if word.strip())
-    if option.kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {describe_toml(value)}")
-        return value
-    if option.kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"expected a number, got {describe_toml(value)}")
-        return float(value)
-    raise ValueError(f"has kind {option.kind!r}, which fs-lint cannot read")
-
-
-def describe_toml(value: Any) -> str:
-    """How an unexpected TOML value is named in an error: its type and a short spelling."""
-    kinds = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
-             list: "an array", dict: "a table"}
-    name = next((text for kind, text in kinds.items() if isinstance(value, kind)), type(value).__name__)
-    shown = repr(value)
-    return f"{name} ({shown if len(shown) <= 40 else shown[:39] + '…'})"
-
-
 def build_settings(config_values: Mapping[str, Any], args: argparse.Namespace | None) -> Settings:
     """Defaults, then the config file's values, then the command line's, option by option."""
-    settings = Settings()
-    table = options()
-    for option in table:
-        if option.name in config_values:
-            settings = apply_option(settings, option, config_values[option.name])
-    for option in table:
-        value = getattr(args, dest(option), None) if args is not None else None
-        if value is not None:
-            settings = apply_option(settings, option, value)
-    return settings
+    flags = {option.name: getattr(args, dest(option), None) for option in options()} if args is not None else {}
+    return layered_settings([config_values, flags])

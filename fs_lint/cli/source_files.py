@@ -1,4 +1,7 @@
-"""Reading a source file, and why one could not be read or parsed, in the words of an error line."""
+"""Reading a source file, and why one could not be read, in the words of an error line.
+
+Why bytes that were read could not be parsed is ``fs_lint.file_check.describe_source_error``.
+"""
 
 from __future__ import annotations
 
@@ -32,27 +35,3 @@ def describe_read_error(error: OSError) -> str:
     if isinstance(error, FileNotFoundError):
         return "cannot read: no such file (a dangling symbolic link?)"
     return f"cannot read: {(error.strerror or str(error)).lower()}"
-
-
-def describe_source_error(error: BaseException) -> str:
-    """The reason for an error that ``check_source`` or ``fix_source`` raised on bad input."""
-    if isinstance(error, SyntaxError):
-        message = error.msg or "invalid syntax"
-        if "null bytes" in message:
-            return "contains a null byte"
-        if message.startswith("(unicode error)"):
-            where = f" (line {error.lineno})" if error.lineno else ""
-            return f"not valid text in its encoding: {message.removeprefix('(unicode error)').strip()}{where}"
-        if message.startswith(("unknown encoding", "encoding problem")):
-            return f"bad coding cookie: {message}"
-        where = f" at line {error.lineno}" if error.lineno else ""
-        return f"syntax error{where}: {message}"
-    if isinstance(error, ValueError) and "null byte" in str(error):
-        return "contains a null byte"
-    if isinstance(error, UnicodeError):
-        return f"not valid text in its encoding: {error}"
-    if isinstance(error, RecursionError):
-        return "too deeply nested to analyse (hit the recursion limit)"
-    if isinstance(error, MemoryError):
-        return "ran out of memory while analysing it"
-    return f"internal error: {type(error).__name__}: {error} (please report this with the file)"

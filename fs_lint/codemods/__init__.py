@@ -6,6 +6,11 @@ it on its own::
 
     python -m libcst.tool codemod --no-format -x fs_lint.codemods.narrow_broad_handler.NarrowBroadHandler src/
 
+Run so, a codemod reads the project's ``[tool.fs-lint]`` and honours ``# noqa``
+as ``fs-lint fix`` does (``base.FixFindings``). ``--no-format`` because LibCST's
+runner would otherwise pipe each changed file through black (README, "LibCST
+codemods").
+
 The other modules are what the rewrites share: ``base`` (the edit, the context,
 the transformer that makes planned changes), ``splicing`` (which gives LibCST only
 the functions a fix changes and puts them back in the file), ``exception_lists`` and ``comma_lists`` (editing

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import tokenize
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Callable, ClassVar, Sequence, Union
 
 import libcst as cst
@@ -25,7 +27,8 @@ from ..fixing import fix_source
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
-from ..settings import Settings
+from ..project.file_rules import FileRules
+from ..project.noqa import silenced_by
 
 ChangeResult = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
 
@@ -222,7 +225,9 @@ class FixFindings(VisitorBasedCodemodCommand):
 
     It hands the module to ``fs_lint.fixing.fix_source``, so that a codemod run
     gets the same guarantees as ``fs-lint fix``: a fix that would not remove its
-    finding, or would add one, is refused and reported as a warning.
+    finding, or would add one, is refused and reported as a warning. It reads the
+    same ``[tool.fs-lint]`` (above the working directory: options, selection,
+    per-file-ignores, exclude) and leaves alone what a ``# noqa`` silences.
     """
 
     DESCRIPTION: ClassVar[str] = "Fix every fs-lint finding that has a safe fix."
@@ -243,11 +248,27 @@ class FixFindings(VisitorBasedCodemodCommand):
         return self._fix_on_its_own(tree)
 
     def _fix_on_its_own(self, tree: cst.Module) -> cst.Module:
+        """As ``fs-lint fix --force-exclude FILE`` would: the project's config, its selection, and ``# noqa``."""
         source = tree.bytes
-        result = fix_source(source, Settings(), self.CODES, self._unsafe_fixes,
-                            self.context.filename or "<unknown>")
+        filename = self.context.filename or "<unknown>"
+        rules = project_rules(os.getcwd())
+        if self.context.filename:
+            codes = rules.codes_for(os.path.abspath(filename))
+        else:
+            codes = tuple(sorted(rules.selection.enabled))
+        if self.CODES is not None:
+            codes = tuple(code for code in codes if code in self.CODES)
+        if not codes:
+            return tree
+        result = fix_source(source, rules.settings, codes, self._unsafe_fixes, filename, skip=silenced_by(source))
         for refusal in result.refused:
             self.warn(f"{refusal.line}:{refusal.col + 1} {refusal.code} not fixed: {refusal.reason}")
         if result.source == source:
             return tree
         return cst.parse_module(result.source)
+
+
+@lru_cache(maxsize=None)
+def project_rules(cwd: str) -> FileRules:
+    """``[tool.fs-lint]`` above the directory the codemod runs in, read once per process."""
+    return FileRules.load(Path(cwd))

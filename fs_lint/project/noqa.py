@@ -4,10 +4,18 @@
 whose code starts with a listed code. A comment anywhere on a logical line
 that spans several physical lines (brackets, backslashes, triple-quoted
 strings) applies to all of them; flake8 does so for the last two only, which
-leaves no place for a noqa on a handler whose ``except (...)`` spans lines. A
-line that is only ``# flake8: noqa`` or ``# fs-lint: noqa`` exempts the whole
-file. Only comments count (unlike flake8, a ``# noqa`` inside a string does
+leaves no place for a noqa on a handler whose ``except (...)`` spans lines.
+Codes are read whatever their case (``# NOQA: fsr002``).
+
+A line that is only ``# fs-lint: noqa`` (or ``# flake8: noqa``) exempts the
+whole file; ``# fs-lint: noqa: FSR001`` exempts it from FSR001 only, as
+ruff's ``# ruff: noqa: F401`` does (flake8 ignores codes there; fs-lint does
+not). Only comments count (unlike flake8, a ``# noqa`` inside a string does
 nothing), and only files that have findings are read for them.
+
+The CLI, the flake8 plugin, the codemods and the language server all read
+noqa through this module, so a comment means the same everywhere (inside
+flake8, flake8's own reading applies on top of it).
 """
 
 from __future__ import annotations
@@ -15,13 +23,16 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..findings import Finding
 
 _INLINE = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-_FILE_EXEMPT = re.compile(rb"^[ \t\f]*#[ \t]*(?:flake8|fs-lint)[:=][ \t]*noqa", re.IGNORECASE | re.MULTILINE)
+_FILE_EXEMPT = re.compile(
+    rb"^[ \t\f]*#[ \t]*(?:flake8|fs-lint)[:=][ \t]*noqa"
+    rb"(?:[ \t]*:[ \t]*(?P<codes>[A-Z]+[0-9]+(?:[ \t]*,?[ \t]*[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE | re.MULTILINE)
 
 BLANKET = frozenset({""})  # a bare ``# noqa``: the empty prefix, which every code starts with
 
@@ -30,8 +41,22 @@ def _mentions_noqa(source: bytes) -> bool:
     return b"noqa" in source.lower()
 
 
+def file_exemption(source: bytes) -> frozenset[str]:
+    """The code prefixes the file-level comments silence in the whole file: BLANKET, some codes, or none."""
+    if not _mentions_noqa(source):
+        return frozenset()
+    prefixes: set[str] = set()
+    for match in _FILE_EXEMPT.finditer(source):
+        codes = match.group("codes")
+        if codes is None:
+            return BLANKET
+        prefixes.update(re.split(r"[,\s]+", codes.decode("ascii").upper()))
+    return frozenset(prefixes)
+
+
 def file_is_exempt(source: bytes) -> bool:
-    return _mentions_noqa(source) and _FILE_EXEMPT.search(source) is not None
+    """Whether a file-level comment silences every code in the file."""
+    return file_exemption(source) == BLANKET
 
 
 def _directive(comment: str) -> frozenset[str] | None:
@@ -99,7 +124,25 @@ def drop_silenced(source: bytes, findings: list[Finding]) -> list[Finding]:
     """The findings that no noqa comment silences (none at all in an exempt file)."""
     if not findings or not _mentions_noqa(source):
         return findings
-    if file_is_exempt(source):
+    exempt = tuple(file_exemption(source))
+    findings = [finding for finding in findings if not finding.code.startswith(exempt)] if exempt else findings
+    if not findings:
         return []
     noqa = NoqaMap(source)
     return [finding for finding in findings if not noqa.silences(finding)]
+
+
+def silenced_by(source: bytes) -> Callable[[Finding], bool]:
+    """Whether a ``# noqa`` silences a finding, for the fixer's ``skip``; the file is tokenized only
+    if a finding is asked about, which is rare (tokenizing costs more than checking)."""
+    noqa: list[NoqaMap] = []
+    exempt = tuple(file_exemption(source))  # ``# fs-lint: noqa: FSR001`` on a line of its own
+
+    def silenced(finding: Finding) -> bool:
+        if exempt and finding.code.startswith(exempt):
+            return True
+        if not noqa:
+            noqa.append(NoqaMap(source))
+        return noqa[0].silences(finding)
+
+    return silenced

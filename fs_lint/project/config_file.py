@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import settings_options
+from . import option_values
 from .errors import UsageError
 from .selection import parse_codes
 
@@ -32,6 +32,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()  # added to ``exclude`` (and to the command line's --exclude)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,19 +71,19 @@ def find_config(start: Path) -> Path | None:
 
 def _code_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"expected a list of codes, got {settings_options.describe_toml(value)}")
+        raise ValueError(f"expected a list of codes, got {option_values.describe_toml(value)}")
     return parse_codes(value)
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"expected a list of strings, got {settings_options.describe_toml(value)}")
+        raise ValueError(f"expected a list of strings, got {option_values.describe_toml(value)}")
     return tuple(value)
 
 
 def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
-        raise ValueError(f"expected a table of pattern = [codes], got {settings_options.describe_toml(value)}")
+        raise ValueError(f"expected a table of pattern = [codes], got {option_values.describe_toml(value)}")
     pairs = []
     for pattern, codes in value.items():
         try:
@@ -98,11 +99,12 @@ _FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ignore": ("ignore", _code_list),
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "exclude": ("exclude", _string_list),
+    "extend-exclude": ("extend_exclude", _string_list),
 }
 
 
 def known_keys() -> list[str]:
-    return [*_FIELDS, *(option.name for option in settings_options.options())]
+    return [*_FIELDS, *(option.name for option in option_values.options())]
 
 
 def load_config(path: Path) -> Config:
@@ -113,24 +115,24 @@ def load_config(path: Path) -> Config:
         raise UsageError(f"{_shown(path)}: has no [tool.fs-lint] table")
     if not isinstance(table, dict):
         raise UsageError(f"{_shown(path)}: [tool.fs-lint] must be a table, "
-                         f"got {settings_options.describe_toml(table)}")
-    options = {option.name: option for option in settings_options.options()}
+                         f"got {option_values.describe_toml(table)}")
+    options = {option.name: option for option in option_values.options()}
     values: dict[str, Any] = {}
-    option_values: dict[str, Any] = {}
+    given_options: dict[str, Any] = {}
     for key, value in table.items():
         try:
             if key in _FIELDS:
                 name, convert = _FIELDS[key]
                 values[name] = convert(value)
             elif key in options:
-                option_values[key] = settings_options.config_value(options[key], value)
+                given_options[key] = option_values.config_value(options[key], value)
             else:
                 close = difflib.get_close_matches(key, known_keys(), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(known_keys())}"
                 raise ValueError(f"unknown key{hint}")
         except ValueError as error:
             raise UsageError(f"{_shown(path)}: [tool.fs-lint] {key}: {error}") from None
-    return Config(root=path.parent, path=path, options=option_values, **values)
+    return Config(root=path.parent, path=path, options=given_options, **values)
 
 
 def resolve_config(explicit: str | None, isolated: bool, cwd: Path) -> Config:

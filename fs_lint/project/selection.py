@@ -11,6 +11,7 @@ file by file.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -28,7 +29,11 @@ def default_ignores() -> tuple[str, ...]:
 
 
 def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
-    """Normalised codes or prefixes; ValueError names the first that cannot be an fs-lint code."""
+    """Normalised codes or prefixes; ValueError names the first that cannot be an fs-lint code.
+
+    A prefix must start at least one rule's code: ``FSR008`` or ``FSR01`` would select
+    nothing and let CI pass having checked nothing, so they are errors with a suggestion.
+    """
     codes = []
     for value in values:
         code = value.strip().upper()
@@ -36,6 +41,10 @@ def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
             continue
         if not _CODE_PREFIX.fullmatch(code):
             raise ValueError(f"{value.strip()!r} is not an fs-lint code or prefix (they look like FSR001 or FSR0)")
+        if len(code) > len("FSR") and not any(known.startswith(code) for known in RULES):
+            close = difflib.get_close_matches(code, sorted(RULES), n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{value.strip()!r} is not a known fs-lint code{hint}; `fs-lint rules` lists them")
         codes.append(code)
     return tuple(codes)
 

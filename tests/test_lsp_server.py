@@ -1,0 +1,198 @@
+"""``fs-lint server`` for real: a subprocess, spoken to in LSP over its stdin and stdout.
+
+The client here is the least an editor does: JSON-RPC with Content-Length
+framing, initialize, didOpen/didChange/didSave, codeAction, shutdown, exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HAZARD = textwrap.dedent("""\
+    import threading
+    import time
+
+
+    class Consumer:
+        def __init__(self):
+            self._stop = threading.Event()
+
+        def stop(self):
+            self._stop.set()
+
+        def run(self, conn):
+            while True:
+                try:
+                    conn.connect()
+                except BaseException:
+                    time.sleep(1)
+""")
+
+
+class Client:
+    def __init__(self, cwd: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "fs_lint", "server"], cwd=cwd,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        while True:
+            length = None
+            while True:
+                header = stream.readline()
+                if not header:
+                    return
+                if header in (b"\r\n", b"\n"):
+                    break
+                name, _, value = header.decode("ascii").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+            assert length is not None
+            self.messages.put(json.loads(stream.read(length)))
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        self.send({"method": method, "params": params})
+
+    def request(self, method: str, params: dict[str, Any] | None) -> Any:
+        self.next_id += 1
+        self.send({"id": self.next_id, "method": method, "params": params})
+        message = self.wait(lambda m: m.get("id") == self.next_id and "method" not in m)
+        assert "error" not in message, message
+        return message["result"]
+
+    def wait(self, wanted: Any, timeout: float = 60) -> dict[str, Any]:
+        while True:
+            try:
+                message = self.messages.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError("the server said nothing in time") from None
+            if wanted(message):
+                return message
+
+    def diagnostics(self, uri: str) -> list[dict[str, Any]]:
+        message = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                            and m["params"]["uri"] == uri)
+        return message["params"]["diagnostics"]
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", {})
+            self.process.wait(timeout=30)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+
+
+def apply(text: str, edits: list[dict[str, Any]]) -> str:
+    """Apply whole-buffer-or-range edits (ASCII text: UTF-16 units are characters)."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: dict[str, int]) -> int:
+        line = position["line"]
+        return offsets[line] + position["character"] if line < len(lines) else len(text)
+
+    for edit in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        start, end = offset(edit["range"]["start"]), offset(edit["range"]["end"])
+        text = text[:start] + edit["newText"] + text[end:]
+    return text
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nper-file-ignores = { "spared.py" = ["FSR002"] }\n')
+    return tmp_path
+
+
+def test_diagnostics_and_quick_fixes_over_stdio(project: Path) -> None:
+    path = project / "consumer.py"
+    path.write_text(HAZARD)
+    uri = path.as_uri()
+    client = Client(project)
+    try:
+        result = client.request("initialize", {"processId": os.getpid(), "rootUri": project.as_uri(),
+                                               "capabilities": {}})
+        assert result["capabilities"]["codeActionProvider"]
+        client.notify("initialized", {})
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": HAZARD}})
+        diagnostics = client.diagnostics(uri)
+        assert [(d["code"], d["range"]["start"]) for d in diagnostics] == [
+            ("FSR001", {"line": 12, "character": 8}), ("FSR002", {"line": 15, "character": 12})]
+        assert all(d["source"] == "fs-lint" and d["severity"] == 2 for d in diagnostics)
+        assert diagnostics[0]["codeDescription"]["href"].endswith("FSR001.md")
+
+        # one quick fix per diagnostic with a safe fix; applying both equals fs-lint fix
+        actions = client.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": diagnostics[1]["range"],
+            "context": {"diagnostics": diagnostics}})
+        quick = [a for a in actions if a["kind"] == "quickfix"]
+        assert [a["diagnostics"][0]["code"] for a in quick] == ["FSR001", "FSR002"]
+        narrowed = apply(HAZARD, quick[1]["edit"]["changes"][uri])
+        assert narrowed == HAZARD.replace("except BaseException:", "except Exception:")
+        fix_all = next(a for a in actions if a["kind"] == "source.fixAll.fs-lint")
+        fixed_in_editor = apply(HAZARD, fix_all["edit"]["changes"][uri])
+        subprocess.run([sys.executable, "-m", "fs_lint", "fix", "consumer.py"], cwd=project,
+                       capture_output=True, check=False)
+        assert fixed_in_editor == path.read_text() != HAZARD
+
+        # didChange: a buffer being typed, with a syntax error, gets an error diagnostic
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                                 "contentChanges": [{"text": "def f(:\n"}]})
+        broken = client.diagnostics(uri)
+        assert [d["severity"] for d in broken] == [1] and "syntax error" in broken[0]["message"]
+        # didSave of the fixed text: the FSR001 fix has been made too, nothing is left
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
+                                                 "contentChanges": [{"text": fixed_in_editor}]})
+        assert client.diagnostics(uri) == []
+        client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert client.diagnostics(uri) == []
+
+        # the project's per-file-ignores apply to the buffer's path
+        spared = (project / "spared.py").as_uri()
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": spared, "languageId": "python", "version": 1, "text": HAZARD}})
+        assert [d["code"] for d in client.diagnostics(spared)] == ["FSR001"]
+    finally:
+        client.close()
+    assert client.process.returncode == 0
+
+
+def test_a_broken_config_is_shown_to_the_user(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nselect = ["FSR008"]\n')
+    path = tmp_path / "m.py"
+    client = Client(tmp_path)
+    try:
+        client.request("initialize", {"processId": os.getpid(), "rootUri": tmp_path.as_uri(), "capabilities": {}})
+        client.notify("initialized", {})
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": path.as_uri(), "languageId": "python", "version": 1, "text": HAZARD}})
+        shown = client.wait(lambda m: m.get("method") == "window/showMessage")
+        assert shown["params"]["type"] == 1  # an error
+        assert "'FSR008' is not a known fs-lint code (did you mean 'FSR007'?)" in shown["params"]["message"]
+    finally:
+        client.close()
