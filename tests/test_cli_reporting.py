@@ -33,6 +33,12 @@ HAZARD = textwrap.dedent("""\
             connect()
         except BaseException:
             time.sleep(1)
+
+
+    def close():  # the stop the loop and the endless policy defeat
+        global closing
+        closing = True
+        connect.close()
 """)
 
 

@@ -28,14 +28,14 @@ HAZARD = textwrap.dedent("""\
 """)
 
 DRAINING = textwrap.dedent("""\
-    import time
+    import threading, time
 
 
-    class Worker:
-        def run(self, conn):
+    class Worker(threading.Thread):  # a non-daemon thread: the interpreter waits for its loop
+        def run(self):
             while not self.draining:
                 try:
-                    conn.connect()
+                    self.conn.connect()
                 except Exception:
                     time.sleep(1)
 """)

@@ -149,6 +149,7 @@ def _sarif_rule(code: str) -> dict[str, object]:
 
 
 FINGERPRINT = "fsLintFinding/v1"
+_LINE_NUMBERS = re.compile(r"\b(lines?|at [\w./+-]+\.py:)\s*\d+(?:-\d+)?")
 
 
 def _fingerprints(reports: Sequence[FileReport], cwd: str) -> list[str]:
@@ -157,7 +158,9 @@ def _fingerprints(reports: Sequence[FileReport], cwd: str) -> list[str]:
     seen: dict[tuple[str, str, str], int] = {}
     prints = []
     for report, f in _findings(reports):
-        key = (relative_path(report.path, cwd) or report.shown, f.code, text_of(f))
+        # The evidence names lines ("`Consumer.stop()` (line 88)"): they move with the code, the finding does not.
+        words = _LINE_NUMBERS.sub(r"\1 N", text_of(f))
+        key = (relative_path(report.path, cwd) or report.shown, f.code, words)
         seen[key] = seen.get(key, 0) + 1
         digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode("utf-8")).hexdigest()
         prints.append(digest[:32])
