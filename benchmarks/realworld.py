@@ -253,8 +253,9 @@ def run_fs_lint(label: str, python: str, corpus: Path, jobs: int, extra: Sequenc
         items = json.loads(done.stdout)
     except json.JSONDecodeError as error:
         fail(f"fs-lint printed no JSON ({error}):\n{done.stderr.strip()}")
+    # A file that could not be checked is an entry with no code (it is also named on stderr).
     findings = [Finding(f"{normal_path(item['filename'])}:{item['line']}", item["code"], item.get("message", ""))
-                for item in items]
+                for item in items if item.get("code")]
     errors = [line.removeprefix("fs-lint: error: ") for line in done.stderr.splitlines()
               if line.startswith("fs-lint: error: ")]
     return Run(label, command, done.returncode, seconds, findings, errors)
