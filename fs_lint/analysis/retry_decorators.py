@@ -146,33 +146,39 @@ class _Finder:
         self.qualify = facts.analysis.imports.qualified_name
         self.patterns = facts.analysis.shutdown_patterns
         self.policies: list[RetryPolicy] = []
+        self._bound_cache: dict[int, frozenset[str]] = {}
         self._visit(facts.tree.body, None)
         self.policies.sort(key=lambda p: p.position)
 
     # -- where policies are --------------------------------------------------------
 
-    def _visit(self, body: list[ast.stmt], function: ast.AST | None,
-               shadowed: frozenset[str] = frozenset()) -> None:
-        """``shadowed``: names the enclosing functions bind, which hide the module's imports."""
+    def _visit(self, body: list[ast.stmt], function: ast.AST | None, chain: tuple[ast.AST, ...] = ()) -> None:
+        """``chain``: the functions around ``body``, whose names hide the module's imports."""
         derived = set()
-        self._shadowed_in = shadowed
         for node in walk_local(body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 is_async = isinstance(node, ast.AsyncFunctionDef)
                 for decorator in node.decorator_list:
-                    self._shadowed_in = shadowed
-                    self._add(decorator, is_async, node.name, function, runs=node)
-                self._visit(node.body, node, shadowed | _bound_names(node))
-                self._shadowed_in = shadowed
+                    self._add(decorator, is_async, node.name, function, runs=node, chain=chain)
+                self._visit(node.body, node, chain + (node,))
             elif isinstance(node, ast.ClassDef):
-                self._visit(node.body, None, shadowed)
-                self._shadowed_in = shadowed
+                self._visit(node.body, None, chain)
             elif isinstance(node, ast.Call) and node not in derived:
                 if isinstance(node.func, ast.Attribute) and node.func.attr in ("copy", "retry_with") \
                         and isinstance(node.func.value, ast.Call):
                     derived.add(node.func.value)  # Retrying(...).copy(stop=...): the copy decides
                     continue
-                self._add(node, isinstance(function, ast.AsyncFunctionDef), None, function)
+                self._add(node, isinstance(function, ast.AsyncFunctionDef), None, function, chain=chain)
+
+    def _shadowed(self, name: str, chain: tuple[ast.AST, ...]) -> bool:
+        """A parameter or local of an enclosing function is called ``name``: it is not the import."""
+        for function in chain:
+            names = self._bound_cache.get(id(function))
+            if names is None:
+                names = self._bound_cache[id(function)] = _bound_names(function)
+            if name in names:
+                return True
+        return False
 
     @cached_property
     def _assigned_to(self) -> dict[ast.expr, str]:
@@ -257,16 +263,16 @@ class _Finder:
     # -- what each promises ----------------------------------------------------------
 
     def _add(self, node: ast.expr, is_async: bool, bound_to: str | None, function: ast.AST | None,
-             runs: ast.AST | None = None) -> None:
+             runs: ast.AST | None = None, chain: tuple[ast.AST, ...] = ()) -> None:
         call = node if isinstance(node, ast.Call) else None
+        name = canonical(self.qualify(call.func if call else node))
+        if name is None or name.split(".")[0] not in _LIBRARIES:
+            return
         root = call.func if call else node
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and root.id in self._shadowed_in:
+        if isinstance(root, ast.Name) and self._shadowed(root.id, chain):
             return  # a parameter or local named ``retry`` is not the library's
-        name = canonical(self.qualify(call.func if call else node))
-        if name is None:
-            return
         if name == "tenacity.retry":
             policy = self._tenacity(node, call, is_async)
         elif name in _TENACITY_OBJECTS and call is not None:

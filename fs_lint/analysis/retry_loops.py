@@ -176,7 +176,7 @@ class Handler:
         flags: dict[str, list[ast.expr | None]] = {}
         for node in walk_local(self.body):
             _record_flags(node, flags)
-            if isinstance(node, ast.Call):
+            if isinstance(node, ast.Call) and self.module.stops.is_stop_name(last_name(node.func) or ""):
                 method = self.module.contexts.resolve(node.func, self.function.node)
                 if method is not None and method is not self.function.node:
                     for inner in walk_local(method.body):
@@ -208,15 +208,14 @@ class Handler:
         in a ``try`` of quick calls: the request arrives in the pause or the blocking call instead.
         """
         gone: set[str] = set()
-        context = self.loop.context
-        stops = self.module.stops
-        if KEYBOARD_INTERRUPT in kinds and (context.in_thread or self.module.sigint_recorded is not None):
-            gone.add(KEYBOARD_INTERRUPT)
+        shutdown = {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
+        if kinds & shutdown and not self.protected_body_can_block:
+            return shutdown  # the cheapest question first: most handlers end here or pass it
         if SYSTEM_EXIT in kinds and self.catches.broad and not self.exits_inside \
-                and (context.in_thread or stops.exiting_signal is None):
+                and (self.module.stops.exiting_signal is None or self.loop.context.in_thread):
             gone.add(SYSTEM_EXIT)
-        if kinds & {KEYBOARD_INTERRUPT, SYSTEM_EXIT} and not self.protected_body_can_block:
-            gone |= {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
+        if KEYBOARD_INTERRUPT in kinds and (self.module.sigint_recorded is not None or self.loop.context.in_thread):
+            gone.add(KEYBOARD_INTERRUPT)
         return gone
 
     @cached_property

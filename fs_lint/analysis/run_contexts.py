@@ -65,21 +65,8 @@ class RunContexts:
 
     @cached_property
     def _scopes(self) -> dict[int, tuple[ast.AST | None, ast.ClassDef | None]]:
-        """For each function: (the function or module that defines it, the class it belongs to)."""
-        scopes: dict[int, tuple[ast.AST | None, ast.ClassDef | None]] = {}
-
-        def visit(node, parent, cls):
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, _FUNCTIONS):
-                    scopes[id(child)] = (parent, cls)
-                    visit(child, child, cls)
-                elif isinstance(child, ast.ClassDef):
-                    visit(child, parent, child)
-                elif isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)):
-                    visit(child, parent, cls)
-
-        visit(self.tree, None, None)
-        return scopes
+        """For each function: (the function that defines it, or None, and the class it belongs to)."""
+        return {id(node): (parent, cls) for node, parent, cls in self._definitions if isinstance(node, _FUNCTIONS)}
 
     def class_of(self, function: ast.AST | None) -> ast.ClassDef | None:
         """The class a method (or a function nested in a method) belongs to."""
@@ -95,7 +82,28 @@ class RunContexts:
 
     @cached_property
     def functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-        return [n for n in ast.walk(self.tree) if isinstance(n, _FUNCTIONS)]
+        """Every function of the module, found by a walk of statements only (expressions hold none we follow)."""
+        return [f for f, _, _ in self._definitions if isinstance(f, _FUNCTIONS)]
+
+    @cached_property
+    def _definitions(self) -> list[tuple[ast.AST, ast.AST | None, ast.ClassDef | None]]:
+        """Every function and class, with the function that defines it and the class it belongs to,
+        from one walk of the statements (expressions hold no definition this model follows)."""
+        found: list[tuple[ast.AST, ast.AST | None, ast.ClassDef | None]] = []
+        stack: list[tuple[ast.AST, ast.AST | None, ast.ClassDef | None]] = [(self.tree, None, None)]
+        while stack:
+            node, parent, cls = stack.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, _FUNCTIONS):
+                    found.append((child, parent, cls))
+                    stack.append((child, child, cls))
+                elif isinstance(child, ast.ClassDef):
+                    found.append((child, parent, cls))
+                    stack.append((child, parent, child))
+                elif isinstance(child, (ast.stmt, ast.ExceptHandler, ast.match_case)):
+                    stack.append((child, parent, cls))
+        found.sort(key=lambda entry: (entry[0].lineno, entry[0].col_offset))
+        return found
 
     @cached_property
     def _module_functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -103,7 +111,11 @@ class RunContexts:
 
     @cached_property
     def classes(self) -> dict[str, ast.ClassDef]:
-        return {n.name: n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef)}
+        found: dict[str, ast.ClassDef] = {}
+        for node, _, _ in self._definitions:
+            if isinstance(node, ast.ClassDef):
+                found.setdefault(node.name, node)  # the first of a name, as ``ast.walk`` found it before
+        return found
 
     @staticmethod
     def methods(cls: ast.ClassDef) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -117,11 +129,21 @@ class RunContexts:
             return self._method(cls, target.attr)
         if isinstance(target, ast.Name):
             if site is not None:
-                for stmt in walk_local(getattr(site, "body", [])):
-                    if isinstance(stmt, _FUNCTIONS) and stmt.name == target.id:
-                        return stmt
+                nested = self._nested_defs.get(id(site), {}).get(target.id)
+                if nested is not None:
+                    return nested
             return self._module_functions.get(target.id)
         return None
+
+    @cached_property
+    def _nested_defs(self) -> dict[int, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+        """The functions each function defines in its own body, by name (``def on_term`` inside ``main``)."""
+        found: dict[int, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        by_id = {id(f): f for f in self.functions}
+        for fid, (parent, _) in self._scopes.items():
+            if parent is not None and isinstance(parent, _FUNCTIONS):
+                found.setdefault(id(parent), {}).setdefault(by_id[fid].name, by_id[fid])
+        return found
 
     def _method(self, cls: ast.ClassDef, name: str, depth: int = 0):
         """A method of the class, or of a base class defined in the same module."""
@@ -163,6 +185,8 @@ class RunContexts:
     def _entries(self) -> dict[int, ThreadStart]:
         """The functions a thread starts in: ``run`` of a Thread subclass, ``Thread(target=...)``."""
         entries: dict[int, ThreadStart] = {}
+        if not self.imports.imports_module("threading"):
+            return entries  # most modules: no thread can be started here, so none is looked for
         for cls in self.classes.values():
             if self._is_thread_class(cls):
                 run = self._method(cls, "run")
@@ -206,6 +230,8 @@ class RunContexts:
     def _threads(self) -> dict[int, ThreadStart]:
         """Entry points, and the functions only thread code calls, with the thread that runs them."""
         threads = dict(self._entries)
+        if not threads:
+            return threads
         changed = True
         while changed:
             changed = False

@@ -150,9 +150,11 @@ class ModuleStops:
 
     @cached_property
     def keys_set_by_stop_paths(self) -> set[str]:
-        """Every name a stop path sets: a loop that tests one of them stops when asked."""
-        return {act.target for path in self.stop_methods + self.flag_setters for act in path.acts
-                if act.verb in ("sets", "assigns")}
+        """Every name a stop method sets: a loop that tests one of them stops when asked.
+
+        (The flag setters set shutdown-named flags only, which a loop's test already counts as a
+        shutdown check by its name: they need not be read for this.)"""
+        return {act.target for path in self.stop_methods for act in path.acts if act.verb in ("sets", "assigns")}
 
     @cached_property
     def module_globals(self) -> set[str]:
@@ -193,6 +195,8 @@ class ModuleStops:
     def signals(self) -> dict[str, SignalHandling]:
         """SIGINT and SIGTERM as the module handles them: with a handler, or as data it reads."""
         found: dict[str, SignalHandling] = {}
+        if not self.imports.imports_module("signal"):
+            return found  # neither ``signal.signal`` nor ``signal.SIGINT`` can be spelt without it
         qualify = self.imports.qualified_name
         for site in [None, *self.contexts.functions]:
             body = self.tree.body if site is None else site.body
