@@ -54,3 +54,12 @@ def keys_read(node: ast.AST) -> set[str]:
         if k:
             found.add(k)
     return found
+
+
+def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
+    """``id(node)`` -> the node that holds it: for the few questions that look outwards."""
+    parents: dict[int, ast.AST] = {}
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            parents[id(child)] = parent
+    return parents

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Iterator, Sequence
 
 from . import control_flow as cf
-from .local_nodes import awaits, key, keys_read, walk_local, yields
+from .local_nodes import awaits, key, keys_read, parent_map, walk_local, yields
 from .names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
@@ -831,11 +831,7 @@ class ModuleAnalysis:
     @cached_property
     def parents(self) -> dict[int, ast.AST]:
         """Each node's parent, by id: built only when a finding needs to look outwards."""
-        found: dict[int, ast.AST] = {}
-        for parent in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(parent):
-                found[id(child)] = parent
-        return found
+        return parent_map(self.tree)
 
     @cached_property
     def sigint_recorded(self) -> str | None:

@@ -24,6 +24,7 @@ from libcst.metadata import PositionProvider
 
 from ..findings import Finding
 from ..fixing import fix_source
+from ..analysis.local_nodes import parent_map
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
@@ -118,11 +119,7 @@ class FixContext:
     @cached_property
     def parents(self) -> dict[int, ast.AST]:
         """``id(node)`` -> the node that holds it; built only when a rewrite needs to look outwards."""
-        parents: dict[int, ast.AST] = {}
-        for parent in ast.walk(self.tree):
-            for child in ast.iter_child_nodes(parent):
-                parents[id(child)] = parent
-        return parents
+        return parent_map(self.tree)
 
     @cached_property
     def bound_names(self) -> frozenset[str]:
