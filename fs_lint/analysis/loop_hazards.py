@@ -16,7 +16,7 @@ from typing import Iterator
 from .local_nodes import keys_read, walk_local
 from .retry_loops import Loop, ModuleAnalysis
 from .shutdown_indicators import indicator_candidates
-from .shutdown_exceptions import CANCELLATION, KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
+from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
 
 _CAUGHT_WHEN_CLOSED = ("Exception", "OSError", "IOError", "EnvironmentError", "error", "Error", "Connection",
@@ -119,7 +119,7 @@ def _sibling_reasons(loop: Loop, owner: ast.ClassDef | None) -> Iterator[str]:
 
 
 def _indicator_read(loop: Loop) -> str | None:
-    tests = list(loop._exit_tests)
+    tests = list(loop.exit_tests)
     if isinstance(loop.node, ast.While):
         tests.insert(0, loop.node.test)
     patterns = loop.module.shutdown_patterns
@@ -131,7 +131,7 @@ def _indicator_read(loop: Loop) -> str | None:
 
 
 def _keys_tested(loop: Loop) -> set[str]:
-    tests = list(loop._exit_tests)
+    tests = list(loop.exit_tests)
     if isinstance(loop.node, ast.While):
         tests.append(loop.node.test)
     found: set[str] = set()
@@ -161,6 +161,3 @@ def _catches_what_closing_raises(loop: Loop) -> bool:
             return True
     return False
 
-
-def swallowed_cancellation(loop: Loop) -> bool:
-    return CANCELLATION in loop.swallowed_kinds

@@ -19,9 +19,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .names import collect_imports
+from .names import WordPatterns, collect_imports
 from .run_contexts import RunContexts
-from .names import WordPatterns
 from .stop_paths import ModuleStops, SignalHandling
 
 _SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".tox", ".nox", ".venv", "venv", "node_modules", "build", "dist",

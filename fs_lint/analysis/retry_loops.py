@@ -527,7 +527,7 @@ class Loop:
         return False
 
     @cached_property
-    def _exit_tests(self) -> list[ast.expr]:
+    def exit_tests(self) -> list[ast.expr]:
         """Tests of ``if`` statements in the loop that lead out of it (or clear its condition)."""
         qualify = self.module.imports.qualified_name
         condition_keys = keys_read(self.node.test) if isinstance(self.node, ast.While) else set()
@@ -551,7 +551,7 @@ class Loop:
         """The loop stops on a stop request: a shutdown flag in a test that leaves, or a handler
         that leaves on ``KeyboardInterrupt``/``SystemExit``/cancellation, or a flag that one of the
         module's stop paths sets."""
-        tests = list(self._exit_tests)
+        tests = list(self.exit_tests)
         if isinstance(self.node, ast.While):
             tests.append(self.node.test)
         if any(self.reads_indicator(test) for test in tests):
@@ -589,7 +589,7 @@ class Loop:
             return True
         if self.delegates_to_a_policy:
             return True
-        return any(self._is_limit_test(test) for test in self._exit_tests)
+        return any(self._is_limit_test(test) for test in self.exit_tests)
 
     @cached_property
     def delegates_to_a_policy(self) -> bool:
@@ -753,8 +753,8 @@ def _blocks(body: Sequence[ast.stmt]) -> Iterator[Sequence[ast.stmt]]:
     for stmt in body:
         if isinstance(stmt, (*_FUNCTION_TYPES, ast.ClassDef, *_LOOP_TYPES)):
             continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, name, None)
             if inner and isinstance(inner, list) and isinstance(inner[0], ast.stmt):
                 yield from _blocks(inner)
         for handler in getattr(stmt, "handlers", []):

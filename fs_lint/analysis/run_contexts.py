@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 from .local_nodes import key, walk_local
 from .names import ImportMap, last_name
@@ -251,11 +250,6 @@ class RunContexts:
             return MAIN_CONTEXT
         start = self._threads.get(id(function))
         return RunContext(THREAD, start) if start is not None else MAIN_CONTEXT
-
-    def thread_entries(self) -> Iterator[tuple[ast.AST, ThreadStart]]:
-        by_id = {id(f): f for f in self.functions}
-        for fid, start in self._entries.items():
-            yield by_id[fid], start
 
 
 def _target(call: ast.Call) -> ast.expr | None:

@@ -233,18 +233,18 @@ class ModuleStops:
         if name in _IGNORE_HANDLERS:
             return False
         if isinstance(handler, ast.Lambda):
-            return RAISE_OR_EXIT([ast.Expr(handler.body)], qualify)
+            return raises_or_exits([ast.Expr(handler.body)], qualify)
         handler = self._alias(handler, site)
         function = self.contexts.resolve(handler, site)
         if function is not None:
-            return RAISE_OR_EXIT(function.body, qualify)
+            return raises_or_exits(function.body, qualify)
         name = last_name(handler)
         if name == "set":
             return False  # ``stop_event.set``
         # ``self.receiver.receive``: the methods of that name the module defines, if it defines any.
         same_name = [m for cls in self.contexts.classes.values() for m in self.contexts.methods(cls).values()
                      if m.name == name] if isinstance(handler, ast.Attribute) else []
-        return not same_name or any(RAISE_OR_EXIT(m.body, qualify) for m in same_name)
+        return not same_name or any(raises_or_exits(m.body, qualify) for m in same_name)
 
     @staticmethod
     def _alias(handler: ast.expr, site: ast.AST | None) -> ast.expr:
@@ -284,7 +284,7 @@ class ModuleStops:
         return None
 
 
-def RAISE_OR_EXIT(body: list[ast.stmt], qualify) -> bool:  # noqa: N802 - reads as a predicate on a block
+def raises_or_exits(body: list[ast.stmt], qualify) -> bool:
     """Some path through the block raises or exits (a ``raise``, ``sys.exit()``)."""
     for node in walk_local(body):
         if isinstance(node, ast.Raise):
