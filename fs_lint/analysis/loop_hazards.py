@@ -19,8 +19,10 @@ from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
 
-_CAUGHT_WHEN_CLOSED = ("Exception", "OSError", "IOError", "EnvironmentError", "error", "Error", "Connection",
-                       "Socket", "Closed", "Network", "Broken", "Timeout", "Runtime", "Api", "API")
+# What code raises when the socket or client it uses was closed under it: the I/O errors, and the
+# broad catches that take them (``socket.error`` is spelt in lower case).
+_CAUGHT_WHEN_CLOSED = ("Exception", "OSError", "IOError", "EnvironmentError", "error", "Connection", "Socket",
+                       "Closed", "Network", "Broken", "Timeout")
 
 
 def defeated_stop(loop: Loop) -> str | None:
