@@ -56,6 +56,12 @@ def keys_read(node: ast.AST) -> set[str]:
     return found
 
 
+def spelled(node: ast.AST, limit: int = 60) -> str:
+    """The code of ``node`` as written, cut to ``limit`` characters: for a message to quote."""
+    text = ast.unparse(node)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
     """``id(node)`` -> the node that holds it: for the few questions that look outwards."""
     parents: dict[int, ast.AST] = {}

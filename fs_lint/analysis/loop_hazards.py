@@ -13,8 +13,9 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from .local_nodes import keys_read, walk_local
+from .local_nodes import key, keys_read, walk_local
 from .retry_loops import Loop, ModuleAnalysis
+from .run_contexts import RunContext
 from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
@@ -36,14 +37,15 @@ def defeated_stop_of_function(module: ModuleAnalysis, function: ast.AST | None) 
     """The same argument for code retried by a decorator or a retrying object in ``function``:
     the thread that runs it, or a stop path of its class or module that nothing there reads."""
     context = module.contexts.of(function)
-    if context.in_thread and context.thread is not None and not context.thread.daemon:
-        return f"it runs in {context.thread.describe()}, and the interpreter waits for that thread at exit"
+    waited_for = _waited_for(context)
+    if waited_for is not None:
+        return waited_for
     cls = module.contexts.class_of(function)
     for path in module.stops.paths_for_class(cls):
         if path.function is function:
             continue
         for act in path.acts_on("sets"):
-            if cls is None and act.target.split(".")[0].split("[")[0] not in module.stops.module_globals:
+            if cls is None and not module.stops.is_module_global(act.target):
                 continue
             return f"{path.title} (line {act.line}) sets `{act.target}`, which the policy never reads"
         thread = context.thread
@@ -60,32 +62,39 @@ def _reasons(loop: Loop) -> Iterator[str]:
         kinds = handler.swallows & {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
         yield f"its handler at line {handler.node.lineno} swallows {describe(kinds, '')}"
     context = loop.context
-    if context.in_thread and context.thread is not None and not context.thread.daemon:
-        yield f"it runs in {context.thread.describe()}, and the interpreter waits for that thread at exit"
+    waited_for = _waited_for(context)
+    if waited_for is not None:
+        yield waited_for
     stops = loop.module.stops
     function = loop.function.node
     cls = loop.module.contexts.class_of(function)
     owners = [cls]
     if context.thread is not None and context.thread.owner is not None and context.thread.owner is not cls:
         owners.append(context.thread.owner)
-    tested = _keys_tested(loop)
     used = _keys_used_in_attempts(loop)
     for owner in owners:
         for path in stops.paths_for_class(owner):
             if path.function is not function:
-                yield from _path_reasons(loop, path, tested, used, module_level=owner is None)
+                yield from _path_reasons(loop, path, used, module_level=owner is None)
         yield from _sibling_reasons(loop, owner)
     for indicator in indicator_candidates(loop, loop.module.tree, loop.module.parents):
         what = "stop event" if indicator.is_event else "stop flag"
         yield f"`{indicator.expression}` is a {what} that other code sets, but this loop never checks it"
 
 
-def _path_reasons(loop: Loop, path: StopPath, tested: set[str], used: set[str], *,
-                  module_level: bool) -> Iterator[str]:
+def _waited_for(context: RunContext) -> str | None:
+    """The non-daemon thread the code runs in: the interpreter waits for it at exit."""
+    thread = context.thread
+    if context.in_thread and thread is not None and not thread.daemon:
+        return f"it runs in {thread.describe()}, and the interpreter waits for that thread at exit"
+    return None
+
+
+def _path_reasons(loop: Loop, path: StopPath, used: set[str], *, module_level: bool) -> Iterator[str]:
     for act in path.acts_on("sets"):
-        if module_level and act.target.split(".")[0].split("[")[0] not in loop.module.stops.module_globals:
+        if module_level and not loop.module.stops.is_module_global(act.target):
             continue  # a local object's flag (``refresher.shutdown``): not one a module-level loop reads
-        if act.target not in tested:
+        if act.target not in loop.keys_tested:
             yield f"{path.title} (line {act.line}) sets `{act.target}`, but this loop never stops on it"
     thread = loop.context.thread
     for act in path.acts_on("joins"):
@@ -107,12 +116,8 @@ def _sibling_reasons(loop: Loop, owner: ast.ClassDef | None) -> Iterator[str]:
             continue
         if contexts.class_of(other.function.node) is not owner:
             continue
-        if owner is None and contexts.class_of(other.function.node) is not None:
-            continue
         indicator = _indicator_read(other)
-        if indicator is None or (owner is None and "." in indicator):
-            continue
-        if indicator in _keys_tested(loop):
+        if indicator is None or (owner is None and "." in indicator) or indicator in loop.keys_tested:
             continue
         title = contexts.title(other.function.node)
         yield (f"`{title}()` stops its loop on `{indicator}` (line {other.node.lineno}), "
@@ -121,33 +126,23 @@ def _sibling_reasons(loop: Loop, owner: ast.ClassDef | None) -> Iterator[str]:
 
 
 def _indicator_read(loop: Loop) -> str | None:
-    tests = list(loop.exit_tests)
-    if isinstance(loop.node, ast.While):
-        tests.insert(0, loop.node.test)
+    """The shutdown flag a loop stops on, by its name (``self._stop_requested``)."""
     patterns = loop.module.shutdown_patterns
-    for test in tests:
+    for test in loop.stop_tests:
         for k in sorted(keys_read(test), key=len, reverse=True):
             if patterns.matches(k.rsplit(".", 1)[-1]) and not k.endswith((".is_set", ".is_alive")):
                 return k
     return None
 
 
-def _keys_tested(loop: Loop) -> set[str]:
-    tests = list(loop.exit_tests)
-    if isinstance(loop.node, ast.While):
-        tests.append(loop.node.test)
-    found: set[str] = set()
-    for test in tests:
-        found |= keys_read(test)
-    return found
-
-
 def _keys_used_in_attempts(loop: Loop) -> set[str]:
+    """The names the retried code uses (``self.s``, ``self.s.connect``): what a closed resource breaks."""
     found: set[str] = set()
     for handler in loop.retrying_handlers:
         for node in walk_local(handler.protected_body):
-            if isinstance(node, ast.expr):
-                found |= keys_read(node)
+            k = key(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if k:
+                found.add(k)
     return found
 
 

@@ -14,7 +14,7 @@ from .local_nodes import key, walk_local
 from .module_bindings import module_constants
 from .names import last_name
 from .pauses import Pause, find_pauses
-from .retry_loops import Loop, ModuleAnalysis
+from .retry_loops import Loop, ModuleAnalysis, is_liveness_probe
 
 _KEY = "_module_facts"  # where ``ModuleFacts.of`` keeps them on a ModuleAnalysis
 
@@ -69,7 +69,7 @@ class ModuleFacts:
         keys: list[str] = []
         for test in tests:
             for node in ast.walk(test):
-                if isinstance(node, ast.Attribute) and node.attr == "is_alive":
+                if is_liveness_probe(node):
                     continue  # a thread's liveness probe, not a stop flag
                 if isinstance(node, ast.Attribute) and patterns.matches(node.attr) or \
                         isinstance(node, ast.Name) and patterns.matches(node.id):

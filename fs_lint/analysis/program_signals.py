@@ -75,6 +75,6 @@ def _recorded_sigint_in(package: str) -> tuple[str, SignalHandling] | None:
             imports = collect_imports(ast.walk(tree))
             stops = ModuleStops(tree, imports, WordPatterns(()), RunContexts(tree, imports))
             handling = stops.signals.get("SIGINT")
-            if handling is not None and not handling.raises and "compares" not in handling.how:
+            if handling is not None and not handling.raises and not handling.received_as_data:
                 return str(path.relative_to(root.parent)), handling
     return None

@@ -519,7 +519,7 @@ class Loop:
         """The expression reads a shutdown flag or event: ``self._closing``, ``stop.is_set()``."""
         patterns = self.module.shutdown_patterns
         for node in ast.walk(test):
-            if _is_liveness_probe(node):
+            if is_liveness_probe(node):
                 continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name and patterns.matches(name):
@@ -551,15 +551,27 @@ class Loop:
         """The loop stops on a stop request: a shutdown flag in a test that leaves, or a handler
         that leaves on ``KeyboardInterrupt``/``SystemExit``/cancellation, or a flag that one of the
         module's stop paths sets."""
-        tests = list(self.exit_tests)
-        if isinstance(self.node, ast.While):
-            tests.append(self.node.test)
+        tests = self.stop_tests
         if any(self.reads_indicator(test) for test in tests):
             return True
         if self.leaves_on_shutdown_exception:
             return True
         stopped = self.module.stops.keys_set_by_stop_paths
         return bool(stopped) and any(keys_read(test) & stopped for test in tests)
+
+    @cached_property
+    def stop_tests(self) -> list[ast.expr]:
+        """Every test that can end the loop: its ``while`` condition first, then its exit tests."""
+        condition = [self.node.test] if isinstance(self.node, ast.While) else []
+        return condition + self.exit_tests
+
+    @cached_property
+    def keys_tested(self) -> set[str]:
+        """The names and attribute chains those tests read."""
+        found: set[str] = set()
+        for test in self.stop_tests:
+            found |= keys_read(test)
+        return found
 
     @cached_property
     def leaves_on_shutdown_exception(self) -> "Handler | None":
@@ -684,7 +696,7 @@ def _assigns_any(body: list[ast.stmt], keys: set[str]) -> bool:
     return False
 
 
-def _is_liveness_probe(node: ast.AST) -> bool:
+def is_liveness_probe(node: ast.AST) -> bool:
     """``worker.is_alive()``: another thread's liveness, not a flag that asks this code to stop."""
     return isinstance(node, ast.Attribute) and node.attr == "is_alive" and not (
         isinstance(node.value, ast.Name) and node.value.id == "self")

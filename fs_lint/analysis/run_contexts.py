@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from .local_nodes import key, walk_local
+from .local_nodes import key, spelled, walk_local
 from .names import ImportMap, last_name
 
 MAIN = "main"  # module level, or a function that nothing shows to run anywhere else
@@ -205,7 +205,7 @@ class RunContexts:
                     daemon = _daemon_keyword(node) or (stored is not None and any(
                         _sets_daemon(n, stored) for n in walk_local(body)))
                     entries.setdefault(id(function), ThreadStart(
-                        node.lineno, daemon, f"`{_short(node)}`", stored, self.class_of(site)))
+                        node.lineno, daemon, f"`{spelled(node)}`", stored, self.class_of(site)))
         return entries
 
     @cached_property
@@ -279,8 +279,3 @@ def _stored_in(body, call: ast.Call) -> str | None:
         if isinstance(node, ast.Assign) and node.value is call and len(node.targets) == 1:
             return key(node.targets[0])
     return None
-
-
-def _short(call: ast.Call, limit: int = 60) -> str:
-    text = ast.unparse(call)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

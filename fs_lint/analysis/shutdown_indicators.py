@@ -30,12 +30,12 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .names import ImportMap, WordPatterns, words
 from .retry_loops import Loop
+from .stop_paths import GO_ON_WORDS
 
 EVENT_TYPES = frozenset({
     "threading.Event", "asyncio.Event", "anyio.Event", "trio.Event", "multiprocessing.Event",
     "multiprocessing.synchronize.Event",
 })
-_GO_ON_WORDS = frozenset({"running", "alive"})
 _NEGATIONS = frozenset({"not", "no", "non"})
 _EVENT_METHODS = frozenset({"set", "clear", "is_set", "wait"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -245,7 +245,7 @@ class _Search:
     def _judge(self, expression: str, name: str, fact: _Facts, *, quiet: Sequence[ast.AST], start: _Start,
                where: str, stopped_elsewhere: bool = False, event_type: str | None = None) -> Iterator[Indicator]:
         """Yield ``expression`` as an indicator if something outside ``quiet`` sets it to "stop"."""
-        stops_when_true = not (_GO_ON_WORDS & set(words(name)))
+        stops_when_true = not (GO_ON_WORDS & set(words(name)))
         kind, known_type = self._kind(fact)
         if kind is None and event_type is not None:
             kind = "event"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import control_flow as cf
-from .local_nodes import key, walk_local
+from .local_nodes import key, spelled, walk_local
 from .names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 
@@ -66,6 +66,7 @@ class SignalHandling:
     line: int
     raises: bool  # the handler raises or exits (or the default action is kept)
     how: str  # "`signal.signal(SIGINT, self._on_signal)`", for the message
+    received_as_data: bool = False  # no handler seen: the module compares a received signal with it
 
 
 class ModuleStops:
@@ -169,6 +170,10 @@ class ModuleStops:
                 found.update(node.names)
         return found
 
+    def is_module_global(self, target: str) -> bool:
+        """``stopping``, ``state.running``: a name a module-level loop can read (not a local object's)."""
+        return target.split(".")[0].split("[")[0] in self.module_globals
+
     def _is_flag_word(self, word: str | None) -> bool:
         return bool(word) and self.shutdown_patterns.matches(word) and not ({"not", "no"} & set(words(word)))
 
@@ -210,7 +215,7 @@ class ModuleStops:
                 if name is None:
                     continue
                 raises = self._handler_raises(node.args[1], site)
-                how = f"`{_short(node)}` at line {node.lineno}"
+                how = f"`{spelled(node)}` at line {node.lineno}"
                 previous = found.get(name)
                 if previous is None or (previous.raises and not raises):
                     found[name] = SignalHandling(name, node.lineno, raises, how)
@@ -266,7 +271,7 @@ class ModuleStops:
                         if self._signal_name(element) == signal_name:
                             return SignalHandling(signal_name, node.lineno, False,
                                                   f"it compares a received signal with `{ast.unparse(element)}` "
-                                                  f"at line {node.lineno}")
+                                                  f"at line {node.lineno}", received_as_data=True)
         return None
 
     @property
@@ -279,7 +284,7 @@ class ModuleStops:
     def exiting_signal(self) -> SignalHandling | None:
         """A signal handler of the module that raises or calls ``sys.exit()``: SystemExit can arrive anywhere."""
         for handling in self.signals.values():
-            if handling.raises and "compares" not in handling.how:
+            if handling.raises and not handling.received_as_data:
                 return handling
         return None
 
@@ -311,8 +316,3 @@ def _stop_value(value: ast.expr | None, word: str | None) -> bool:
         return False
     go_on = bool(GO_ON_WORDS & set(words(word)))
     return (not value.value) if go_on else value.value is True
-
-
-def _short(call: ast.Call, limit: int = 60) -> str:
-    text = ast.unparse(call)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
