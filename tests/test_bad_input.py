@@ -26,8 +26,9 @@ import pytest
 
 from fs_lint.cli.main import main
 from tests.cli_output import unmarked, without_summary
+from tests.expected_rewrites import let_stop_through
 
-# FSR001 at 5:5 (no safe fix) and FSR002 at 8:9 (safe fix: narrow to Exception)
+# FSR001 at 5:5 (no safe fix) and FSR002 at 8:9 (safe fix: let the stop requests through first)
 SWALLOWS = textwrap.dedent("""\
     import time
 
@@ -43,7 +44,7 @@ SWALLOWS = textwrap.dedent("""\
     def close():  # the stop path the loop defeats: it retries what close() shut
         work.close()
 """)
-FIXED = SWALLOWS.replace("except BaseException:", "except Exception:")
+FIXED = let_stop_through(SWALLOWS)
 SVC_FINDINGS = ["svc.py:5:5: FSR001", "svc.py:8:9: FSR002"]
 
 
@@ -100,7 +101,7 @@ CASES: dict[str, Case] = {
         SWALLOWS.replace("\n", "\r").encode(), findings=("5:5: FSR001", "8:9: FSR002")),
     "a 10 MB generated module": Case(
         GENERATED, findings=(f"{GENERATED_LINES - 8}:5: FSR001", f"{GENERATED_LINES - 5}:9: FSR002"),
-        fixed=GENERATED.replace(b"except BaseException:", b"except Exception:")),
+        fixed=let_stop_through(GENERATED)),
     "parentheses nested deeper than the parser allows": Case(
         (SWALLOWS + "x = " + "(" * 300 + ")" * 300 + "\n").encode(),
         error="syntax error at line 14: too many nested parentheses"),
@@ -194,6 +195,5 @@ def test_deep_code_outside_the_function_being_fixed_does_not_stop_the_fix(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "subject.py").write_bytes(_nested_calls(195, in_the_loop=False))
     status, out, err = _run(capsys, "fix")
-    assert (tmp_path / "subject.py").read_bytes() == _nested_calls(195, in_the_loop=False).replace(
-        b"except BaseException:", b"except Exception:")
+    assert (tmp_path / "subject.py").read_bytes() == let_stop_through(_nested_calls(195, in_the_loop=False))
     assert "subject.py:8:9: FSR002 not fixed" not in out + err

@@ -311,7 +311,8 @@ def test_parallel_fix_gives_the_same_output_and_files(
     assert results[0] == results[1]
     (_, out, _), files = results[0]
     assert "fs-lint: 16 files changed, 16 fixes applied, " in out
-    assert all("except Exception:" in text for text in files.values())
+    assert all(("except (KeyboardInterrupt, SystemExit):\n            raise\n" in text) == (text != SAFE_FIXED)
+               for text in files.values())
 
 
 class Terminal(io.StringIO):
@@ -346,13 +347,13 @@ def test_real_fixer_end_to_end(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "fs_lint", "fix", "--isolated", "--select", "FSR002"]
     check = subprocess.run([*argv, "--check"], capture_output=True, text=True, cwd=tmp_path)
     assert check.returncode == 1, check.stderr
-    assert "-        except BaseException:\n+        except Exception:\n" in check.stdout
+    assert "+        except (KeyboardInterrupt, SystemExit):\n+            raise\n         except BaseException:\n" in check.stdout
     assert (tmp_path / "svc.py").read_text() == source
     applied = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "1 file changed, 1 fix applied, 0 findings left" in applied.stdout
     fixed = (tmp_path / "svc.py").read_text()
-    assert fixed.count("except Exception:") == 1
+    assert fixed.count("except (KeyboardInterrupt, SystemExit):") == 1
     assert "except BaseException:  # noqa: FSR002" in fixed
     again = subprocess.run([*argv, "--check"], capture_output=True, text=True, cwd=tmp_path)
     assert (again.returncode, again.stdout) == (0, "")

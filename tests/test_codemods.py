@@ -13,16 +13,16 @@ from libcst.codemod import CodemodTest
 from fs_lint.codemods import REWRITES, rewrite_for
 from fs_lint.codemods.base import FixFindings
 from fs_lint.codemods.let_shutdown_exception_through import LetShutdownExceptionThrough
-from fs_lint.codemods.narrow_broad_handler import NarrowBroadHandler
+from fs_lint.codemods.let_stop_through_broad_handler import LetStopThroughBroadHandler
 from fs_lint.codemods.stop_retry_loop_on_shutdown import StopRetryLoopOnShutdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class TestNarrowBroadHandler(CodemodTest):
-    TRANSFORM = NarrowBroadHandler
+class TestLetStopThroughBroadHandler(CodemodTest):
+    TRANSFORM = LetStopThroughBroadHandler
 
-    def test_bare_except_catches_exception(self) -> None:
+    def test_bare_except_lets_the_interrupts_through_first(self) -> None:
         before = """
             import threading
             stop = threading.Event()
@@ -42,12 +42,14 @@ class TestNarrowBroadHandler(CodemodTest):
                 while not stop.is_set():
                     try:
                         conn.poll()
-                    except Exception:  # why
+                    except (KeyboardInterrupt, SystemExit):
+                        raise
+                    except:  # why
                         pass
         """
         self.assertCodemod(before, after, expected_warnings=[])
 
-    def test_base_exception_in_a_tuple_and_in_suppress(self) -> None:
+    def test_base_exception_in_a_tuple_stays_and_suppress_is_refused(self) -> None:
         before = """
             import contextlib, threading
             stop = threading.Event()
@@ -69,12 +71,17 @@ class TestNarrowBroadHandler(CodemodTest):
                 while not stop.is_set():
                     try:
                         conn.poll()
-                    except Exception as exc:
+                    except (KeyboardInterrupt, SystemExit):
+                        raise
+                    except (BaseException, Exception) as exc:
                         log(exc)
-                    with contextlib.suppress(OSError, Exception):
+                    with contextlib.suppress(OSError, BaseException):
                         conn.flush()
         """
-        self.assertCodemod(before, after)
+        self.assertCodemod(before, after, expected_warnings=[
+            "10:14 FSR002 not fixed: `suppress(...)` has no clause to let the stop requests through first; write "
+            "it as a `try` with an `except (KeyboardInterrupt, SystemExit): raise` clause before the broad one",
+        ])
 
     def test_nothing_to_do(self) -> None:
         code = """
@@ -89,7 +96,7 @@ class TestNarrowBroadHandler(CodemodTest):
 
     def test_a_refusal_is_a_warning(self) -> None:
         code = """
-            from errors import Exception
+            from errors import KeyboardInterrupt
 
             def poll(conn, stop):
                 while not stop.is_set():
@@ -99,8 +106,8 @@ class TestNarrowBroadHandler(CodemodTest):
                         pass
         """
         self.assertCodemod(code, code, expected_warnings=[
-            "7:9 FSR002 not fixed: this module binds its own name `Exception`, so `except Exception` "
-            "might not mean the built-in",
+            "7:9 FSR002 not fixed: this module binds its own name `KeyboardInterrupt`, so it might not mean "
+            "the built-in",
         ])
 
 
@@ -359,8 +366,9 @@ CLI_PAUSES_SOURCE = textwrap.dedent("""\
 """)
 
 CLI_CASES = {  # command -> the source, extra arguments, and the replacements the command makes in it
-    "narrow_broad_handler.NarrowBroadHandler": (CLI_SOURCE, [], [
-        ("except BaseException:", "except Exception:")]),
+    "let_stop_through_broad_handler.LetStopThroughBroadHandler": (CLI_SOURCE, [], [
+        ("        except BaseException:", "        except (KeyboardInterrupt, SystemExit):\n            raise\n"
+                                         "        except BaseException:")]),
     "let_shutdown_exception_through.LetShutdownExceptionThrough": (CLI_SOURCE, [], [
         ("except (OSError, KeyboardInterrupt):", "except OSError:")]),
     "stop_retry_loop_on_shutdown.StopRetryLoopOnShutdown": (CLI_SOURCE, [], [

@@ -171,6 +171,7 @@ def _assert_only_flagged_code_changed(before: bytes, after: bytes, result: FixRe
     """Every changed line (line endings included) lies in the code of a fixed finding (its loop,
     handler, pause, statement or retry policy), or is an import the fix added, extended or removed."""
     spans = _flagged_spans(before, result)
+    slots = _clause_slots(before, result)
     imports_before, imports_after = _import_lines(before), _import_lines(after)
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
@@ -182,7 +183,9 @@ def _assert_only_flagged_code_changed(before: bytes, after: bytes, result: FixRe
                 n in imports_after or not new[n - 1].strip() for n in new_lines):
             continue
         first, last = (i1 + 1, i2) if i2 > i1 else (i1, i1 + 1)  # an insertion sits between two lines
-        assert any(start <= first and last <= end + 1 for start, end in spans), (
+        inserted = i2 == i1
+        assert any(start <= first and last <= end + 1 for start, end in spans) or (
+            inserted and any(slot <= last <= handler_line for slot, handler_line in slots)), (
             f"lines {first}-{last} changed outside the flagged code {spans}")
 
 
@@ -215,6 +218,22 @@ def _flagged_spans(source: bytes, result: FixResult) -> list[tuple[int, int]]:
         assert found, f"no code starts where {finding} does"
         spans.append(max(found, key=lambda span: span[1] - span[0]))
     return spans
+
+
+def _clause_slots(source: bytes, result: FixResult) -> set[tuple[int, int]]:
+    """Each fixed handler's place in its ``try``: from the line after the body or the clause before it
+    (blank lines and comments above the handler included) to the handler's first line. FSR002's fix
+    puts a clause of its own there."""
+    analysis = ModuleAnalysis(ast.parse(source), SETTINGS)
+    places = {(f.line, f.col) for f in result.applied}
+    slots = set()
+    for handler in analysis.handlers:
+        if handler.position in places and not handler.is_suppress:
+            clauses = handler.statement.handlers
+            index = clauses.index(handler.node)
+            before = clauses[index - 1] if index else handler.statement.body[-1]
+            slots.add((before.end_lineno + 1, handler.node.lineno))
+    return slots
 
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -108,8 +108,8 @@ def test_broad_handler_body_tells_the_shutdown_exception_apart() -> None:
                     if type(exc) is SystemExit:
                         log("exit requested")
                     log(exc)
-    """, ["FSR002"]) == [(5, "the handler body tests for `SystemExit` (line 6); narrowing the handler to "
-                             "Exception would leave that code dead")]
+    """, ["FSR002"]) == [(5, "the handler body tests for `SystemExit` (line 6); letting it through first "
+                             "would leave that code dead")]
 
 
 @pytest.mark.parametrize(("handler", "reason"), [

@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.expected_rewrites import let_stop_through
 
 HAZARD = textwrap.dedent("""\
     import time
@@ -154,11 +155,11 @@ def test_codemod_honours_noqa_and_the_config(tmp_path: Path) -> None:
     (tmp_path / "fixed.py").write_text(HAZARD)
     (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nper-file-ignores = { "ignored.py" = ["FSR002"] }\n')
     completed = run("libcst.tool", "codemod", "--no-format", "-x",
-                    "fs_lint.codemods.narrow_broad_handler.NarrowBroadHandler", ".", cwd=tmp_path)
+                    "fs_lint.codemods.let_stop_through_broad_handler.LetStopThroughBroadHandler", ".", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "silenced.py").read_text() == silenced
     assert (tmp_path / "ignored.py").read_text() == HAZARD
-    assert (tmp_path / "fixed.py").read_text() == HAZARD.replace("except BaseException:", "except Exception:")
+    assert (tmp_path / "fixed.py").read_text() == let_stop_through(HAZARD)
     # and the same as fs-lint fix, byte for byte
     (tmp_path / "again.py").write_text(HAZARD)
     run("fs_lint", "fix", "--select", "FSR002", "again.py", cwd=tmp_path)

@@ -10,6 +10,7 @@ Unknown calls (project code, network I/O, ``exec``) are never quick.
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Callable, Iterable
 
 from .local_nodes import walk_local
@@ -22,6 +23,9 @@ _QUICK_BUILTINS = frozenset({
     "iter", "type", "id", "hash", "divmod", "pow", "all", "any", "callable", "vars", "hex", "oct", "bin",
     "ascii", "open", "print",
 })
+# ``RuntimeError("...")``: building the exception a ``raise`` throws.
+_BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
+                                if isinstance(value, type) and issubclass(value, BaseException))
 # Builtins that look at an object and hand it to no one (``type(exc).__name__``).
 INSPECTING_BUILTINS = _QUICK_BUILTINS - {"open", "setattr", "delattr"}
 _QUICK_MODULES = ("json.", "re.", "os.path.", "posixpath.", "ntpath.", "urllib.parse.", "pwd.", "grp.",
@@ -83,7 +87,7 @@ def is_quick(call: ast.Call, imports: ImportMap) -> bool:
     func = call.func
     name = imports.qualified_name(func) or ""
     if isinstance(func, ast.Name):
-        return func.id in _QUICK_BUILTINS or _is_an_import(call, func.id)
+        return func.id in _QUICK_BUILTINS or func.id in _BUILTIN_EXCEPTIONS or _is_an_import(call, func.id)
     if name in ("importlib.import_module", "importlib.util.find_spec"):
         return True
     if name in _QUICK_SYSCALLS or name.startswith(_QUICK_MODULES):

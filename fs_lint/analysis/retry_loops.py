@@ -166,6 +166,21 @@ class Handler:
             return False
         return self.loop.control_reaches_next_iteration(self.frames, flags, qualify)
 
+    @cached_property
+    def stop_call(self) -> ast.Call | None:
+        """``self.stop()`` in the handler, where ``stop()`` sets a flag the loop tests: a graceful stop."""
+        for node in walk_local(self.body):
+            if isinstance(node, ast.Call) and self.module.stops.is_stop_name(last_name(node.func) or ""):
+                method = self.module.contexts.resolve(node.func, self.function.node)
+                if method is None or method is self.function.node:
+                    continue
+                flags: dict[str, list[ast.expr | None]] = {}
+                for inner in walk_local(method.body):
+                    _record_flags(inner, flags)
+                if set(flags) & self.loop.keys_tested:
+                    return node
+        return None
+
     def _flags_set(self) -> dict[str, list[ast.expr | None]]:
         """Names the handler sets, with the values, so that a test after the try can stop on them.
 
@@ -551,10 +566,14 @@ class Loop:
         """The loop stops on a stop request: a shutdown flag in a test that leaves, or a handler
         that leaves on ``KeyboardInterrupt``/``SystemExit``/cancellation, or a flag that one of the
         module's stop paths sets."""
+        return self.checks_a_stop_flag or self.leaves_on_shutdown_exception is not None
+
+    @cached_property
+    def checks_a_stop_flag(self) -> bool:
+        """A shutdown flag in a test that leaves, or a flag that one of the module's stop paths sets:
+        what a stop method, a signal handler or another thread can reach, unlike an exception."""
         tests = self.stop_tests
         if any(self.reads_indicator(test) for test in tests):
-            return True
-        if self.leaves_on_shutdown_exception:
             return True
         stopped = self.module.stops.keys_set_by_stop_paths
         return bool(stopped) and any(keys_read(test) & stopped for test in tests)

@@ -4,7 +4,7 @@ Each module holds the planner of one rule's fix (which reads the same analysis
 objects the rule reported from) and a ``VisitorBasedCodemodCommand`` that runs
 it on its own::
 
-    python -m libcst.tool codemod --no-format -x fs_lint.codemods.narrow_broad_handler.NarrowBroadHandler src/
+    python -m libcst.tool codemod --no-format -x fs_lint.codemods.let_stop_through_broad_handler.LetStopThroughBroadHandler src/
 
 Run so, a codemod reads the project's ``[tool.fs-lint]`` and honours ``# noqa``
 as ``fs-lint fix`` does (``base.FixFindings``). ``--no-format`` because LibCST's
@@ -31,7 +31,7 @@ from types import ModuleType
 # Code of the rule -> module that fixes it. The modules are imported on first use.
 REWRITES = {
     "FSR001": "stop_retry_loop_on_shutdown",
-    "FSR002": "narrow_broad_handler",
+    "FSR002": "let_stop_through_broad_handler",
     "FSR003": "let_shutdown_exception_through",
     "FSR004": "limit_retry_policy",
     "FSR005": "wait_on_stop_event",

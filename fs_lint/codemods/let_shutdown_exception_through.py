@@ -31,6 +31,7 @@ import libcst as cst
 
 from ..analysis import control_flow as cf
 from ..findings import Finding
+from ..analysis.local_nodes import walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
@@ -87,6 +88,7 @@ def _take_out(finding: Finding, handler: Handler, shutdown: set[int], context: F
 
 
 def _reraise(finding: Finding, handler: Handler, context: FixContext) -> Edit:
+    _refuse_a_deliberate_handler(handler, context)
     for node, _ in _continues(handler.statement.finalbody):
         raise CannotFix(f"the `continue` at line {node.lineno}, in the `finally` block, would swallow the "
                         "re-raised exception again")
@@ -104,6 +106,23 @@ def _reraise(finding: Finding, handler: Handler, context: FixContext) -> Edit:
         else:
             changes.append(NodeChange(_handler_node_type(handler), context.position(handler.node), _end_with_raise))
     return Edit(finding, tuple(changes))
+
+
+def _refuse_a_deliberate_handler(handler: Handler, context: FixContext) -> None:
+    """A handler that re-raises on some path, or asks its object to stop, decides by its own logic.
+
+    ``if interrupt: interrupt = False`` / ``else: raise`` consumes one cancellation the code sent
+    itself; ``except KeyboardInterrupt: self.stop()`` is a graceful stop. A ``raise`` appended
+    after either would make that logic dead: the handler is left to its author.
+    """
+    for node in walk_local(handler.body):
+        if isinstance(node, ast.Raise):
+            raise CannotFix(f"the handler already raises at line {node.lineno} and goes on only on the other paths, "
+                            "by its own logic; a `raise` at its end would make that logic dead")
+    call = handler.stop_call
+    if call is not None:
+        raise CannotFix(f"the handler stops on purpose: `{ast.unparse(call.func)}()` at line {call.lineno} sets what "
+                        "the loop tests; a `raise` at its end would turn that stop into a traceback")
 
 
 def _continues(body: list[ast.stmt], in_a_try: bool = False) -> Iterator[tuple[ast.Continue, bool]]:

@@ -138,7 +138,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         strict = analysis.settings.strict
         for loop in analysis.loops:
-            if not loop.is_retry_loop or loop.is_bounded or loop.has_shutdown_check:
+            if not loop.is_retry_loop or loop.is_bounded or loop.checks_a_stop_flag:
+                continue
+            if loop.leaves_on_shutdown_exception is not None and (strict or loop.function.is_async):
                 continue
             if not loop.function.is_async:
                 evidence = defeated_stop(loop)
