@@ -4,7 +4,10 @@
 one argument per line gets a new line at the same indentation, and keeps its
 trailing comma if it had one. A comment after the last argument stays with that
 argument, and the new one goes after it. ``from tenacity import (...)`` gets a
-new name the same way.
+new name the same way, where it sorts when the names are sorted (so that isort and
+ruff's I001 stay quiet). A call whose arguments end their own lines without a
+trailing comma gets one after the new argument, as ``ruff format`` and black write
+an exploded call (the magic trailing comma).
 """
 
 from __future__ import annotations
@@ -75,8 +78,29 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
         ending = last.whitespace_after_arg
         args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_continue(ending, between)),
                                      whitespace_after_arg=cst.SimpleWhitespace(""))
-        args.append(new.with_changes(whitespace_after_arg=_close(ending)))
+        if isinstance(ending, cst.ParenthesizedWhitespace):
+            # one argument per line: the new last one ends its line with a comma, as formatters write it
+            args.append(new.with_changes(comma=cst.Comma(whitespace_after=_close(ending))))
+        else:
+            args.append(new.with_changes(whitespace_after_arg=_close(ending)))
     return call.with_changes(args=args)
+
+
+def one_argument_per_line(call: cst.Call, indent: str) -> cst.Call:
+    """The call's arguments one per line, four spaces in from ``indent`` (the line's), with a trailing
+    comma: the layout ``ruff format`` and black give a call too long for its line, and keep."""
+    inner = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=False,
+                                        last_line=cst.SimpleWhitespace(indent + "    "))
+    outer = cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=False,
+                                        last_line=cst.SimpleWhitespace(indent))
+    if any(isinstance(a.comma, cst.Comma) and isinstance(a.comma.whitespace_after, cst.ParenthesizedWhitespace)
+           for a in call.args):
+        return call  # already spread over lines
+    args = [a.with_changes(comma=cst.Comma(whitespace_after=inner), whitespace_after_arg=cst.SimpleWhitespace(""))
+            for a in call.args]
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=outer))
+    return call.with_changes(whitespace_before_args=inner, args=args)
 
 
 def extend_names(statement: cst.ImportFrom, name: str) -> cst.ImportFrom:
@@ -95,6 +119,12 @@ def extend_names(statement: cst.ImportFrom, name: str) -> cst.ImportFrom:
     else:
         between = cst.SimpleWhitespace(" ")
     new = cst.ImportAlias(name=cst.Name(name))
+    where = _sorted_position([alias.evaluated_name for alias in aliases], name)
+    if where < len(aliases):  # a sorted list stays sorted (ruff's isort, I001): the name goes where it sorts
+        comma = aliases[where - 1].comma if where else cst.Comma(whitespace_after=between)
+        aliases.insert(where, new.with_changes(comma=comma if isinstance(comma, cst.Comma) else
+                                               cst.Comma(whitespace_after=between)))
+        return statement.with_changes(names=aliases)
     if isinstance(last.comma, cst.Comma):
         ending = last.comma.whitespace_after
         aliases[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=_continue(ending, between)))
@@ -103,6 +133,20 @@ def extend_names(statement: cst.ImportFrom, name: str) -> cst.ImportFrom:
         aliases[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_continue(cst.SimpleWhitespace(""), between)))
         aliases.append(new)
     return statement.with_changes(names=aliases)
+
+
+def _sorted_position(names: list[str], name: str) -> int:
+    """Where ``name`` goes in ``names`` if they are sorted as isort and ruff sort them (constants,
+    classes, then the rest, each case-insensitively; or plainly); the end when they are not sorted."""
+    def by_type(text: str) -> tuple[int, str]:
+        kind = 0 if text.isupper() and len(text) > 1 else 1 if text[:1].isupper() else 2
+        return kind, text.lower()
+
+    for key in (by_type, str.lower, str):
+        keys = [key(n) for n in names]
+        if keys == sorted(keys):
+            return next((i for i, k in enumerate(keys) if key(name) < k), len(names))
+    return len(names)
 
 
 def _space_between_arguments(call: cst.Call) -> cst.BaseParenthesizableWhitespace:

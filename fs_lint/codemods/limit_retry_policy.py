@@ -37,20 +37,25 @@ from typing import Callable
 import libcst as cst
 
 from ..findings import Finding
+from ..test_files import is_test_path
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_decorators import BACKOFF, RETRYING, STAMINA, TENACITY, RetryPolicy, canonical, retry_policies
 from ..analysis.retry_decorators import _decorates_by_hand as decorates_by_hand
 from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
-from .comma_lists import keyword, set_keyword
+from .comma_lists import keyword, one_argument_per_line, set_keyword
 from .module_names import import_behind
 from .retried_exceptions import stop_retrying_shutdown
 from .tenacity_names import NameReference, tenacity_name
 
 CODE = "FSR004"
+LINE_LENGTH = 88
 Rewrite = Callable[[cst.BaseExpression], cst.BaseExpression]
 
 
 def plan(finding: Finding, context: FixContext) -> Edit:
+    if context.analysis.filename and is_test_path(context.analysis.filename):
+        raise CannotFix("test code builds never-ending policies on purpose (a retry library's own tests, "
+                        "a test of the defaults); give it a limit by hand if this one is a mistake")
     policy = _policy_at(finding, context)
     settings = context.analysis.settings
     never = policy.never_gives_up and (not policy.is_async or settings.async_requires_check)
@@ -64,7 +69,7 @@ def plan(finding: Finding, context: FixContext) -> Edit:
         seconds = float(settings.retry_give_up_after)
         rewrite, limit, needed, unused = _give_up(policy, seconds, context)
         names += needed
-        changes.append(_change_policy(policy, rewrite, context))
+        changes.append(_change_policy(policy, _within_the_line_length(policy, rewrite, limit, context), context))
         unsafe = (f"`{limit}` makes the policy give up after {_number(seconds)} s, so a call that used to succeed "
                   "after a longer outage raises instead")
     changes += [change for name in names for change in name.changes]
@@ -123,6 +128,24 @@ def _tenacity_stop(policy: RetryPolicy, call: ast.Call | None, seconds: float, c
     if current is not None:
         return partial(_or_stop, limit=limit), f"stop=... | {reference.text}({_number(seconds)})", [reference], ()
     return partial(_with_keyword, name="stop", value=limit), written, [reference], ()
+
+
+def _within_the_line_length(policy: RetryPolicy, rewrite: Rewrite, limit: str, context: FixContext) -> Rewrite:
+    """A call on one line that the limit would push past 88 columns (ruff's and black's default) gets
+    one argument per line and a trailing comma, which is how ``ruff format`` would write it."""
+    node = policy.node
+    if not isinstance(node, ast.Call) or node.lineno != node.end_lineno:
+        return rewrite
+    line = context.line(node.lineno).decode("utf-8", errors="replace")
+    if len(line.rstrip()) + len(limit) + 2 <= LINE_LENGTH:
+        return rewrite
+    indent = line[:len(line) - len(line.lstrip())]
+
+    def exploded(expression: cst.BaseExpression) -> cst.BaseExpression:
+        result = rewrite(expression)
+        return one_argument_per_line(result, indent) if isinstance(result, cst.Call) else result
+
+    return exploded
 
 
 def _decorates_by_hand(policy: RetryPolicy, context: FixContext) -> bool:

@@ -5,8 +5,10 @@ The way the module already reaches tenacity decides: where the policy is written
 name is ``t.stop_after_delay`` and nothing is imported. Where it is written
 ``retry(...)`` (``from tenacity import retry``), the name comes from the same kind
 of import: a module-level ``from tenacity import stop_after_delay [as x]`` already
-there is used, else ``stop_after_delay`` is added to the module's first
-``from tenacity import ...`` (at its end, in its layout), else
+there is used; else, when the file also has ``import tenacity``, the name is
+``tenacity.stop_after_delay`` and no import changes; else ``stop_after_delay`` is
+added to the module's first ``from tenacity import ...`` (where it sorts, when the
+names are sorted; at the end otherwise; in its layout), else
 ``from tenacity import stop_after_delay`` is added after the other imports.
 """
 
@@ -44,6 +46,9 @@ def tenacity_name(context: FixContext, spelled: ast.expr, name: str) -> NameRefe
         existing = imported_name(context, module, name)
         if existing is not None:
             return NameReference(existing)
+    module = _module_import(context)
+    if module is not None:  # ``import tenacity`` beside ``from tenacity import retry``: no import to touch
+        return NameReference(f"{module}.{name}")
     if binds_otherwise(context, name, ModuleImport(TENACITY, name)):
         raise CannotFix(f"this module binds its own name `{name}`, so it cannot import tenacity's")
     for statement in context.tree.body:
@@ -52,3 +57,13 @@ def tenacity_name(context: FixContext, spelled: ast.expr, name: str) -> NameRefe
             change = NodeChange(cst.ImportFrom, context.position(statement), partial(extend_names, name=name))
             return NameReference(name, changes=(change,))
     return NameReference(name, adds_imports=(ModuleImport(TENACITY, name),))
+
+
+def _module_import(context: FixContext) -> str | None:
+    """The name a module-level ``import tenacity [as t]`` binds, if the file has one."""
+    for statement in context.tree.body:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.name == TENACITY:
+                    return alias.asname or TENACITY
+    return None
