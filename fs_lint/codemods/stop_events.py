@@ -61,6 +61,9 @@ def stop_event(loop: Loop, context: FixContext) -> StopEvent:
             raise CannotFix(f"`{flags[0]}` is a plain flag, and a flag cannot be waited on; make it an Event "
                             "that the code sets to stop, and wait on it")
         shown = " or ".join(f"`{k}`" for k in keys) or "the loop's check"
+        if keys and not any(holds.values()):
+            raise CannotFix(f"this module never assigns {shown} (a base class elsewhere may), so the code does not "
+                            "show whether it is an Event or a plain flag")
         raise CannotFix(f"the code does not show which kind of Event {shown} is (create it with "
                         "`threading.Event()`/`asyncio.Event()`, or annotate it)")
     (name,) = events
@@ -80,11 +83,29 @@ def _what_it_holds(key: str, loop: Loop, context: FixContext) -> set[str]:
     parts = key.split(".")
     if len(parts) == 1:
         return _kinds(_plain_name_values(parts[0], function, context), context)
-    cls = context.parents.get(id(function)) if function is not None else None
-    receiver = _receiver(function) if isinstance(cls, ast.ClassDef) else None
+    method, cls = function, context.parents.get(id(function)) if function is not None else None
+    while cls is not None and not isinstance(cls, (ast.ClassDef, ast.Module)):  # a def nested in a method
+        if isinstance(cls, (ast.FunctionDef, ast.AsyncFunctionDef)):  # reads the method's ``self``
+            method = cls
+        cls = context.parents.get(id(cls))
+    receiver = _receiver(method) if isinstance(cls, ast.ClassDef) else None
     if len(parts) == 2 and receiver == parts[0]:
-        return _kinds(_attribute_values(parts[1], cls, context), context)
+        values = [v for c in classes_and_bases(cls, context.tree) for v in _attribute_values(parts[1], c, context)]
+        return _kinds(iter(values), context)
     return {_OTHER}
+
+
+def classes_and_bases(cls: ast.ClassDef, tree: ast.Module) -> list[ast.ClassDef]:
+    """``cls`` and the base classes the same module defines, nearest first: where ``self.x`` is set."""
+    defined = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    found, queue = [], [cls]
+    while queue:
+        current = queue.pop(0)
+        if any(c is current for c in found):
+            continue
+        found.append(current)
+        queue += [defined[b.id] for b in current.bases if isinstance(b, ast.Name) and b.id in defined]
+    return found
 
 
 def _plain_name_values(name: str, function: ast.AST | None,

@@ -12,11 +12,18 @@ this module makes the loop read it:
   pauses as long, and wakes up as soon as the event is set.
 
 The loop then behaves differently only once the program is told to stop: a
-safe fix. It is marked unsafe when stopping the loop lets other code run that
-the original never reached on shutdown (code after the loop, a ``while ...
-else:``, an enclosing loop that would go round again, a function that returns
-a value and would return None), or when the indicator might not hold its "go
-on" value, or not exist, when the loop first reads it. Without an indicator
+safe fix. Where leaving the loop would run code written for success (code
+after the loop, a ``while ... else:``, an enclosing loop that would go round
+again), the function ends where the loop is stopped instead: ``if
+self._closing: return`` first in the loop (and ``if stop.wait(d): return`` for
+its pauses), so that code still runs only after a success. That is refused in a
+function annotated ``NoReturn``, and at module level, where there is no function
+to end, the loop falls through as before (unsafe) unless what follows exits
+with a failure, logs a CRITICAL line or launches a program: then it is refused,
+naming that code. The fix is unsafe when the function returns a value (it would
+return None on a stop) or when the indicator might not hold its "go on" value,
+or not exist, when the loop first reads it; and it is refused when the flag
+belongs to a thread object while other threads run the loop's method too. Without an indicator
 there is no fix: inventing a flag that nothing sets would only hide the finding.
 """
 
@@ -47,8 +54,22 @@ def plan(finding: Finding, context: FixContext) -> Edit:
         indicator = find_indicator(loop, context.tree, context.parents)
     except NoIndicator as missing:
         raise CannotFix(str(missing)) from missing
+    _refuse_another_threads_flag(loop, indicator.expression, context)
     node = loop.node
     position = context.position(node)
+    falls_into = _what_else_changes(loop, context)
+    function = loop.function.node
+    if falls_into is not None and function is not None:
+        # Code written for success follows: the function ends where the loop is told to stop instead.
+        _refuse_a_function_that_never_returns(function, falls_into)
+        changes = [NodeChange(_cst_loop(node), position, partial(_return_first, test=indicator.stop_test))]
+        if indicator.can_wait:
+            changes += [NodeChange(cst.SimpleStatementLine, context.position(pause),
+                                   partial(_wait_instead, event=indicator.expression, leave=cst.Return))
+                        for pause in _sleeps(loop, context)]
+        return Edit(finding, tuple(changes), unsafe_because=indicator.caveat or _returns_a_value(loop))
+    if falls_into is not None and function is None:
+        _refuse_what_was_never_meant_to_run(loop, context)
     if isinstance(node, ast.While):
         if isinstance(node.test, ast.Constant) and node.test.value:
             change = NodeChange(cst.While, position, partial(_test_instead, test=indicator.go_on_test))
@@ -61,7 +82,7 @@ def plan(finding: Finding, context: FixContext) -> Edit:
         changes += [NodeChange(cst.SimpleStatementLine, context.position(pause),
                                partial(_wait_instead, event=indicator.expression))
                     for pause in _sleeps(loop, context)]
-    return Edit(finding, tuple(changes), unsafe_because=indicator.caveat or _what_else_changes(loop, context))
+    return Edit(finding, tuple(changes), unsafe_because=indicator.caveat or falls_into or _returns_a_value(loop))
 
 
 # -- the loop header --------------------------------------------------------------------------------
@@ -120,7 +141,7 @@ def _shares_a_line(block: list[ast.stmt], index: int, context: FixContext) -> bo
     return context.line(stmt.lineno)[: stmt.col_offset].strip() != b""  # ``except OSError: time.sleep(1)``
 
 
-def _wait_instead(line: cst.SimpleStatementLine, event: str) -> cst.If:
+def _wait_instead(line: cst.SimpleStatementLine, event: str, leave: type = cst.Break) -> cst.If:
     (statement,) = line.body
     call = statement.value  # type: ignore[attr-defined]
     (delay,) = call.args
@@ -128,14 +149,15 @@ def _wait_instead(line: cst.SimpleStatementLine, event: str) -> cst.If:
                     args=[delay.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
     return cst.If(test=wait, leading_lines=line.leading_lines,
                   body=cst.IndentedBlock(header=line.trailing_whitespace,
-                                         body=[cst.SimpleStatementLine(body=[cst.Break()])]))
+                                         body=[cst.SimpleStatementLine(body=[leave()])]))
 
 
 # -- what else stopping the loop would run ----------------------------------------------------------
 
 
 def _what_else_changes(loop: Loop, context: FixContext) -> str | None:
-    """Why leaving the loop on shutdown would run code that a shutdown did not reach before, if it would."""
+    """Why leaving the loop on shutdown would run code that a shutdown did not reach before, if it would
+    (then the fix ends the function where the loop is stopped instead, when there is a function)."""
     node = loop.node
     if isinstance(node, ast.While) and node.orelse:
         return f"the loop's `else:` block (line {node.orelse[0].lineno}) would run when it stops for shutdown"
@@ -160,12 +182,101 @@ def _what_else_changes(loop: Loop, context: FixContext) -> str | None:
             return (f"the `else:` block at line {parent.orelse[0].lineno} would run when the loop "
                     "stops for shutdown")
         current = parent
-    if function is not None and not loop.function.is_generator:
-        for inner in walk_local(function.body):
-            if isinstance(inner, ast.Return) and inner.value is not None and not _is_none(inner.value):
-                return (f"`{function.name}()` returns a value (line {inner.lineno}); stopping the loop for "
-                        "shutdown would make it return None")
     return None
+
+
+def _returns_a_value(loop: Loop) -> str | None:
+    function = loop.function.node
+    if function is None or loop.function.is_generator:
+        return None
+    for inner in walk_local(function.body):
+        if isinstance(inner, ast.Return) and inner.value is not None and not _is_none(inner.value):
+            return (f"`{function.name}()` returns a value (line {inner.lineno}); stopping the loop for "
+                    "shutdown would make it return None")
+    return None
+
+
+def _cst_loop(node: ast.AST) -> type[cst.CSTNode]:
+    return cst.While if isinstance(node, ast.While) else cst.For
+
+
+def _return_first(loop: cst.While | cst.For, test: str) -> cst.While | cst.For:
+    """``if self._closing: return`` as the loop's first statement: the stop ends the function, and the
+    code after the loop, written for success, does not run."""
+    body = loop.body
+    if not isinstance(body, cst.IndentedBlock):
+        raise CannotFix("the loop body shares its line with the loop; add the check by hand")
+    check = cst.If(test=cst.parse_expression(test),
+                   body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Return()])]))
+    return loop.with_changes(body=body.with_changes(body=[check, *body.body]))
+
+
+_NEVER_RETURNS = frozenset({"NoReturn", "Never", "typing.NoReturn", "typing.Never", "typing_extensions.NoReturn",
+                            "typing_extensions.Never"})
+
+
+def _refuse_a_function_that_never_returns(function: ast.FunctionDef | ast.AsyncFunctionDef, falls_into: str) -> None:
+    returns = function.returns
+    text = ast.unparse(returns).strip("'\"") if returns is not None else ""
+    if text in _NEVER_RETURNS:
+        raise CannotFix(f"`{function.name}()` is annotated `{text}`: it was never meant to return, and {falls_into[4:]}"
+                        .replace(" would run when it stops for shutdown", " was never meant to run on a stop"))
+
+
+_FAILURE_WORDS = ("critical", "fatal")
+_LAUNCHES = ("subprocess.", "os.exec", "os.spawn", "os.fork", "os.system", "os.popen")
+
+
+def _refuse_what_was_never_meant_to_run(loop: Loop, context: FixContext) -> None:
+    """Module-level code after the loop that ends the program as a failure, or launches something."""
+    current: ast.AST = loop.node
+    parent = context.parents.get(id(current))
+    block = _block_holding(parent, current) if parent is not None else None
+    after = block[block.index(current) + 1:] if block is not None else []
+    qualify = context.analysis.imports.qualified_name
+    for statement in after:
+        for node in ast.walk(statement):
+            if not isinstance(node, ast.Call):
+                continue
+            name = qualify(node.func) or ast.unparse(node.func)
+            failing_exit = name in ("sys.exit", "os._exit", "exit") and not (
+                not node.args or isinstance(node.args[0], ast.Constant) and node.args[0].value in (0, None))
+            if failing_exit or name.rsplit(".", 1)[-1] in _FAILURE_WORDS or name.startswith(_LAUNCHES):
+                raise CannotFix(f"the code after the loop, `{ast.unparse(node)[:60]}` at line {node.lineno}, was "
+                                "never meant to run on a stop; end the program where the loop is stopped by hand")
+
+
+def _refuse_another_threads_flag(loop: Loop, expression: str, context: FixContext) -> None:
+    """``self.running`` of a Thread subclass, read by a method that other threads call too.
+
+    The flag stops that one thread object; the same method run by another thread (``WorkerThread``
+    calling ``consumer.post_process_message(...)``) goes on until that object is stopped, which is
+    not what stops the caller.
+    """
+    function = loop.function.node
+    if function is None or not expression.startswith("self."):
+        return
+    cls = context.analysis.contexts.class_of(function)
+    if cls is None or not any(isinstance(n, ast.FunctionDef) and n.name == "run" for n in cls.body):
+        return
+    for node in ast.walk(context.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == function.name):
+            continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
+            continue
+        caller = context.analysis.contexts.class_of(_enclosing_function(node, context))
+        if caller is not None and caller is not cls:
+            raise CannotFix(f"`{expression}` is the flag of the `{cls.name}` object, but `{function.name}()` also runs "
+                            f"on `{caller.name}`'s thread (line {node.lineno}), which that flag does not stop")
+
+
+def _enclosing_function(node: ast.AST, context: FixContext) -> ast.AST | None:
+    current = context.parents.get(id(node))
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        current = context.parents.get(id(current))
+    return current
 
 
 def _block_holding(parent: ast.AST, child: ast.AST) -> list[ast.stmt] | None:
