@@ -82,20 +82,25 @@ class BroadHandlerSwallowsShutdown(Rule):
         while True:
             try:
                 await channel.consume(handle)
-            except Exception:
+            except asyncio.CancelledError:
+                raise
+            except BaseException:
                 logger.exception("consumer failed, retrying")
                 await asyncio.sleep(1)
     ```
-    or keep the broad handler for its logging and end it with a bare `raise`.
+    or catch `Exception` when nothing but ordinary errors should be caught.
 
     ## Fix safety
-    Safe: the handler is narrowed to `Exception`. `except:` and `except BaseException` become
-    `except Exception`, `suppress(BaseException)` becomes `suppress(Exception)`, and in a tuple
-    `BaseException` is replaced where it stands (`(BaseException, Exception)` becomes
-    `Exception`); the `as` name, the body and the comments stay. Only the exceptions that stop a
-    program get through. Refused when the handler body acts on a shutdown exception (that code
-    would go dead) or when the module binds its own `Exception`. See
-    [fix safety](../fix-safety.md).
+    Safe: the broad handler stays, and a clause before it re-raises exactly the stop requests at
+    stake: `except (KeyboardInterrupt, SystemExit): raise` in sync code,
+    `except asyncio.CancelledError: raise` (or the trio/anyio spelling) in async code,
+    `GeneratorExit` too in a generator. Every other `BaseException` (gevent's `Timeout` and
+    `GreenletExit`, a library's own) is caught and handled as before; narrowing to `Exception`
+    would not keep that. A handler that only records that a step is over (quick calls, no pause,
+    no `continue`) keeps its work for a stop too and ends with `if isinstance(exc, (...)): raise`.
+    Refused for `suppress(BaseException)` (write the `try` by hand), when the handler body acts on
+    a shutdown exception (that code would go dead), or when the module binds one of the names.
+    See [fix safety](../fix-safety.md).
 
     ## Options
     - `strict`: report what the rule's letter describes, whether it can arrive or not.

@@ -127,6 +127,10 @@ class RetryDecoratorNeverGivesUp(Rule):
     `retry_if_not_exception_type(X) & retry_if_exception_type(Exception)`. Ordinary errors are
     retried as before. A policy that does both gets one fix, which is unsafe.
 
+    Not offered in test code (a retry library's tests build such policies on purpose). The
+    added name keeps the module's import style and a sorted import list sorted, and a call spread
+    over lines keeps its layout with a trailing comma, so `ruff format` and I001 stay clean.
+
     Refused: a policy that retries nothing but shutdown exceptions (what it should retry is for
     a person to say), retried types from a module constant, and `retry_unless_exception_type` /
     `retry_always`, which also retry calls that succeeded. See [fix safety](../fix-safety.md).

@@ -114,9 +114,13 @@ class RetryLoopWithoutShutdownCheck(Rule):
     a flag that says "go on", `while not stop.is_set():` for an Event), `while cond:` becomes
     `while cond and not ...:`, and a `for` over an endless iterator gets `if ...: break` first.
     With a `threading.Event`, a `time.sleep(d)` on its own line becomes `if stop.wait(d): break`.
-    Unsafe, applied only with `--unsafe-fixes`, when stopping the loop would run code a shutdown
-    never reached before (code after the loop, a `while ... else:`, an enclosing loop, a function
-    that returns a value) or when the indicator is not in its "go on" state when the loop starts.
+    Where leaving the loop would run code written for success (code after the loop, a
+    `while ... else:`, an enclosing loop), the function ends where the loop is stopped instead:
+    `if self._closing: return` first in the loop. Unsafe, applied only with `--unsafe-fixes`,
+    when the function returns a value (None on a stop), when a module-level loop falls through,
+    or when the indicator is not in its "go on" state when the loop starts. Refused in a
+    `NoReturn` function, before module-level code that exits with a failure or logs CRITICAL,
+    and for the flag of a thread object whose method other threads run too.
     No fix without an indicator, or with two equally near ones: the fix never invents a flag.
     See [fix safety](../fix-safety.md).
 

@@ -73,8 +73,9 @@ class ShutdownExceptionSwallowed(Rule):
     `raise` (a `continue`, or a body that was only `pass`, becomes that `raise`); shutdown
     exceptions next to ordinary ones are taken out of the tuple or the `suppress(...)` call, and a
     `with suppress(CancelledError):` that suppresses nothing else gives way to its body. Refused
-    when the handler body tests for the exception being taken out, or when a `continue` sits in a
-    nested `try` or in a `finally`. See [fix safety](../fix-safety.md).
+    when the handler body tests for the exception being taken out, when a `continue` sits in a
+    nested `try` or in a `finally`, when the handler already raises on some path (it consumes a
+    cancellation on purpose), or when it calls a stop method that sets what the loop tests. See [fix safety](../fix-safety.md).
 
     ## Options
     - `strict`: also report what cannot arrive there.
