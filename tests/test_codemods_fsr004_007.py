@@ -258,7 +258,7 @@ class TestLimitRetryPolicy(CodemodTest):
                 stopping = True
         """
         after = """
-            from tenacity import retry, wait_fixed, stop_after_delay
+            from tenacity import retry, stop_after_delay, wait_fixed
 
 
             @retry(wait=wait_fixed(1), stop=stop_after_delay(300))

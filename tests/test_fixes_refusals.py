@@ -183,14 +183,38 @@ def test_unsafe_without_the_flag_and_fixed_with_it() -> None:
             def run(self):
                 while True:
                     try:
-                        self._connect()
+                        return self._connect()
                     except OSError:
                         time.sleep(1)
-                self._cleanup()
     """
-    assert refusals(code, ["FSR001"]) == [(11, "the code after the loop (line 16) would run when it stops for "
-                                               "shutdown: an unsafe fix, applied only with --unsafe-fixes")]
+    assert refusals(code, ["FSR001"]) == [(11, "`run()` returns a value (line 13); stopping the loop for shutdown "
+                                               "would make it return None: an unsafe fix, applied only with "
+                                               "--unsafe-fixes")]
     assert refusals(code, ["FSR001"], unsafe=True) == []
+
+
+def test_code_after_the_loop_is_not_reached_on_a_stop() -> None:
+    """The function ends where the loop is stopped: what follows the loop runs only after a success."""
+    code = """\
+        import time
+
+        class Worker:
+            def __init__(self):
+                self._closing = False
+
+            def close(self):
+                self._closing = True
+
+            def run(self):
+                while True:
+                    try:
+                        self._connect()
+                        break
+                    except OSError:
+                        time.sleep(1)
+                self._consume()
+    """
+    assert refusals(code, ["FSR001"]) == []
 
 
 # -- FSR004-FSR007 --------------------------------------------------------------------------------
