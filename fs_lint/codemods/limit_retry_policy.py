@@ -44,7 +44,7 @@ from ..analysis.retry_decorators import _decorates_by_hand as decorates_by_hand
 from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
 from .comma_lists import keyword, one_argument_per_line, set_keyword
 from .module_names import import_behind
-from .retried_exceptions import stop_retrying_shutdown
+from .retried_exceptions import narrows_broad, stop_retrying_shutdown
 from .tenacity_names import NameReference, tenacity_name
 
 CODE = "FSR004"
@@ -62,16 +62,18 @@ def plan(finding: Finding, context: FixContext) -> Edit:
     changes: list[NodeChange] = []
     names: list[NameReference] = []
     unused: tuple[ModuleImport, ...] = ()
+    unsafe = None
     if policy.retried:
         changes, names = stop_retrying_shutdown(policy, context)
-    unsafe = None
+        unsafe = narrows_broad(policy, context)
     if never:
         seconds = float(settings.retry_give_up_after)
         rewrite, limit, needed, unused = _give_up(policy, seconds, context)
         names += needed
         changes.append(_change_policy(policy, _within_the_line_length(policy, rewrite, limit, context), context))
-        unsafe = (f"`{limit}` makes the policy give up after {_number(seconds)} s, so a call that used to succeed "
-                  "after a longer outage raises instead")
+        gives_up = (f"`{limit}` makes the policy give up after {_number(seconds)} s, so a call that used to "
+                    "succeed after a longer outage raises instead")
+        unsafe = gives_up if unsafe is None else f"{gives_up}; {unsafe}"
     changes += [change for name in names for change in name.changes]
     adds = tuple(dict.fromkeys(i for name in names for i in name.adds_imports))
     return Edit(finding, tuple(changes), unsafe_because=unsafe, adds_imports=adds, unused_imports=unused,

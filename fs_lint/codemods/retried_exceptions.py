@@ -12,9 +12,12 @@ is not an ``X``, becomes ``retry_if_not_exception_type(X) &
 retry_if_exception_type(Exception)``: still everything but ``X``, except what
 is not an ``Exception``, which is only the shutdown exceptions.
 
-All of it is safe, as narrowing a broad ``except`` is (FSR002): every ordinary
-error derives from ``Exception`` and is retried as before; only a stop request
-is no longer retried.
+Taking a named shutdown exception out is safe: only a stop request is no longer
+retried. Replacing ``BaseException`` by ``Exception`` (and adding
+``retry_if_exception_type(Exception)`` to an everything-but condition) is not:
+the policy also stops retrying the other ``BaseException`` subclasses it
+retried, gevent's ``Timeout`` or a library's own errors, so ``narrows_broad``
+makes that fix unsafe, said in its reason.
 
 Refused: a policy that retries nothing but shutdown exceptions (what it should
 retry instead is for a person to say), retried types that come from a module
@@ -48,6 +51,19 @@ _REFUSED = {
     "tenacity.retry_always": "retries every call, a success too; say which errors to retry with "
                              "`retry_if_exception_type(...)` by hand",
 }
+
+
+def narrows_broad(policy: RetryPolicy, context: FixContext) -> str | None:
+    """Why the fix changes what a normal run retries, when it narrows ``BaseException`` to ``Exception``."""
+    qualify = context.analysis.imports.qualified_name
+    for node in ast.walk(policy.node):
+        if isinstance(node, (ast.Name, ast.Attribute)) and qualify(node) in ("BaseException", "builtins.BaseException"):
+            return ("`Exception` instead of `BaseException` also stops retrying the other BaseException subclasses "
+                    "(gevent's Timeout, a library's own errors)")
+        if isinstance(node, ast.Call) and canonical(qualify(node.func)) == _ALL_BUT:
+            return ("`retry_if_exception_type(Exception)` also stops retrying the other BaseException subclasses "
+                    "(gevent's Timeout, a library's own errors)")
+    return None
 
 
 def stop_retrying_shutdown(policy: RetryPolicy, context: FixContext) -> tuple[list[NodeChange], list[NameReference]]:

@@ -120,12 +120,14 @@ class RetryDecoratorNeverGivesUp(Rule):
     way the module imports tenacity; backoff gets `max_time=N` (`max_tries` is left as it is);
     retrying gets `stop_max_delay=N*1000`; stamina's `timeout=None` becomes `timeout=N`.
 
-    Safe when the policy only retries shutdown exceptions: `BaseException` among the retried
-    types becomes `Exception`, a named shutdown exception is taken out (`(OSError,
+    Safe when the policy only retries named shutdown exceptions: they are taken out (`(OSError,
     KeyboardInterrupt)` becomes `OSError`), a `retry_if_exception_type(SystemExit)` in a `|` of
-    conditions goes, and `retry_if_not_exception_type(X)` becomes
-    `retry_if_not_exception_type(X) & retry_if_exception_type(Exception)`. Ordinary errors are
-    retried as before. A policy that does both gets one fix, which is unsafe.
+    conditions goes; ordinary errors are retried as before. Unsafe where it retries everything:
+    `BaseException` among the retried types becomes `Exception`, and
+    `retry_if_not_exception_type(X)` becomes `retry_if_not_exception_type(X) &
+    retry_if_exception_type(Exception)`; the policy then also stops retrying the other
+    BaseException subclasses (gevent's `Timeout`, a library's own), and the reason says so. A
+    policy that does both gets one fix.
 
     Not offered in test code (a retry library's tests build such policies on purpose). The
     added name keeps the module's import style and a sorted import list sorted, and a call spread
