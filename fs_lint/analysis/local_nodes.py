@@ -69,3 +69,17 @@ def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
         for child in ast.iter_child_nodes(parent):
             parents[id(child)] = parent
     return parents
+
+
+def classes_and_bases(cls: ast.ClassDef, tree: ast.Module) -> list[ast.ClassDef]:
+    """``cls`` and the base classes the same module defines, nearest first: where ``self.x`` is set."""
+    defined = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    found: list[ast.ClassDef] = []
+    queue = [cls]
+    while queue:
+        current = queue.pop(0)
+        if any(c is current for c in found):
+            continue
+        found.append(current)
+        queue += [defined[b.id] for b in current.bases if isinstance(b, ast.Name) and b.id in defined]
+    return found

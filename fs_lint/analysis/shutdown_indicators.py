@@ -28,6 +28,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
+from .local_nodes import classes_and_bases
 from .names import ImportMap, WordPatterns, words
 from .retry_loops import Loop
 from .stop_paths import GO_ON_WORDS
@@ -187,33 +188,39 @@ class _Search:
         if cls is None or fn is None:
             return
         receiver = _receiver(fn)
-        methods = {stmt.name: stmt for stmt in cls.body if isinstance(stmt, _FUNCTIONS)}
-        init = methods.get("__init__")
+        chain = classes_and_bases(cls, self.tree)  # a base class of the same module sets ``self.x`` too
+        every_method = [stmt for c in chain for stmt in c.body if isinstance(stmt, _FUNCTIONS)]
+        methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for method in every_method:
+            methods.setdefault(method.name, method)
+        inits = [m for m in every_method if m.name == "__init__"]
         class_values: dict[str, list[ast.expr]] = {}
-        for stmt in cls.body:
+        for stmt in (s for c in reversed(chain) for s in c.body):
             for name, value in _plain_assignments(stmt):
                 class_values.setdefault(name, []).append(value)
         facts: dict[str, _Facts] = {}
-        for method in methods.values():
+        for method in every_method:
             method_receiver = _receiver(method)
             if method_receiver is not None:
                 for attribute, fact in _attribute_facts(method, method_receiver).items():
                     facts.setdefault(attribute, _Facts()).merge(fact)
         before = _statements_before(fn.body, self.loop.node)
-        quiet = [scope for scope in (init, fn) if scope is not None]
-        where = "outside " + " and ".join(f"{m.name}()" for m in quiet)
+        quiet = [*inits, fn]
+        where = "outside " + " and ".join(dict.fromkeys(f"{m.name}()" for m in quiet))
+        init_ids = {id(m) for m in inits}
         for attribute, fact in sorted(facts.items()):
             if attribute in methods or not self._worth_a_look(attribute):
                 continue
             expression = f"{receiver}.{attribute}"
-            created = class_values.get(attribute, []) + [v for v, scope in fact.values if scope is init]
-            calls = [c for c, scope in fact.calls if scope is init]
+            created = class_values.get(attribute, []) + [v for v, scope in fact.values if id(scope) in init_ids]
+            calls = [c for c, scope in fact.calls if id(scope) in init_ids]
             if before_values := [v for stmt in before for v in _assigned_values(stmt, expression)]:
                 created, calls = before_values, []
             calls += [c for stmt in before for c in _event_calls(stmt, expression)]
             start = _start_from(created, calls)
             yield from self._judge(expression, attribute, fact, quiet=quiet, start=start, where=where,
-                                   event_type=_event_type_via_init_param(init, fact, self.imports))
+                                   event_type=_event_type_via_init_param(methods.get("__init__"), fact,
+                                                                         self.imports))
 
     # -- tier 3: the module ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..analysis.local_nodes import key as key_of
-from ..analysis.local_nodes import walk_local
+from ..analysis.local_nodes import classes_and_bases, walk_local
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_loops import Loop
 from ..analysis.shutdown_indicators import EVENT_TYPES
@@ -95,17 +95,6 @@ def _what_it_holds(key: str, loop: Loop, context: FixContext) -> set[str]:
     return {_OTHER}
 
 
-def classes_and_bases(cls: ast.ClassDef, tree: ast.Module) -> list[ast.ClassDef]:
-    """``cls`` and the base classes the same module defines, nearest first: where ``self.x`` is set."""
-    defined = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    found, queue = [], [cls]
-    while queue:
-        current = queue.pop(0)
-        if any(c is current for c in found):
-            continue
-        found.append(current)
-        queue += [defined[b.id] for b in current.bases if isinstance(b, ast.Name) and b.id in defined]
-    return found
 
 
 def _plain_name_values(name: str, function: ast.AST | None,
