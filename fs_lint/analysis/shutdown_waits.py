@@ -10,8 +10,8 @@ a reason a reader can check in the same function or module:
 - the task was cancelled first (``t.cancel()`` before ``await t``; any ``.cancel()`` before a
   ``gather`` or ``asyncio.wait``), or the process killed first (``p.kill()`` before ``p.wait()``);
 - it delegates: ``self.wait_closed()`` or a ``join`` the class defines itself, a task named like a
-  stop (``self._close_task``) or made in the same function from a coroutine, a ``gather`` of
-  ``close()`` calls: the wait is checked where it is defined, in the shutdown path that it is;
+  stop (``self._close_task``) or made in the same function from a close or a coroutine of the
+  module, a ``gather`` of ``close()`` calls: the wait is checked where it is defined;
 - a ``put`` on a queue the module makes with no ``maxsize`` (it never blocks);
 - an ``asyncio.wait`` that returns at the first task done (a race against a stop event).
 """
@@ -447,14 +447,21 @@ class _PathWalk:
             and self.module.analysis.stops.is_stop_name(last_name(part) or "")
 
     def _made_here(self, target: str, node: ast.AST) -> bool:
-        """``t = asyncio.create_task(self.close())`` (or ``wait_for``) in the same function: the work is
-        that coroutine's, checked where it is written, or already bounded."""
+        """``t = asyncio.create_task(self.close())`` (or ``wait_for(...)``) in the same function: the work
+        is a close or a coroutine of this module, checked where it is written, or already bounded."""
         for stmt in walk_local(self.function.body):
             if isinstance(stmt, ast.Assign) and stmt.lineno <= node.lineno and any(
-                    key(t) == target for t in stmt.targets) and isinstance(stmt.value, ast.Call):
-                if last_name(stmt.value.func) in _TASK_MAKERS or is_bounded_wait_for(stmt.value, self.module.imports):
+                    key(t) == target for t in stmt.targets):
+                if self._is_close(stmt.value) or self._runs_own_coroutine(stmt.value):
                     return True
         return False
+
+    def _runs_own_coroutine(self, value: ast.expr) -> bool:
+        if not (isinstance(value, ast.Call) and last_name(value.func) in _TASK_MAKERS and value.args):
+            return False
+        coroutine = value.args[0]
+        return isinstance(coroutine, ast.Call) and \
+            self.module.analysis.contexts.resolve(coroutine.func, self.function) is not None
 
 
 def _receiver(node: ast.expr) -> str | None:
