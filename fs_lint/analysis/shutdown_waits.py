@@ -13,7 +13,9 @@ a reason a reader can check in the same function or module:
   stop (``self._close_task``) or made in the same function from a close or a coroutine of the
   module, a ``gather`` of ``close()`` calls: the wait is checked where it is defined;
 - a ``put`` on a queue the module makes with no ``maxsize`` (it never blocks);
-- an ``asyncio.wait`` that returns at the first task done (a race against a stop event).
+- an ``asyncio.wait`` that returns at the first task done (a race against a stop event);
+- a wait the caller opts into: under ``if wait:`` (or ``wait and ...``) where ``wait`` is a
+  parameter of the shutdown path that defaults to False (``stop(self, wait=False)``).
 """
 
 from __future__ import annotations
@@ -123,24 +125,29 @@ class ModuleShutdownWaits:
                     found.setdefault(k, []).append(node.value)
         return found
 
-    def never_full(self, target: str) -> bool:
-        """Every queue the module puts under ``target`` is made with no ``maxsize``: a put never blocks."""
-        values = self._assignments.get(target, [])
+    def values_of(self, target: str, function: ast.AST) -> list[ast.expr]:
+        """What the code assigns to ``target``: an attribute anywhere in the module, a plain name in
+        the function itself (or at module level, for a global): another function's local is not it."""
+        if "." in target or "[" in target:
+            return self._assignments.get(target, [])
+        local = [value for node in walk_local(getattr(function, "body", [])) for value in _assigned(node, target)]
+        return local or [value for node in self.analysis.tree.body for value in _assigned(node, target)]
+
+    def never_full(self, target: str, function: ast.AST) -> bool:
+        """Every queue the code puts under ``target`` is made with no ``maxsize``: a put never blocks."""
+        values = self.values_of(target, function)
         return bool(values) and all(_unbounded_queue(v) for v in values)
 
-    def is_queue(self, target: str) -> bool:
-        values = self._assignments.get(target, [])
-        return any(isinstance(v, ast.Call) and last_name(v.func) in _QUEUE_CLASSES for v in values)
+    def is_queue(self, target: str, function: ast.AST) -> bool:
+        return any(isinstance(v, ast.Call) and last_name(v.func) in _QUEUE_CLASSES
+                   for v in self.values_of(target, function))
 
-    def task_made(self, target: str) -> str | None:
-        """``the task that runs `self._run()` (made at line 30)`` when the module makes ``target`` a task."""
-        for value in self._assignments.get(target, []):
+    def task_made(self, target: str, function: ast.AST) -> str | None:
+        """``the task that runs `self._run()` (made at line 30)`` when the code makes ``target`` a task."""
+        for value in self.values_of(target, function):
             if isinstance(value, ast.Call) and last_name(value.func) in _TASK_MAKERS and value.args:
                 return f"the task that runs `{spelled(value.args[0], 40)}` (made at line {value.lineno})"
         return None
-
-    def is_task(self, target: str) -> bool:
-        return self.task_made(target) is not None
 
     @cached_property
     def _methods(self) -> dict[str, set[str]]:
@@ -186,21 +193,26 @@ class ModuleShutdownWaits:
         return found
 
     @cached_property
-    def _threads(self) -> dict[str, str]:
-        """Where the module keeps each thread it makes, and what the thread runs."""
+    def _threads(self) -> dict[tuple[int, str], str]:
+        """Where the module keeps each thread it makes, and what the thread runs: ``self.x`` by the
+        class whose code makes it (its ``id``), other names with 0."""
         contexts = self.analysis.contexts
-        found: dict[str, str] = {}
+        found: dict[tuple[int, str], str] = {}
         for function in contexts.functions:
             start = contexts.of(function).thread
-            if start is not None and start.stored_in and start.stored_in not in found:
-                found[start.stored_in] = (f"the thread that runs `{contexts.title(function)}()` "
-                                          f"(made at line {start.line})")
+            if start is None or not start.stored_in:
+                continue
+            owner = id(start.owner) if start.stored_in.startswith("self.") and start.owner is not None else 0
+            found.setdefault((owner, start.stored_in), f"the thread that runs `{contexts.title(function)}()` "
+                                                       f"(made at line {start.line})")
         return found
 
-    def thread_made(self, target: str) -> str | None:
+    def thread_made(self, target: str, path: ShutdownPath) -> str | None:
+        """The thread that ``target`` holds, when the module shows it made there (in the same class)."""
         if target.startswith("self."):
-            return self._threads.get(target)
-        return self._threads.get(target) or self._threads.get(f"self.{target}")
+            cls = self.analysis.contexts.class_of(path.function)
+            return self._threads.get((id(cls), target)) if cls is not None else None
+        return self._threads.get((0, target))
 
 
 class _PathWalk:
@@ -223,6 +235,11 @@ class _PathWalk:
             if isinstance(node, _SCOPES):
                 continue
             here = node if isinstance(node, ast.stmt) else statement
+            if isinstance(node, ast.If) and self._opted_in(node.test):
+                self._walk(node.orelse, bounded, here)  # ``if wait:`` with ``wait=False``: the caller asked
+                continue
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) and self._opted_in(node.values[0]):
+                continue  # ``wait and self._stopped.wait()``
             if isinstance(node, (ast.With, ast.AsyncWith)):
                 scoped = bounded or any(is_timeout_scope(item.context_expr, self.module.imports)
                                         for item in node.items)
@@ -235,6 +252,19 @@ class _PathWalk:
                 elif isinstance(node, ast.Call):
                     self._blocking(node, here)
             self._walk(ast.iter_child_nodes(node), bounded, here)
+
+    @cached_property
+    def _off_by_default(self) -> frozenset[str]:
+        """The parameters of the path that default to False: ``stop(self, wait=False)``."""
+        arguments = self.function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        pairs = list(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+        pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+        return frozenset(a.arg for a, d in pairs if isinstance(d, ast.Constant) and d.value is False)
+
+    def _opted_in(self, test: ast.expr) -> bool:
+        """The wait runs only when the caller asks for it, with a flag that is off by default."""
+        return isinstance(test, ast.Name) and test.id in self._off_by_default
 
     def _add(self, node: ast.expr, kind: str, target: str, awaited: bool, made: str | None = None) -> None:
         self._found.append(Wait(node, kind, target, self.path, awaited, made))
@@ -280,7 +310,7 @@ class _PathWalk:
         elif method in ("drain", "flush") and not value.args and last & _WRITER_WORDS:
             self._add(node, DRAIN, receiver, True)
         elif method == "put" and len(value.args) == 1 and self._queue_like(receiver, last):
-            if not has_bound_argument(value, 1) and not self.module.never_full(receiver):
+            if not has_bound_argument(value, 1) and not self.module.never_full(receiver, self.function):
                 self._add(node, PUT, receiver, True)
         elif method == "get" and not value.args and self._queue_like(receiver, last):
             if not has_bound_argument(value, 0):
@@ -290,7 +320,7 @@ class _PathWalk:
         target = key(value)
         if target is None:
             return
-        made = self.module.task_made(target)
+        made = self.module.task_made(target, self.function)
         name = target.rsplit(".", 1)[-1]
         if made is None and not set(words(name)) & _TASK_WORDS:
             return
@@ -298,7 +328,7 @@ class _PathWalk:
             return  # ``await self._close_task``: a close, checked where it is written
         if self._cancelled_before(target, node) or self._made_here(target, node):
             return
-        self._add(node, TASK, target, True, made or self.module.thread_made(target))
+        self._add(node, TASK, target, True, made or self.module.thread_made(target, self.path))
 
     # -- blocking waits ---------------------------------------------------------------------------
 
@@ -325,11 +355,11 @@ class _PathWalk:
             if self._queue_like(receiver, last):
                 self._add(call, QUEUE_JOIN, receiver, False)
             else:
-                self._add(call, JOIN, receiver, False, self.module.thread_made(receiver))
+                self._add(call, JOIN, receiver, False, self.module.thread_made(receiver, self.path))
         elif method == "wait":
             if call.args or has_bound_argument(call, 0) or self._killed_before(receiver, call):
                 return
-            self._add(call, EVENT_WAIT, receiver, False, self.module.thread_made(receiver))
+            self._add(call, EVENT_WAIT, receiver, False, self.module.thread_made(receiver, self.path))
         elif method == "result":
             if self.is_async or call.args or has_bound_argument(call, 0) or not last & _FUTURE_WORDS:
                 return  # an asyncio future's result() does not wait
@@ -337,7 +367,7 @@ class _PathWalk:
         elif method == "put":
             if len(call.args) != 1 or has_bound_argument(call, 1) or not self._queue_like(receiver, last):
                 return
-            if not self.module.never_full(receiver):
+            if not self.module.never_full(receiver, self.function):
                 self._add(call, PUT, receiver, False)
         elif method == "get":
             if call.args or has_bound_argument(call, 0) or not self._queue_like(receiver, last):
@@ -352,7 +382,7 @@ class _PathWalk:
     # -- the exemptions -----------------------------------------------------------------------------
 
     def _queue_like(self, receiver: str, last: set[str]) -> bool:
-        return bool(last & _QUEUE_WORDS) or self.module.is_queue(receiver)
+        return bool(last & _QUEUE_WORDS) or self.module.is_queue(receiver, self.function)
 
     def _delegates(self, call: ast.Call) -> bool:
         """``self.wait_closed()``, ``super().join()``: a method of the class itself, checked where it is written.
@@ -462,6 +492,16 @@ class _PathWalk:
         coroutine = value.args[0]
         return isinstance(coroutine, ast.Call) and \
             self.module.analysis.contexts.resolve(coroutine.func, self.function) is not None
+
+
+def _assigned(node: ast.AST, name: str) -> list[ast.expr]:
+    """The values ``node`` assigns to the plain name ``name``."""
+    if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+        return [node.value]
+    if isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name) \
+            and node.target.id == name:
+        return [node.value]
+    return []
 
 
 def _receiver(node: ast.expr) -> str | None:

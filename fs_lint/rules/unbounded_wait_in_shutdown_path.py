@@ -90,6 +90,8 @@ class UnboundedWaitInShutdownPath(Rule):
     - A `put` on a queue the module makes with no `maxsize` (`asyncio.Queue()`, `queue.Queue()`,
       `SimpleQueue()`): it never blocks.
     - `asyncio.wait(..., return_when=FIRST_COMPLETED)`: a race, typically against a stop event.
+    - A wait the caller opts into: under `if wait:` or `wait and ...`, where `wait` (any name) is
+      a parameter of the shutdown path that defaults to `False` (`stop(self, graceful=False)`).
     - Calls inside a shutdown path are not followed; a nested `def` is a scope of its own. The
       part after the `yield` of a context manager that is not a lifespan is not a shutdown path.
     - What a thread or task does cannot be read: a join of a thread that does bounded work and
