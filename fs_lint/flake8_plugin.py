@@ -59,7 +59,9 @@ def _flake8_values(options: Any) -> dict[str, Any]:
 def _named_off_by_default(options: Any) -> tuple[str, ...]:
     """The off-by-default codes (the ``FSR9`` range) that flake8's own ``--select`` or
     ``--extend-select`` names: ``flake8 --extend-select FSR901`` turns FSR901 on, as it would
-    any plugin's opinionated code. ``FSR`` alone does not name them."""
+    any plugin's opinionated code. They are handed on as a selection layer, so the same rule as
+    in ``[tool.fs-lint]`` applies: a default-off rule is named by its code (``FSR`` or ``FSR9``
+    alone does not turn FSR901 on)."""
     named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
     off = default_ignores()
     codes = (code.strip().upper() for code in named)
