@@ -14,6 +14,8 @@ run, and a sentinel that does not fit in a full queue is dropped. ``N`` is the
   ``gather`` of coroutines, ``e.wait()``, ``w.drain()``, ``w.wait_closed()`` and ``q.join()`` are
   bounded by ``asyncio.wait_for`` alone, which cancels them on timeout.
 - ``asyncio.wait(tasks)`` gets ``timeout=N``.
+- ``e.wait()`` on a ``threading.Event`` the module makes becomes ``if not e.wait(timeout=N):`` and
+  a warning.
 - A sentinel put (``q.put(STOP)``, awaited or not) becomes ``q.put_nowait(STOP)`` in a ``try``
   that warns on ``queue.Full`` / ``asyncio.QueueFull``.
 
@@ -21,9 +23,10 @@ run, and a sentinel that does not fit in a full queue is dropped. ``N`` is the
 and ``wait_for`` works on all of them. The warning goes to the module's logger (a module-level
 ``name = logging.getLogger(...)``), else to ``logging.getLogger(__name__)``.
 
-It refuses, saying why, where no rewrite keeps the code's meaning: ``event.wait()`` and
-``future.result()`` in regular code (a timeout makes a process's ``wait`` raise and an Event's
-return False: the code must choose), ``get()``, a put of data rather than a sentinel, the join of
+It refuses, saying why, where no rewrite keeps the code's meaning: ``x.wait()`` on anything the
+module does not show to be a ``threading.Event``, and ``future.result()`` (a timeout makes a
+process's ``wait`` or a future's ``result`` raise, and an Event's ``wait`` return False: the code
+must choose), ``get()``, a put of data rather than a sentinel, the join of
 a queue or a pool (no timeout to give), and a wait whose value is used or that shares its line.
 """
 
@@ -64,6 +67,9 @@ def plan(finding: Finding, context: FixContext) -> Edit:
                             "bound what it waits for by hand")
         logger, needed = _logger(context)
         rewrite = partial(_bounded_join, target=wait.target, seconds=seconds, logger=logger)
+    elif wait.kind == kinds.EVENT_WAIT and not wait.awaited and _is_threading_event(wait, context):
+        logger, needed = _logger(context)
+        rewrite = partial(_bounded_event_wait, target=wait.target, seconds=seconds, logger=logger)
     elif wait.kind == kinds.PUT:
         sentinel = wait.waited.args[0]
         if not _is_sentinel(sentinel):
@@ -86,10 +92,18 @@ def plan(finding: Finding, context: FixContext) -> Edit:
     return Edit(finding, (change,), unsafe_because=UNSAFE, adds_imports=needed, also_fixes=frozenset())
 
 
+def _is_threading_event(wait: Wait, context: FixContext) -> bool:
+    """The module makes ``wait.target`` a ``threading.Event`` (and nothing else): its ``wait(timeout)``
+    returns False on timeout."""
+    values = ModuleShutdownWaits.of(context.analysis).values_of(wait.target, wait.path.function)
+    qualify = context.analysis.imports.qualified_name
+    return bool(values) and all(isinstance(v, ast.Call) and qualify(v.func) == "threading.Event" for v in values)
+
+
 def _refusal(wait: Wait) -> str:
     if wait.kind == kinds.EVENT_WAIT:
-        return (f"`{wait.target}.wait(timeout)` returns False for an Event but raises for a process: "
-                "bound it by hand, saying what to do when it times out")
+        return (f"`{wait.target}` is not shown to be a `threading.Event`: `wait(timeout)` returns False for an "
+                "Event but raises for a process; bound it by hand, saying what to do when it times out")
     if wait.kind == kinds.RESULT:
         return f"`{wait.target}.result(timeout)` raises on timeout: bound it by hand and handle the timeout"
     if wait.kind == kinds.GET:
@@ -189,6 +203,15 @@ def _bounded_join(line: cst.SimpleStatementLine, target: str, seconds: str, logg
     joined = f"{_code(call.func)}(timeout={seconds})"
     message = _string(f"{receiver} did not stop within {seconds} s")
     return _replace(line, f"{joined}\nif {receiver}.is_alive():\n    {logger}.warning({message})\n")
+
+
+def _bounded_event_wait(line: cst.SimpleStatementLine, target: str, seconds: str,
+                        logger: str) -> cst.FlattenSentinel:
+    call = _expression(line)
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        raise CannotFix("the wait is no longer a call where it was planned")
+    message = _string(f"{_code(call.func.value)} was not set within {seconds} s")
+    return _replace(line, f"if not {_code(call.func)}(timeout={seconds}):\n    {logger}.warning({message})\n")
 
 
 def _put_nowait(line: cst.SimpleStatementLine, target: str, full: str, logger: str) -> cst.FlattenSentinel:

@@ -150,6 +150,8 @@ class UnboundedWaitInShutdownPath(Rule):
       `asyncio.timeout` (3.11+) because fs-lint cannot know which Python the code targets, and
       `wait_for` works on all of them; on 3.11+ `asyncio.TimeoutError` is `TimeoutError`;
     - `await asyncio.wait(tasks)` gets `timeout=N`;
+    - `e.wait()` on a `threading.Event` the module makes becomes `if not e.wait(timeout=N):` and
+      a warning;
     - `q.put(SENTINEL)` (an all-caps name, `None` or a constant) becomes `q.put_nowait(SENTINEL)`
       in a `try` that logs `queue.Full` / `asyncio.QueueFull`.
 
@@ -159,8 +161,9 @@ class UnboundedWaitInShutdownPath(Rule):
     thread that outlived its stop in the service's logs, not as a `warnings.warn` meant for
     developers.
 
-    No automatic fix, with the reason, for: an `event.wait()` or `future.result()` (with a
-    timeout, a process's `wait` raises and an Event's returns False: the code must say which),
+    No automatic fix, with the reason, for: an `x.wait()` on anything the module does not show to
+    be a `threading.Event`, or a `future.result()` (with a timeout, a process's `wait` and a
+    future's `result` raise and an Event's `wait` returns False: the code must say which),
     a `get()`, a `put` of data rather than a sentinel, a `join()` of a queue or a pool (no
     timeout to give), a wait whose value is used (`result = await task`), and a wait that is not
     a statement of its own. See [fix safety](../fix-safety.md).
