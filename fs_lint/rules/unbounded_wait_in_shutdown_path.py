@@ -155,7 +155,10 @@ class UnboundedWaitInShutdownPath(Rule):
     - `q.put(SENTINEL)` (an all-caps name, `None` or a constant) becomes `q.put_nowait(SENTINEL)`
       in a `try` that logs `queue.Full` / `asyncio.QueueFull`.
 
-    `N` is `shutdown-timeout` (10 s by default), written as a number. The warning goes to the
+    `N` is `shutdown-timeout` (10 s by default), written as a number. Each wait gets its own
+    `N`: a path with three waits may take three times as long, and a `join()` in a loop over
+    threads `N` per thread; lower the option, or share one deadline by hand, when the stop
+    must fit in the orchestrator's grace period. The warning goes to the
     module's logger when it has one (`log = logging.getLogger(__name__)` at module level, any
     name), else to `logging.getLogger(__name__)`, adding `import logging`: a maintainer reads a
     thread that outlived its stop in the service's logs, not as a `warnings.warn` meant for
