@@ -18,11 +18,12 @@ class UnboundedWaitInShutdownPath(Rule):
 
     The shutdown paths are:
 
-    - functions and methods named like a stop (the stop-path model's words: `stop`, `close`,
-      `shutdown`, `disconnect`, `terminate`, `teardown`, `aclose`, `quit`, `kill`, `cancel`, …,
-      matched as words: `loop_stop`, `_close_all`, `on_disconnect`), `__exit__` and `__aexit__`,
-      and the words of `shutdown-path-names`; not names that ask or wait (`is_closed`,
-      `wait_closed`, `get_stop_event`);
+    - functions and methods named like a stop: the stop-path model's words that end an object's
+      work (`stop`, `close`, `shutdown`, `disconnect`, `terminate`, `teardown`, `aclose`, `quit`,
+      `halt`), matched as words (`loop_stop`, `_close_all`, `on_disconnect`), `__exit__` and
+      `__aexit__`, and the words of `shutdown-path-names`; not the words that may end one
+      operation only (`kill_task`, `cancel_order`, `abort_transaction`, `_entry_exit`), nor
+      names that ask or wait (`is_closed`, `wait_closed`, `get_stop_event`);
     - the signal handlers (`signal.signal`, `loop.add_signal_handler`, not SIGHUP/SIGUSR1-like
       signals) and `atexit` hooks the module registers;
     - framework shutdown hooks: FastStream `@app.on_shutdown` / `@app.after_shutdown` (and
@@ -67,10 +68,13 @@ class UnboundedWaitInShutdownPath(Rule):
     Shapes it knows it misses: a close that delegates into a library's retry loop
     (kafka-python #2564, `self._coordinator.close()`); a task that swallows its cancellation (nats.py
     `d0094cb`: cancel first, then await, is left alone; FSR003 reports the loop); a wait reached
-    through a call (websockets #112's `write_frame` → `drain()`, aiormq's `close()` → `wait()`); a
-    guard behind a private helper (aiormq #164); a poll loop with no deadline (uvicorn #1950); a
-    loop around a per-iteration timeout (aiohttp #1002); the FastStream #1231 shape itself, a
-    library teardown (`await channel.close()`) that waits for a peer inside the library.
+    through a call (websockets #112's `write_frame` → `drain()`; aiormq `8a5ccbe`'s `close()` is
+    reported where its `wait()` is written, in `_on_close`); a `drain()` in the
+    `except CancelledError:` of a writer task, which is not a shutdown path (aiormq #164); a poll
+    loop with no deadline (uvicorn #1950); a loop around a per-iteration timeout (aiohttp #1002);
+    a library teardown that waits for a peer inside the library: the FastStream #1231 shape itself
+    (`await queue.cancel(tag)` on a robust channel) and redis-py #3941 (`disconnect()` →
+    `wait_closed()`).
 
     ## Exemptions
     - A bound: a timeout argument, positional or keyword (`join(5)`, `wait(timeout=t)`,
