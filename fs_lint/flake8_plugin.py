@@ -32,6 +32,7 @@ from .checker import check_tree, codes_that_may_fire
 from .project.errors import UsageError
 from .project.file_rules import FileRules
 from .project.option_values import check_seconds
+from .project.selection import default_ignores
 from .project.noqa import drop_silenced
 from .rules import RULES
 from .settings import OPTIONS, Settings
@@ -53,6 +54,18 @@ def _flake8_values(options: Any) -> dict[str, Any]:
                 raise UsageError(f"--fsr-{option.name}: {error}") from None
         values[option.name] = value
     return values
+
+
+def _named_off_by_default(options: Any) -> tuple[str, ...]:
+    """The off-by-default codes (the ``FSR9`` range) that flake8's own ``--select`` or
+    ``--extend-select`` names: ``flake8 --extend-select FSR901`` turns FSR901 on, as it would
+    any plugin's opinionated code. They are handed on as a selection layer, so the same rule as
+    in ``[tool.fs-lint]`` applies: a default-off rule is named by its code (``FSR`` or ``FSR9``
+    alone does not turn FSR901 on)."""
+    named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
+    off = default_ignores()
+    codes = (code.strip().upper() for code in named)
+    return tuple(code for code in codes if any(code.startswith(veto) for veto in off))
 
 
 def _isolated() -> bool:
@@ -100,7 +113,8 @@ class Plugin:
         cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
         try:
             overrides = _flake8_values(options)
-            cls.rules = FileRules.load(Path(os.getcwd()), isolated=_isolated(), overrides=overrides)
+            cls.rules = FileRules.load(Path(os.getcwd()), isolated=_isolated(), overrides=overrides,
+                                       extend_select=_named_off_by_default(options))
         except UsageError as error:
             from flake8.exceptions import ExecutionError
 

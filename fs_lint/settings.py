@@ -34,6 +34,8 @@ class Settings:
     retry_give_up_after: float = 300.0
     strict: bool = False
     include_tests: bool = False
+    shutdown_timeout: float = 10.0
+    shutdown_path_names: tuple[str, ...] = ()
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -74,6 +76,11 @@ OPTIONS = (
            "that a real stop is defeated"),
     Option("include-tests", "include_tests", "bool",
            "also report in test code (tests/, test_*.py, *_test.py, conftest.py)"),
+    Option("shutdown-timeout", "shutdown_timeout", "number",
+           "the seconds that FSR901's fixes give a wait in a shutdown path before going on without it"),
+    Option("shutdown-path-names", "shutdown_path_names", "words",
+           "more words that make a function a shutdown path for FSR901 (matched as words inside its name), "
+           "added to stop, close, shutdown, disconnect, terminate, teardown, aclose, …"),
 )
 
 

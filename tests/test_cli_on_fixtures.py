@@ -8,6 +8,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from fs_lint.rules import RULES
+
 from .rule_fixtures import all_fixtures
 from tests.cli_output import without_summary
 
@@ -18,9 +20,13 @@ def cli_args(fixture) -> tuple[str, ...]:
     return tuple(arg.replace("--fsr-", "--", 1) for arg in fixture.flake8_args())
 
 
+OFF_BY_DEFAULT = ",".join(code for code, rule in sorted(RULES.items()) if not rule.default_enabled)
+
+
 def fs_lint_check(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fs_lint", "check", "--isolated", "--format", "json", *args],
-                          capture_output=True, text=True, check=False)
+    """The fixtures annotate the off-by-default rules too: they are selected, by code, with the rest."""
+    return subprocess.run([sys.executable, "-m", "fs_lint", "check", "--isolated", "--extend-select", OFF_BY_DEFAULT,
+                           "--format", "json", *args], capture_output=True, text=True, check=False)
 
 
 def grouped():

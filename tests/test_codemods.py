@@ -365,6 +365,21 @@ CLI_PAUSES_SOURCE = textwrap.dedent("""\
                 time.sleep(1)
 """)
 
+CLI_SHUTDOWN_SOURCE = textwrap.dedent("""\
+    import logging
+    import threading
+
+    log = logging.getLogger(__name__)
+
+
+    class Consumer:
+        def __init__(self):
+            self._thread = threading.Thread(target=print)
+
+        def stop(self):
+            self._thread.join()
+""")
+
 CLI_CASES = {  # command -> the source, extra arguments, and the replacements the command makes in it
     "let_stop_through_broad_handler.LetStopThroughBroadHandler": (CLI_SOURCE, [], [
         ("        except BaseException:", "        except (KeyboardInterrupt, SystemExit):\n            raise\n"
@@ -384,6 +399,10 @@ CLI_CASES = {  # command -> the source, extra arguments, and the replacements th
         ("delay *= 2", "delay = min(delay * 2, 60)")]),
     "await_async_sleep.AwaitAsyncSleep": (CLI_PAUSES_SOURCE, [], [
         ("            time.sleep(1)", "            await asyncio.sleep(1)")]),
+    # FSR901 is off by default: running its own codemod selects it.
+    "bound_shutdown_wait.BoundShutdownWait": (CLI_SHUTDOWN_SOURCE, ["--unsafe-fixes"], [
+        ("        self._thread.join()\n", "        self._thread.join(timeout=10)\n        if self._thread.is_alive():\n"
+         '            log.warning("self._thread did not stop within 10 s")\n')]),
 }
 
 

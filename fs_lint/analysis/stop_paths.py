@@ -19,8 +19,11 @@ from .local_nodes import key, spelled, walk_local
 from .names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 
-STOP_METHOD_WORDS = ("stop", "close", "shutdown", "disconnect", "terminate", "quit", "halt", "kill",
-                     "abort", "cancel", "exit", "teardown", "aclose")
+# Words that end an object's work (``close``, ``loop_stop``)...
+SHUTDOWN_METHOD_WORDS = ("stop", "close", "shutdown", "disconnect", "terminate", "quit", "halt", "teardown",
+                         "aclose")
+# ...and words that may also end one operation only (``kill_task``, ``abort_transaction``, ``_entry_exit``).
+STOP_METHOD_WORDS = (*SHUTDOWN_METHOD_WORDS, "kill", "abort", "cancel", "exit")
 GO_ON_WORDS = frozenset({"running", "alive"})  # true means "go on"; the other shutdown words mean "stop"
 _CLOSING_CALLS = frozenset({"close", "aclose", "stop", "shutdown", "disconnect", "terminate", "kill", "cancel",
                             "release", "unsubscribe"})
@@ -29,6 +32,10 @@ _SIGNAL_CALLS = frozenset({"signal.signal"})
 _DEFAULT_HANDLERS = frozenset({"signal.SIG_DFL", "signal.default_int_handler", "signal.Handlers.SIG_DFL"})
 _IGNORE_HANDLERS = frozenset({"signal.SIG_IGN", "signal.Handlers.SIG_IGN"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.kill"})
+# Signals whose handler is not a stop: reload, status dumps, children, timers, the terminal.
+_NOT_STOPPING_SIGNALS = frozenset({"SIGHUP", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGCLD", "SIGWINCH", "SIGALRM",
+                                   "SIGVTALRM", "SIGPROF", "SIGCONT", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGIO",
+                                   "SIGPIPE", "SIGURG", "SIGINFO"})
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,15 @@ class SignalHandling:
     received_as_data: bool = False  # no handler seen: the module compares a received signal with it
 
 
+@dataclass(frozen=True)
+class Hook:
+    """A function the module hands over to run while it stops: a signal handler or an atexit hook."""
+
+    function: ast.FunctionDef | ast.AsyncFunctionDef
+    title: str  # "the SIGTERM handler `on_term()` (registered at line 40)"
+    line: int  # where it is registered
+
+
 class ModuleStops:
     """The stop paths of one module, found when first asked."""
 
@@ -79,11 +95,16 @@ class ModuleStops:
         self.shutdown_patterns = shutdown_patterns
         self.contexts = contexts
         self._stop_names = WordPatterns(STOP_METHOD_WORDS)
+        self._shutdown_names = WordPatterns(SHUTDOWN_METHOD_WORDS)
 
     # -- stop methods and flag setters ----------------------------------------------------------
 
     def is_stop_name(self, name: str) -> bool:
         return self._stop_names.matches(name)
+
+    def is_shutdown_name(self, name: str) -> bool:
+        """Named like an end of the object's work, not of one operation: ``close``, not ``cancel_order``."""
+        return self._shutdown_names.matches(name)
 
     @cached_property
     def stop_methods(self) -> list[StopPath]:
@@ -192,6 +213,48 @@ class ModuleStops:
                 parent = self.contexts.classes.get(last_name(base) or "")
                 if parent is not None and parent is not cls:
                     found |= self._lineage(parent, depth + 1)
+        return found
+
+    # -- hooks that run while the program stops -------------------------------------------------
+
+    @cached_property
+    def hooks(self) -> list[Hook]:
+        """The module's own functions given to ``signal.signal``, ``add_signal_handler`` or ``atexit.register``.
+
+        They run while the program stops, whatever they are called. A handler of a signal that
+        does not stop (SIGHUP reloads, SIGUSR1 dumps) is not one.
+        """
+        found: list[Hook] = []
+        if not (self.imports.imports_module("signal") or self.imports.imports_module("atexit")
+                or self.imports.imports_module("asyncio")):
+            return found
+        qualify = self.imports.qualified_name
+        for site in [None, *self.contexts.functions]:
+            body = self.tree.body if site is None else site.body
+            for node in walk_local(body):
+                if isinstance(node, _FUNCTIONS) and node is not site:
+                    if any(qualify(d) == "atexit.register" for d in node.decorator_list):
+                        found.append(Hook(node, f"the atexit hook `{self._title(node)}()`", node.lineno))
+                    continue
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                name = qualify(node.func)
+                if name == "atexit.register":
+                    what, handler = "the atexit hook", node.args[0]
+                elif len(node.args) >= 2 and (name in _SIGNAL_CALLS or last_name(node.func) == "add_signal_handler"):
+                    signal_name = (qualify(node.args[0]) or "").rsplit(".", 1)[-1]
+                    if signal_name in _NOT_STOPPING_SIGNALS:
+                        continue
+                    label = signal_name if signal_name.startswith("SIG") else "signal"
+                    what, handler = f"the {label} handler", node.args[1]
+                else:
+                    continue
+                if isinstance(handler, ast.Call) and qualify(handler.func) == "functools.partial" and handler.args:
+                    handler = handler.args[0]
+                function = self.contexts.resolve(self._alias(handler, site), site)
+                if function is not None:
+                    found.append(Hook(function, f"{what} `{self._title(function)}()` (registered at line "
+                                                f"{node.lineno})", node.lineno))
         return found
 
     # -- signals --------------------------------------------------------------------------------

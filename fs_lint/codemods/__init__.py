@@ -37,6 +37,7 @@ REWRITES = {
     "FSR005": "wait_on_stop_event",
     "FSR006": "cap_growing_backoff",
     "FSR007": "await_async_sleep",
+    "FSR901": "bound_shutdown_wait",
 }
 
 

@@ -30,6 +30,7 @@ from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
 from ..project.file_rules import FileRules
 from ..project.noqa import silenced_by
+from ..rules import RULES
 
 ChangeResult = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
 
@@ -254,7 +255,11 @@ class FixFindings(VisitorBasedCodemodCommand):
         else:
             codes = tuple(sorted(rules.selection.enabled))
         if self.CODES is not None:
-            codes = tuple(code for code in codes if code in self.CODES)
+            # Running an off-by-default rule's own codemod is selecting it (an excluded file stays out).
+            chosen = {code for code in self.CODES if not RULES[code].default_enabled}
+            if self.context.filename and rules.excludes(os.path.abspath(filename)):
+                chosen = set()
+            codes = tuple(code for code in self.CODES if code in codes or code in chosen)
         if not codes:
             return tree
         result = fix_source(source, rules.settings, codes, self._unsafe_fixes, filename, skip=silenced_by(source))

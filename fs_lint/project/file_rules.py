@@ -28,16 +28,18 @@ class FileRules:
 
     @classmethod
     def load(cls, start: Path, explicit: str | None = None, isolated: bool = False,
-             overrides: Mapping[str, Any] | None = None) -> "FileRules":
+             overrides: Mapping[str, Any] | None = None, extend_select: tuple[str, ...] = ()) -> "FileRules":
         """The nearest config at or above ``start`` (``explicit`` instead, none when ``isolated``).
 
         ``overrides`` are option values (name -> value of its kind) that win over the
-        file's, such as flake8's ``--fsr-*``. Raises UsageError when the config is wrong.
+        file's, such as flake8's ``--fsr-*``; ``extend_select`` codes to enable on top of the
+        file's selection (the off-by-default codes flake8's own selection names). Raises
+        UsageError when the config is wrong.
         """
         config = resolve_config(explicit, isolated, start)
         base = str(config.root)
         selection = Selection(
-            [Layer(config.select, config.extend_select, config.ignore)],
+            [Layer(config.select, config.extend_select, config.ignore), Layer(extend_select=extend_select)],
             [PerFileIgnore(PathPattern(pattern, base), codes) for pattern, codes in config.per_file_ignores],
         )
         settings = layered_settings([config.options, overrides or {}])

@@ -53,8 +53,10 @@ from . import (  # noqa: E402
     retry_decorator_never_gives_up,
     retry_loop_without_shutdown_check,
     shutdown_exception_swallowed,
+    unbounded_wait_in_shutdown_path,
 )
 
 __all__ = ["PAGE_SECTIONS", "RULES", "Rule", "register", "backoff_without_cap",
            "blocking_sleep_in_async_retry_loop", "broad_handler_swallows_shutdown", "pause_ignores_shutdown",
-           "retry_decorator_never_gives_up", "retry_loop_without_shutdown_check", "shutdown_exception_swallowed"]
+           "retry_decorator_never_gives_up", "retry_loop_without_shutdown_check", "shutdown_exception_swallowed",
+           "unbounded_wait_in_shutdown_path"]

@@ -1,0 +1,262 @@
+"""FSR901's fix: a wait in a shutdown path gets a bound, and the shutdown goes on after it.
+
+An unsafe fix: once bounded, the stop returns while the thread or task it waited for may still
+run, and a sentinel that does not fit in a full queue is dropped. ``N`` is the
+``shutdown-timeout`` option, written as a number.
+
+- ``x.join()`` (a statement of its own) becomes ``x.join(timeout=N)`` followed by
+  ``if x.is_alive():`` and a warning.
+- ``await task`` becomes ``await asyncio.wait_for(asyncio.shield(task), N)`` in a ``try`` whose
+  ``except asyncio.TimeoutError:`` cancels the task and warns: the shield makes the wait end
+  after ``N`` seconds even when the task is slow to take its cancellation, and the rest of the
+  shutdown path runs (the whole point: in FastStream #1231 ``connection.close()`` was never
+  reached). A ``gather`` of tasks is treated the same way, each task cancelled on timeout; a
+  ``gather`` of coroutines, ``e.wait()``, ``w.drain()``, ``w.wait_closed()`` and ``q.join()`` are
+  bounded by ``asyncio.wait_for`` alone, which cancels them on timeout.
+- ``asyncio.wait(tasks)`` gets ``timeout=N``.
+- ``e.wait()`` on a ``threading.Event`` the module makes becomes ``if not e.wait(timeout=N):`` and
+  a warning.
+- A sentinel put (``q.put(STOP)``, awaited or not) becomes ``q.put_nowait(STOP)`` in a ``try``
+  that warns on ``queue.Full`` / ``asyncio.QueueFull``.
+
+``asyncio.wait_for``, not ``asyncio.timeout``: fs-lint cannot know which Python the code targets,
+and ``wait_for`` works on all of them. The warning goes to the module's logger (a module-level
+``name = logging.getLogger(...)``), else to ``logging.getLogger(__name__)``.
+
+It refuses, saying why, where no rewrite keeps the code's meaning: ``x.wait()`` on anything the
+module does not show to be a ``threading.Event``, and ``future.result()`` (a timeout makes a
+process's ``wait`` or a future's ``result`` raise, and an Event's ``wait`` return False: the code
+must choose), ``get()``, a put of data rather than a sentinel, the join of
+a queue or a pool (no timeout to give), and a wait whose value is used or that shares its line.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import partial
+
+import libcst as cst
+
+from ..analysis import shutdown_waits as kinds
+from ..analysis.local_nodes import key
+from ..analysis.names import last_name, words
+from ..analysis.shutdown_waits import ModuleShutdownWaits, Wait
+from ..findings import Finding
+from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
+from .module_names import module_reference
+
+CODE = "FSR901"
+UNSAFE = "the shutdown goes on while what it waited for may still be running"
+_NO_TIMEOUT_JOINS = frozenset({"pool", "group", "executor", "queue", "q"})
+_LOGGER_FACTORIES = frozenset({"getLogger", "get_logger", "getChild"})
+_AWAITED_CALLS = (kinds.EVENT_WAIT, kinds.WAIT_CLOSED, kinds.DRAIN, kinds.QUEUE_JOIN)
+
+
+def plan(finding: Finding, context: FixContext) -> Edit:
+    wait = ModuleShutdownWaits.of(context.analysis).wait_at((finding.line, finding.col))
+    if wait is None:
+        raise CannotFix(f"no wait starts at line {finding.line}, column {finding.col + 1}")
+    seconds = _seconds(context.analysis.settings.shutdown_timeout)
+    if wait.kind == kinds.ASYNCIO_WAIT:
+        change = NodeChange(cst.Call, context.position(wait.waited), partial(_add_timeout, seconds=seconds))
+        return Edit(finding, (change,), unsafe_because=UNSAFE, also_fixes=frozenset())
+    statement = _statement(wait, context)
+    if wait.kind == kinds.JOIN and not wait.awaited:
+        if set(words(wait.target.rsplit(".", 1)[-1].split("[")[0])) & _NO_TIMEOUT_JOINS:
+            raise CannotFix(f"`{wait.target}.join()` may take no timeout (a pool's or a queue's does not); "
+                            "bound what it waits for by hand")
+        logger, needed = _logger(context)
+        rewrite = partial(_bounded_join, target=wait.target, seconds=seconds, logger=logger)
+    elif wait.kind == kinds.EVENT_WAIT and not wait.awaited and _is_threading_event(wait, context):
+        logger, needed = _logger(context)
+        rewrite = partial(_bounded_event_wait, target=wait.target, seconds=seconds, logger=logger)
+    elif wait.kind == kinds.PUT:
+        sentinel = wait.waited.args[0]
+        if not _is_sentinel(sentinel):
+            raise CannotFix(f"`{ast.unparse(sentinel)}` does not look like a stop sentinel: putting it with "
+                            "`put_nowait` could drop data; bound the put by hand")
+        logger, needed = _logger(context)
+        module, exception = ("asyncio", "QueueFull") if wait.awaited else ("queue", "Full")
+        name, more = module_reference(context, module)
+        needed += more
+        rewrite = partial(_put_nowait, target=wait.target, full=f"{name}.{exception}", logger=logger)
+    elif wait.awaited and wait.kind in (kinds.TASK, kinds.GATHER, *_AWAITED_CALLS):
+        logger, needed = _logger(context)
+        asyncio_name, more = module_reference(context, "asyncio")
+        needed += more
+        rewrite = partial(_bounded_await, asyncio=asyncio_name, seconds=seconds, logger=logger, tasks=_tasks(wait),
+                          what=_what(wait))
+    else:
+        raise CannotFix(_refusal(wait))
+    change = NodeChange(cst.SimpleStatementLine, context.position(statement), rewrite)
+    return Edit(finding, (change,), unsafe_because=UNSAFE, adds_imports=needed, also_fixes=frozenset())
+
+
+def _is_threading_event(wait: Wait, context: FixContext) -> bool:
+    """The module makes ``wait.target`` a ``threading.Event`` (and nothing else): its ``wait(timeout)``
+    returns False on timeout."""
+    values = ModuleShutdownWaits.of(context.analysis).values_of(wait.target, wait.path.function)
+    qualify = context.analysis.imports.qualified_name
+    return bool(values) and all(isinstance(v, ast.Call) and qualify(v.func) == "threading.Event" for v in values)
+
+
+def _refusal(wait: Wait) -> str:
+    if wait.kind == kinds.EVENT_WAIT:
+        return (f"`{wait.target}` is not shown to be a `threading.Event`: `wait(timeout)` returns False for an "
+                "Event but raises for a process; bound it by hand, saying what to do when it times out")
+    if wait.kind == kinds.RESULT:
+        return f"`{wait.target}.result(timeout)` raises on timeout: bound it by hand and handle the timeout"
+    if wait.kind == kinds.GET:
+        return f"a `get()` with a timeout raises when nothing comes: bound it by hand and handle `Empty`"
+    return f"`{wait.target}.join()` takes no timeout: bound what it waits for by hand"
+
+
+def _statement(wait: Wait, context: FixContext) -> ast.stmt:
+    statement = context.parents.get(id(wait.node))
+    if not isinstance(statement, ast.Expr):
+        raise CannotFix("the wait's value is used; bound it by hand")
+    if not context.stands_alone(statement):
+        raise CannotFix("the wait shares its line with other code; bound it there by hand")
+    return statement
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _logger(context: FixContext) -> tuple[str, tuple[ModuleImport, ...]]:
+    """The module's logger, or ``logging.getLogger(__name__)`` and the import it needs."""
+    for statement in context.tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call) \
+                and last_name(statement.value.func) in _LOGGER_FACTORIES:
+            return statement.targets[0].id, ()
+    name, needed = module_reference(context, "logging")
+    return f"{name}.getLogger(__name__)", needed
+
+
+def _is_sentinel(node: ast.expr) -> bool:
+    """``STOP``, ``self._SHUTDOWN``, ``KeyWatcher.STOP_ITER``, ``None``, ``"stop"``: a marker, not data."""
+    if isinstance(node, ast.Constant):
+        return True
+    name = last_name(node)
+    return bool(name) and name.strip("_").isupper()
+
+
+def _what(wait: Wait) -> str:
+    """How the warning names what did not finish: ``self._task``, ``done.wait()``, ``asyncio.gather(a, b)``."""
+    if wait.kind in (kinds.TASK, kinds.GATHER):
+        return wait.target
+    return f"{wait.target}.{wait.waited.func.attr}()"
+
+
+def _tasks(wait: Wait) -> tuple[str, ...] | None:
+    """What to cancel on timeout, when shielding: the task, or the tasks a gather names (``*tasks``
+    as ``tasks``); None for a wait on coroutines, which ``wait_for`` cancels by itself."""
+    if wait.kind == kinds.TASK:
+        return (wait.target,)
+    if wait.kind != kinds.GATHER:
+        return None
+    names: list[str] = []
+    for arg in wait.waited.args:
+        starred = isinstance(arg, ast.Starred)
+        name = key(arg.value if starred else arg)
+        if name is None:
+            return None
+        names.append("*" + name if starred else name)
+    return tuple(names)
+
+
+# -- the rewrites ------------------------------------------------------------------------------------
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _expression(line: cst.SimpleStatementLine) -> cst.BaseExpression:
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
+        raise CannotFix("the wait is no longer a statement of its own where it was planned")
+    return line.body[0].value
+
+
+def _replace(line: cst.SimpleStatementLine, code: str) -> cst.FlattenSentinel:
+    """The statements of ``code`` where ``line`` was, keeping its leading comments and its trailing one."""
+    statements = list(cst.parse_module(code).body)
+    first = statements[0].with_changes(leading_lines=line.leading_lines)
+    if isinstance(first, cst.SimpleStatementLine):
+        first = first.with_changes(trailing_whitespace=line.trailing_whitespace)
+    elif isinstance(first.body, cst.IndentedBlock):
+        first = first.with_changes(body=first.body.with_changes(header=line.trailing_whitespace))
+    return cst.FlattenSentinel([first, *statements[1:]])
+
+
+def _bounded_join(line: cst.SimpleStatementLine, target: str, seconds: str, logger: str) -> cst.FlattenSentinel:
+    call = _expression(line)
+    if not isinstance(call, cst.Call):
+        raise CannotFix("the join is no longer a call where it was planned")
+    receiver = _code(call.func.value) if isinstance(call.func, cst.Attribute) else target
+    joined = f"{_code(call.func)}(timeout={seconds})"
+    message = _string(f"{receiver} did not stop within {seconds} s")
+    return _replace(line, f"{joined}\nif {receiver}.is_alive():\n    {logger}.warning({message})\n")
+
+
+def _bounded_event_wait(line: cst.SimpleStatementLine, target: str, seconds: str,
+                        logger: str) -> cst.FlattenSentinel:
+    call = _expression(line)
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        raise CannotFix("the wait is no longer a call where it was planned")
+    message = _string(f"{_code(call.func.value)} was not set within {seconds} s")
+    return _replace(line, f"if not {_code(call.func)}(timeout={seconds}):\n    {logger}.warning({message})\n")
+
+
+def _put_nowait(line: cst.SimpleStatementLine, target: str, full: str, logger: str) -> cst.FlattenSentinel:
+    value = _expression(line)
+    call = value.expression if isinstance(value, cst.Await) else value
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        raise CannotFix("the put is no longer a call where it was planned")
+    put = _code(call.with_changes(func=call.func.with_changes(attr=cst.Name("put_nowait"))))
+    receiver = _code(call.func.value)
+    message = _string(f"{receiver} is full; the stop sentinel was not sent")
+    return _replace(line, f"try:\n    {put}\nexcept {full}:\n    {logger}.warning({message})\n")
+
+
+def _bounded_await(line: cst.SimpleStatementLine, asyncio: str, seconds: str, logger: str,
+                   tasks: tuple[str, ...] | None, what: str) -> cst.FlattenSentinel:
+    value = _expression(line)
+    if not isinstance(value, cst.Await):
+        raise CannotFix("the wait is no longer awaited where it was planned")
+    awaited = _code(value.expression)
+    if tasks is None:
+        bounded = f"{asyncio}.wait_for({awaited}, {seconds})"
+        cancels = ""
+        outcome = f"did not return within {seconds} s"
+    else:
+        bounded = f"{asyncio}.wait_for({asyncio}.shield({awaited}), {seconds})"
+        cancels = "".join(f"    for unfinished in {t[1:]}:\n        unfinished.cancel()\n" if t.startswith("*")
+                          else f"    {t}.cancel()\n" for t in tasks)
+        cancelled = "it" if what == tasks[0] else "its tasks"
+        outcome = f"did not finish within {seconds} s; cancelled {cancelled}"
+    message = _string(f"{' '.join(what.split())} {outcome}")
+    return _replace(line, f"try:\n    await {bounded}\nexcept {asyncio}.TimeoutError:\n{cancels}"
+                          f"    {logger}.warning({message})\n")
+
+
+def _add_timeout(call: cst.Call, seconds: str) -> cst.Call:
+    """``asyncio.wait(tasks)`` -> ``asyncio.wait(tasks, timeout=N)`` (a ``timeout=None`` is replaced)."""
+    args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == "timeout")]
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    args.append(cst.Arg(value=cst.parse_expression(seconds), keyword=cst.Name("timeout"),
+                        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                              whitespace_after=cst.SimpleWhitespace(""))))
+    return call.with_changes(args=args)
+
+
+class BoundShutdownWait(FixFindings):
+    DESCRIPTION = "FSR901: bound a wait in a shutdown path, and let the shutdown go on after it."
+    CODES = (CODE,)
