@@ -3,7 +3,7 @@
 The slow part of each scenario is waiting: for the app to start, to notice that its
 broker is gone, and for the grace period in which it should *not* stop. Those waits
 overlap well, so the apps of all the selected scenarios run at the same time: the
-first test that asks for ``hazard_runs`` (or ``fixed_runs``) runs every selected
+first test that asks for ``hazard_runs`` (or ``fixed_runs``, ``broker_up_runs``) runs every selected
 scenario's phase in threads, and each test then asserts on its own scenario's result.
 
 A broker that is not running skips its scenarios with a message saying how to start
@@ -28,13 +28,13 @@ from .scenarios import Scenario
 PARALLEL = int(os.environ.get("FS_LINT_E2E_PARALLEL", "8"))
 
 
-def _selected(session: pytest.Session, test_name: str) -> list[Scenario]:
-    """The scenarios of the collected (and not deselected) items of one test function."""
+def _selected(session: pytest.Session, test_names: tuple[str, ...]) -> list[Scenario]:
+    """The scenarios of the collected (and not deselected) items of the test functions that share a phase."""
     found: dict[str, Scenario] = {}
     if harness.runtime_problem():
         return []
     for item in session.items:
-        if getattr(item, "originalname", None) != test_name:
+        if getattr(item, "originalname", None) not in test_names:
             continue
         scenario = item.callspec.params.get("scenario") if hasattr(item, "callspec") else None
         if isinstance(scenario, Scenario) and all(broker_reachable(k) for k in scenario.brokers):
@@ -53,9 +53,9 @@ def _run_batch(scenarios: Iterable[Scenario], phase: Callable[[Scenario, Path], 
 class Results:
     """One phase's results, computed on first use for every selected scenario."""
 
-    def __init__(self, request: pytest.FixtureRequest, test_name: str, phase, label: str) -> None:
+    def __init__(self, request: pytest.FixtureRequest, test_names: tuple[str, ...], phase, label: str) -> None:
         self._request = request
-        self._test_name = test_name
+        self._test_names = test_names
         self._phase = phase
         self._label = label
         self._results: dict[str, object] | None = None
@@ -63,7 +63,7 @@ class Results:
 
     def __getitem__(self, scenario: Scenario):
         if self._results is None:
-            scenarios = _selected(self._request.session, self._test_name)
+            scenarios = _selected(self._request.session, self._test_names)
             base = self._request.getfixturevalue("tmp_path_factory").mktemp(self._label)
             start = time.monotonic()
             self._results = _run_batch(scenarios, self._phase, base)
@@ -80,10 +80,17 @@ class Results:
 @pytest.fixture(scope="session")
 def hazard_runs(request: pytest.FixtureRequest) -> Results:
     """scenario -> HazardRun: the app as written, stopped while it retries."""
-    return Results(request, "test_unfixed_app_does_not_stop", harness.prove_hazard, "hazard")
+    return Results(request, ("test_unfixed_app_does_not_stop",), harness.prove_hazard, "hazard")
 
 
 @pytest.fixture(scope="session")
 def fixed_runs(request: pytest.FixtureRequest) -> Results:
     """scenario -> FixedRun: the app after `fs-lint fix`, reconnecting and then stopped while it retries."""
-    return Results(request, "test_fixed_app_stops_and_reconnects", harness.prove_fixed, "fixed")
+    return Results(request, ("test_fixed_app_stops_and_reconnects",), harness.prove_fixed, "fixed")
+
+
+@pytest.fixture(scope="session")
+def broker_up_runs(request: pytest.FixtureRequest) -> Results:
+    """scenario -> BrokerUpRun: the app stopped with its broker up, as written and after `fs-lint fix`."""
+    return Results(request, ("test_app_as_written_stops_with_the_broker_up", "test_fixed_app_stops_with_the_broker_up"),
+                   harness.prove_clean_stop, "broker-up")

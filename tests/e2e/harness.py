@@ -48,11 +48,11 @@ def runtime_problem() -> Optional[str]:
 
 # -- fs-lint ------------------------------------------------------------------------------
 
-def check_command(path: Path) -> list[str]:
+def check_command(path: Path, extra: tuple[str, ...] = ()) -> list[str]:
     """`python -m fs_lint check PATH`; until that CLI exists, flake8 with only the FSR codes."""
     if importlib.util.find_spec("fs_lint.__main__") is not None:
-        return [sys.executable, "-m", "fs_lint", "check", "--isolated", str(path)]
-    return [sys.executable, "-m", "flake8", "--isolated", "--select", "FSR", str(path)]
+        return [sys.executable, "-m", "fs_lint", "check", "--isolated", *extra, str(path)]
+    return [sys.executable, "-m", "flake8", "--isolated", "--select", "FSR", *extra, str(path)]
 
 
 def fix_command(path: Path, extra: tuple[str, ...] = ()) -> list[str]:
@@ -72,13 +72,21 @@ def _crashed(output: str) -> bool:
     return "Traceback (most recent call last)" in output or "internal error" in output
 
 
-def codes_found(path: Path) -> tuple[frozenset[str], str]:
-    """The FSR codes `fs-lint check` reports for ``path``, and its output."""
-    done = _run(check_command(path), cwd=path.parent)
+def codes_found(path: Path, extra: tuple[str, ...] = ()) -> tuple[frozenset[str], str]:
+    """The FSR codes `fs-lint check` (with ``extra`` arguments) reports for ``path``, and its output."""
+    argv = check_command(path, extra)
+    done = _run(argv, cwd=path.parent)
     output = done.stdout + done.stderr
     if done.returncode not in (0, 1) or _crashed(output):
-        raise AssertionError(f"{shlex.join(check_command(path))} failed ({done.returncode}):\n{output}")
+        raise AssertionError(f"{shlex.join(argv)} failed ({done.returncode}):\n{output}")
     return frozenset(_CODE.findall(done.stdout)), output
+
+
+def known_codes() -> frozenset[str]:
+    """The codes this fs-lint has (a scenario may be written before its rule)."""
+    from fs_lint.rules import RULES
+
+    return frozenset(RULES)
 
 
 def apply_fix(path: Path, extra: tuple[str, ...] = ()) -> str:
@@ -265,7 +273,7 @@ def prove_fixed(scenario: Scenario, workdir: Path, wait: float = STOP_WAIT) -> F
     original = app_file.read_text()
     output = apply_fix(app_file, scenario.fix_args)
     fixed = app_file.read_text()
-    codes_after, _ = codes_found(app_file)
+    codes_after, _ = codes_found(app_file, scenario.check_args)
     run = FixedRun(scenario, app_file, output, fixed != original, codes_after)
     if not run.changed:
         return run  # nothing to run: the test fails on `changed` at once
@@ -295,6 +303,43 @@ def prove_fixed(scenario: Scenario, workdir: Path, wait: float = STOP_WAIT) -> F
                 deployment.wait_consuming(RECONNECT_TIMEOUT)
                 run.reconnected = True
             run.restart_stop = deployment.process.stop(wait)
+    return run
+
+
+@dataclass
+class BrokerUpRun:
+    """The app stopped while its broker is up: as written, then after `fs-lint fix`."""
+
+    scenario: Scenario
+    written: StopResult
+    fix_output: str = ""
+    fix_error: Optional[str] = None  # `fs-lint fix` failed (say, its rule is not there yet)
+    changed: bool = False
+    fixed: Optional[StopResult] = None  # None when the fix failed or changed nothing
+    logs: list[Path] = field(default_factory=list)
+
+
+def _stop_while_up(scenario: Scenario, app_file: Path, label: str, wait: float) -> tuple[StopResult, Path]:
+    with Deployment(scenario, app_file, label=label) as deployment:
+        deployment.wait_consuming()
+        return deployment.process.stop(wait), deployment.process.log_path
+
+
+def prove_clean_stop(scenario: Scenario, workdir: Path, wait: float = STOP_WAIT) -> BrokerUpRun:
+    """Nothing is cut: SIGTERM the app as written, then a copy after `fs-lint fix`, once each answers."""
+    written, log = _stop_while_up(scenario, copy_app(scenario, workdir / "written"), "up", wait)
+    run = BrokerUpRun(scenario, written, logs=[log])
+    app_file = copy_app(scenario, workdir / "fixed")
+    original = app_file.read_text()
+    try:
+        run.fix_output = apply_fix(app_file, scenario.fix_args)
+    except AssertionError as exc:  # reported by the after-fix test only: the app as written was measured
+        run.fix_error = str(exc)
+        return run
+    run.changed = app_file.read_text() != original
+    if run.changed:
+        run.fixed, log = _stop_while_up(scenario, app_file, "up-after", wait)
+        run.logs.append(log)
     return run
 
 

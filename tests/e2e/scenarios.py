@@ -1,7 +1,8 @@
 """The apps under ``fixtures/apps/`` and what the suite expects of each.
 
 Every app is a short FastStream service as people write them, with one retry loop that
-keeps it alive after SIGTERM. The suite runs each one against a real broker behind a
+keeps it alive after SIGTERM, or (FSR901) one shutdown hook that waits, with no bound, for
+work that needs the broker. The suite runs each one against a real broker behind a
 proxy, takes the broker (or the app's downstream dependency) away, and stops it.
 """
 
@@ -15,7 +16,7 @@ APPS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "apps"
 
 # Destinations every app may read from its environment; the harness gives each run its own names.
 DESTINATION_VARIABLES = ("ORDERS_QUEUE", "ORDERS_CHANNEL", "ORDERS_SUBJECT", "AUDIT_QUEUE", "JOBS_LIST",
-                         "LEDGER_KEY")
+                         "LEDGER_KEY", "PRESENCE_QUEUE", "AUDIT_SUBJECT")
 
 # FSR004's fix is unsafe and gives up after `retry-give-up-after` seconds (300 by default); an
 # orchestrator that waits 10 s for the service needs far less.
@@ -24,6 +25,16 @@ GIVE_UP_QUICKLY = ("--unsafe-fixes", "--retry-give-up-after", "2")
 # The growing-sleep apps start at 5 s and double: stop them in a pause of 20 s or more, which
 # outlasts the grace period by far, whatever the machine's load.
 LONG_PAUSE = r"retrying in ([2-9]\d|\d{3,})s"
+
+# FSR901 is off by default: `check` selects it on top of the default codes (so that the app is
+# also seen to be clean for FSR001-FSR007), `fix` applies it alone. Its rewrite is unsafe and
+# bounds the wait by `shutdown-timeout` seconds (10 by default); the fixed app must then exit
+# within that bound plus 2 s.
+SHUTDOWN_TIMEOUT = 3
+CHECK_FSR901 = ("--extend-select", "FSR901")
+BOUND_SHUTDOWN_WAITS = ("--unsafe-fixes", "--select", "FSR901", "--shutdown-timeout", str(SHUTDOWN_TIMEOUT))
+PENDING_FSR901 = ("FSR901 (unbounded-wait-in-shutdown-path) and its rewrite are not in fs-lint yet "
+                  "(issue 13, branch fsr901)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +58,11 @@ class Scenario:
     pending: Optional[str] = None  # the after-fix test is expected to fail until this lands
     fixed_codes: Optional[frozenset[str]] = None  # what the fix removes, when not all of ``codes``
     fix_args: tuple[str, ...] = ()  # extra `fs-lint fix` arguments (for unsafe fixes)
+    check_args: tuple[str, ...] = ()  # extra `fs-lint check` arguments (to select an opt-in code)
+    stop_within: Optional[float] = None  # seconds the fixed app must exit within, when not the suite's limit
+    # Also stop the app while its broker is up, as written and after the fix: both must exit quickly
+    # with code 0 (a fix that bounds a wait must not make a clean stop slower or dirtier).
+    stop_with_broker_up: bool = False
 
     @property
     def codes_removed_by_fix(self) -> frozenset[str]:
@@ -195,6 +211,45 @@ SCENARIOS += (
         endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="ORDERS_QUEUE",
         codes=frozenset({"FSR007"}), down_at_start=True,
         expected_fix="FSR007 (safe): `time.sleep(RETRY_DELAY)` -> `await asyncio.sleep(RETRY_DELAY)`",
+    ),
+)
+
+# 7. A shutdown hook that waits, with no bound, for work that needs the broker (FastStream #1231's
+# shape in application code, issue 13). Each app is clean for FSR001-FSR007; only FSR901 sees it.
+SCENARIOS += (
+    Scenario(
+        id="rabbit-shutdown-await-task", app="rabbit_offline_notice",
+        shape="@app.on_shutdown awaits the presence task, whose offline notice first awaits "
+              "`connection.ready()` of the robust aio-pika connection (reconnecting while RabbitMQ is away)",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="ORDERS_QUEUE",
+        codes=frozenset({"FSR901"}), check_args=CHECK_FSR901,
+        expected_fix=f"FSR901 (unsafe): `await presence.task` under `async with asyncio.timeout({SHUTDOWN_TIMEOUT})`, "
+                     "the timeout caught and the task cancelled",
+        fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
+        pending=PENDING_FSR901,
+    ),
+    Scenario(
+        id="rabbit-shutdown-join", app="rabbit_thread_join",
+        shape="`def` @app.on_shutdown joins a pika consumer thread that sits in `pika.BlockingConnection(...)` "
+              "retrying the connect (`connection_attempts=60&retry_delay=5`)",
+        endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="AUDIT_QUEUE",
+        codes=frozenset({"FSR901"}), check_args=CHECK_FSR901,
+        expected_fix=f"FSR901 (unsafe): `returns.thread.join()` -> `join(timeout={SHUTDOWN_TIMEOUT})` and a "
+                     "warning when `is_alive()` (the thread is a daemon: it cannot hold the exit)",
+        fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
+        pending=PENDING_FSR901,
+    ),
+    Scenario(
+        id="nats-shutdown-gather", app="nats_audit_gather",
+        shape="@app.on_shutdown gathers the audit sender, which holds its last record until the audit NATS "
+              "connection (reconnecting for ever) is back",
+        endpoints={"NATS_URL": "nats", "AUDIT_NATS_URL": "nats"}, probe="nats", inbox="AUDIT_SUBJECT",
+        codes=frozenset({"FSR901"}), check_args=CHECK_FSR901, cut=("AUDIT_NATS_URL",),
+        expected_fix=f"FSR901 (unsafe): `await asyncio.gather(audit.sender)` under "
+                     f"`async with asyncio.timeout({SHUTDOWN_TIMEOUT})`, the timeout caught and the sender cancelled; "
+                     "the hook then closes the connection",
+        fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
+        pending=PENDING_FSR901,
     ),
 )
 
