@@ -33,8 +33,6 @@ LONG_PAUSE = r"retrying in ([2-9]\d|\d{3,})s"
 SHUTDOWN_TIMEOUT = 3
 CHECK_FSR901 = ("--extend-select", "FSR901")
 BOUND_SHUTDOWN_WAITS = ("--unsafe-fixes", "--select", "FSR901", "--shutdown-timeout", str(SHUTDOWN_TIMEOUT))
-PENDING_FSR901 = ("FSR901 (unbounded-wait-in-shutdown-path) and its rewrite are not in fs-lint yet "
-                  "(issue 13, branch fsr901)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,7 +224,6 @@ SCENARIOS += (
         expected_fix=f"FSR901 (unsafe): `await presence.task` under `async with asyncio.timeout({SHUTDOWN_TIMEOUT})`, "
                      "the timeout caught and the task cancelled",
         fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
-        pending=PENDING_FSR901,
     ),
     Scenario(
         id="rabbit-shutdown-join", app="rabbit_thread_join",
@@ -237,7 +234,6 @@ SCENARIOS += (
         expected_fix=f"FSR901 (unsafe): `returns.thread.join()` -> `join(timeout={SHUTDOWN_TIMEOUT})` and a "
                      "warning when `is_alive()` (the thread is a daemon: it cannot hold the exit)",
         fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
-        pending=PENDING_FSR901,
     ),
     Scenario(
         id="nats-shutdown-gather", app="nats_audit_gather",
@@ -249,7 +245,6 @@ SCENARIOS += (
                      f"`async with asyncio.timeout({SHUTDOWN_TIMEOUT})`, the timeout caught and the sender cancelled; "
                      "the hook then closes the connection",
         fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
-        pending=PENDING_FSR901,
     ),
 )
 
