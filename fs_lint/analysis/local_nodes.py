@@ -83,3 +83,14 @@ def classes_and_bases(cls: ast.ClassDef, tree: ast.Module) -> list[ast.ClassDef]
         found.append(current)
         queue += [defined[b.id] for b in current.bases if isinstance(b, ast.Name) and b.id in defined]
     return found
+
+
+def loop_sources(body: Iterable[ast.AST]) -> dict[str, str]:
+    """``for task in tasks`` in ``body`` maps ``task`` to ``tasks``: what is done to one is done to the other."""
+    found: dict[str, str] = {}
+    for node in walk_local(body):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            target, source = key(node.target), key(node.iter)
+            if target and source:
+                found[target] = source
+    return found

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Iterator, Sequence
 
 from . import control_flow as cf
-from .local_nodes import awaits, key, keys_read, parent_map, walk_local, yields
+from .local_nodes import awaits, key, keys_read, loop_sources, parent_map, walk_local, yields
 from .names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
@@ -73,14 +73,7 @@ class Function:
     @cached_property
     def _loop_sources(self) -> dict[str, str]:
         """``for task in tasks`` maps ``task`` to ``tasks``: cancelling one is cancelling the other."""
-        sources = {}
-        if self.node is not None:
-            for node in walk_local(self.node.body):
-                if isinstance(node, (ast.For, ast.AsyncFor)):
-                    target, source = key(node.target), key(node.iter)
-                    if target and source:
-                        sources[target] = source
-        return sources
+        return loop_sources(self.node.body) if self.node is not None else {}
 
     def task_keys(self, node: ast.expr) -> set[str]:
         """The keys a task expression stands for: itself, and the collection a loop took it from."""

@@ -24,7 +24,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from .local_nodes import key, spelled, walk_local
+from .local_nodes import key, loop_sources, spelled, walk_local
 from .names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
@@ -410,13 +410,7 @@ class _PathWalk:
     @cached_property
     def _loop_sources(self) -> dict[str, str]:
         """``for task in tasks``: ``task`` stands for ``tasks``."""
-        found = {}
-        for node in walk_local(self.function.body):
-            if isinstance(node, (ast.For, ast.AsyncFor)):
-                target, source = key(node.target), key(node.iter)
-                if target and source:
-                    found[target] = source
-        return found
+        return loop_sources(self.function.body)
 
     def _same(self, one: str, other: str) -> bool:
         sources = self._loop_sources
