@@ -315,7 +315,7 @@ class SuiteRun:
         if failing:
             env = sum(1 for t in failing if project.known_reason(t))
             errors = sum(1 for t in failing if self.states[t] == "error")
-            detail = ", ".join(filter(None, [f"{errors} errors" if errors else "",
+            detail = ", ".join(filter(None, [f"{errors} error{'s' if errors > 1 else ''}" if errors else "",
                                              f"{env} environment" if env else ""]))
             parts.append(f"{len(failing)} failed" + (f" ({detail})" if detail else ""))
         if self.count("skipped", "xfailed"):
@@ -361,11 +361,15 @@ def read_results(path: Path) -> tuple[dict[str, str], dict[str, str], int | None
                 state = outcome
         elif when == "teardown" and outcome == "failed" and states.get(test) != "failed":
             state = "error"
+        if when == "setup" and outcome == "passed":
+            # Replaced by the call's report; left only when the run stopped during this test.
+            state = "error"
+            record = {**record, "message": "no result: the run stopped during this test (a hang or a crash)"}
         if state is not None:
             states[test] = state
-            if record.get("message") and (state in FAILING or state == "skipped" or test not in messages):
+            if record.get("message"):
                 messages[test] = record["message"]
-            elif state == "passed":
+            else:
                 messages.pop(test, None)
     return states, messages, finished
 
@@ -771,9 +775,16 @@ def compare(project: Project, before: SuiteRun, after: SuiteRun) -> tuple[list[C
             changes.append(change(test, before.states[test], after.states[test]))
     unmatched: dict[str, tuple[list[str], list[str]]] = {}
     for side, run, other in ((0, before, after), (1, after, before)):
+        missing = 0
         for test in run.states:
             if test not in other.states:
+                if not other.finished:  # the other run died before it came to this test
+                    missing += 1
+                    continue
                 unmatched.setdefault(test.partition("[")[0], ([], []))[side].append(test)
+        if missing:
+            notes.append(f"{missing} tests of the {'fixed' if side else 'original'} copy's run were not compared: "
+                         f"the {'original' if side else 'fixed'} copy's run stopped before it reached them")
     for base, (olds, news) in sorted(unmatched.items()):
         if olds and news and sorted(before.states[t] for t in olds) == sorted(after.states[t] for t in news):
             notes.append(f"{base}: {len(olds)} parametrized ids differ between the runs (random parameters); "
@@ -796,8 +807,9 @@ def confirm(project: Project, outcome: Outcome, python: str, copies: dict[str, P
     for change in outcome.changes:
         first = (change.before, change.after)
         second = (again["before"].states.get(change.test, "absent"), again["after"].states.get(change.test, "absent"))
-        if again["before"].problem or again["after"].problem:
-            change.confirmed = "rerun failed: " + (again["before"].problem or again["after"].problem)
+        if "absent" in second and "absent" not in first:
+            change.confirmed = "rerun failed: " + (again["before"].problem or again["after"].problem
+                                                   or "the test was not found")
         elif first == second:
             change.confirmed = "confirmed"
         else:
@@ -873,13 +885,27 @@ def measure_into(outcome: Outcome, project: Project, args: argparse.Namespace, f
     venv_python = str(venv / "bin" / "python")
     timeout = args.timeout or project.timeout
 
-    log(f"{project.name}: tests on the original copy")
-    outcome.before = run_suite(project, "before", venv_python, copies["before"], logs, plugin_dir, timeout)
+    def whole_run(label: str) -> SuiteRun:
+        """The suite on one copy; run again (up to --retries times) when pytest died before the end."""
+        log(f"{project.name}: tests on the {'original' if label == 'before' else 'fixed'} copy")
+        run = run_suite(project, label, venv_python, copies[label], logs, plugin_dir, timeout)
+        for attempt in range(1, args.retries + 1):
+            if run.finished or run.exit_code is None or not run.states:
+                break  # complete, or our timeout (too slow to repeat), or it could not start at all
+            stopped = [t for t, m in run.messages.items() if m.startswith("no result: the run stopped")]
+            outcome.notes.append(f"the run on the {'original' if label == 'before' else 'fixed'} copy stopped "
+                                 f"before the end ({run.problem}" + (f", during {stopped[0]}" if stopped else "")
+                                 + f"; log {run.log}): ran it again")
+            log(f"{project.name}: the run stopped early; again ({attempt} of {args.retries})")
+            run = run_suite(project, f"{label}-{attempt + 1}", venv_python, copies[label], logs, plugin_dir,
+                            timeout)
+        return run
+
+    outcome.before = whole_run("before")
     if not fix.changed and not args.rerun_unfixed:
         outcome.notes.append("no fix touched the project: its tests ran once, on the original copy")
         return
-    log(f"{project.name}: tests on the fixed copy")
-    outcome.after = run_suite(project, "after", venv_python, copies["after"], logs, plugin_dir, timeout)
+    outcome.after = whole_run("after")
     outcome.changes, loose = compare(project, outcome.before, outcome.after)
     outcome.notes += loose
     if outcome.changes and args.confirm:
@@ -1077,6 +1103,9 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="run the tests of a project no fix touched twice too (shows what is flaky)")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
                         help="do not rerun the tests that changed state to tell a real change from a flaky test")
+    parser.add_argument("--retries", type=int, default=1, metavar="N",
+                        help="run a suite again, up to N times, when pytest died before the end of its session "
+                             "(a hang killed by pytest-timeout, a crash); default: %(default)s")
     parser.add_argument("--rebuild", action="store_true", help="make the venvs anew")
     parser.add_argument("--markdown", action="store_true", help="GitHub markdown (for docs/peer-suites.md)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every test's state as JSON")
