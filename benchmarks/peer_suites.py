@@ -445,15 +445,19 @@ def fs_lint_identity(command: Sequence[str]) -> str:
             python = shlex.split(first[2:])[0]
     if python:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            package = subprocess.run([python, "-c", "import fs_lint, os; print(os.path.dirname(fs_lint.__file__))"],
-                                     capture_output=True, text=True, timeout=60).stdout.strip()
+            # -I and cwd=/: the fs_lint that this interpreter imports, not a checkout in the current folder.
+            where_is = "import fs_lint, os; print(os.path.dirname(fs_lint.__file__))"
+            package = subprocess.run([python, "-I", "-c", where_is], capture_output=True, text=True, timeout=60,
+                                     cwd="/").stdout.strip()
             if package:
+                where = f" from {package}"
+            if package and git(Path(package), "rev-parse", "--show-toplevel") == str(Path(package).parent):
                 head = git(Path(package), "rev-parse", "--short=12", "HEAD")
-                dirty = git(Path(package), "status", "--porcelain", "--untracked-files=no")
+                dirty = git(Path(package), "status", "--porcelain", "--untracked-files=no", "--", package)
                 branch = git(Path(package), "rev-parse", "--abbrev-ref", "HEAD")
                 if head:
                     where = f" from {Path(package).parent} at {head}" + (f" ({branch})" if branch else "") + (
-                        ", with uncommitted changes" if dirty else "")
+                        ", with uncommitted changes to fs_lint/" if dirty else "")
     return (version or "fs-lint") + where
 
 
