@@ -1162,8 +1162,11 @@ def main(argv: Sequence[str]) -> int:
     projects = select(args.project)
     if args.list:
         for p in projects:
-            where = f"cd {p.cwd} && " if p.cwd != "." else ""
-            print(f"{p.name:16} {p.corpus:32} {where}PYTHONPATH={':'.join(p.pythonpath)} "
+            where = f"cd <copy>/{p.cwd} && " if p.cwd != "." else ""
+            pythonpath = ":".join("<copy>" if entry == "." else f"<copy>/{entry}" for entry in p.pythonpath)
+            env = "".join(f"{key}={shlex.quote(value)} " for key, value in p.env)
+            namespace = "unshare --net sh -c 'ip link set lo up && exec \"$@\"' sh " if p.own_network else ""
+            print(f"{p.name:16} {p.corpus:32} {where}PYTHONPATH={pythonpath} {env}{namespace}"
                   f"{shlex.join(p.command('python'))}" + (f"  [Python {p.python}]" if p.python else ""))
         return 0
     args.corpus = args.corpus.resolve()
