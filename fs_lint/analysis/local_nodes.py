@@ -94,3 +94,8 @@ def loop_sources(body: Iterable[ast.AST]) -> dict[str, str]:
             if target and source:
                 found[target] = source
     return found
+
+
+def is_none(node: ast.expr) -> bool:
+    """The literal ``None``: a timeout, a limit or a value that says "none"."""
+    return isinstance(node, ast.Constant) and node.value is None

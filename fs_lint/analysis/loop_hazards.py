@@ -157,4 +157,3 @@ def _catches_what_closing_raises(loop: Loop) -> bool:
         if any(word in text for word in _CAUGHT_WHEN_CLOSED):
             return True
     return False
-

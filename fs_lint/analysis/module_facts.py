@@ -93,4 +93,3 @@ class ModuleFacts:
                 if k:
                     found.add(k)
         return found
-

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
 
-from .local_nodes import walk_local
+from .local_nodes import is_none, walk_local
 from .names import last_name
 from .module_facts import ModuleFacts
 from .shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT, Caught, classify
@@ -399,7 +399,7 @@ class _Finder:
         time_limit = self._backoff_limit(keywords.get("max_time"), tries=False)
         never = None
         if not opaque and tries == NEVER and time_limit == NEVER and self._endless_waits(wait_gen, keywords):
-            if "max_tries" in keywords and not _is_none(keywords["max_tries"]):
+            if "max_tries" in keywords and not is_none(keywords["max_tries"]):
                 never = f"has `max_tries={ast.unparse(keywords['max_tries'])}`, which backoff treats as no limit, " \
                         "and no `max_time`"
             else:
@@ -417,7 +417,7 @@ class _Finder:
 
     def _backoff_limit(self, expr: ast.expr | None, tries: bool) -> str | None:
         """NEVER when the argument sets no limit, FINITE when it does, None when it cannot be told."""
-        if expr is None or _is_none(expr):
+        if expr is None or is_none(expr):
             return NEVER
         constant = self._constant(expr)
         if constant is not None:
@@ -468,7 +468,7 @@ class _Finder:
         if call is not None:
             if call.args or any(kw.arg is None for kw in call.keywords):
                 return None
-            if any(kw.arg in _RETRYING_STOPS and not _is_none(kw.value) for kw in call.keywords):
+            if any(kw.arg in _RETRYING_STOPS and not is_none(kw.value) for kw in call.keywords):
                 return None
         never = "has no `stop_max_attempt_number`, `stop_max_delay` or `stop_func`"
         return RetryPolicy(node, RETRYING, spelling, False, never, frozenset(), None)
@@ -476,7 +476,7 @@ class _Finder:
     def _stamina(self, node, call, is_async) -> RetryPolicy | None:
         keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
         never = None
-        if all(name in keywords and _is_none(keywords[name]) for name in ("attempts", "timeout")):
+        if all(name in keywords and is_none(keywords[name]) for name in ("attempts", "timeout")):
             never = "has `attempts=None` and `timeout=None`"
         retried: frozenset[str] = frozenset()
         on = keywords.get("on")
@@ -571,7 +571,3 @@ def _bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             declared.update(node.names)
     return frozenset(names - declared)
-
-
-def _is_none(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value is None

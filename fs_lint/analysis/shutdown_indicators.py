@@ -28,7 +28,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .local_nodes import classes_and_bases
+from .local_nodes import classes_and_bases, is_none
 from .names import ImportMap, WordPatterns, words
 from .retry_loops import Loop
 from .stop_paths import GO_ON_WORDS
@@ -285,7 +285,7 @@ class _Search:
         made = {qualify(v.func) for v, _ in fact.values if isinstance(v, ast.Call)}
         events = made & EVENT_TYPES
         others = [v for v, _ in fact.values
-                  if not (isinstance(v, ast.Call) and qualify(v.func) in EVENT_TYPES) and not _is_none(v)]
+                  if not (isinstance(v, ast.Call) and qualify(v.func) in EVENT_TYPES) and not is_none(v)]
         if events and not others:
             return "event", events.pop() if len(events) == 1 else None
         if fact.values and all(_is_bool(v) for v, _ in fact.values):
@@ -453,10 +453,6 @@ def _is_bool(node: ast.expr, value: bool | None = None) -> bool:
     if not (isinstance(node, ast.Constant) and isinstance(node.value, bool)):
         return False
     return value is None or node.value is value
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _annotated_event(annotation: ast.expr | None, imports: ImportMap) -> str | None:

@@ -24,11 +24,11 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from .local_nodes import key, loop_sources, spelled, walk_local
+from .local_nodes import is_none, key, loop_sources, spelled, walk_local
 from .names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
-from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_none, is_timeout_scope
+from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_timeout_scope
 
 _KEY = "_module_shutdown_waits"
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 
+from .local_nodes import is_none
 from .names import ImportMap, last_name, words
 from .retry_loops import TIMEOUT_SCOPES
 
@@ -21,10 +22,6 @@ _SCOPE_PREFIXES = ("move_on", "fail_after", "fail_at")
 _BOUND_WORDS = frozenset({"timeout", "deadline"})
 # Keywords that make the call return at once instead of waiting.
 _NOT_WAITING = {"block": False, "wait": False, "nowait": True, "blocking": False}
-
-
-def is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def is_timeout_scope(manager: ast.expr, imports: ImportMap) -> bool:

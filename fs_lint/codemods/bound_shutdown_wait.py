@@ -107,7 +107,7 @@ def _refusal(wait: Wait) -> str:
     if wait.kind == kinds.RESULT:
         return f"`{wait.target}.result(timeout)` raises on timeout: bound it by hand and handle the timeout"
     if wait.kind == kinds.GET:
-        return f"a `get()` with a timeout raises when nothing comes: bound it by hand and handle `Empty`"
+        return "a `get()` with a timeout raises when nothing comes: bound it by hand and handle `Empty`"
     return f"`{wait.target}.join()` takes no timeout: bound what it waits for by hand"
 
 

@@ -95,8 +95,6 @@ def _what_it_holds(key: str, loop: Loop, context: FixContext) -> set[str]:
     return {_OTHER}
 
 
-
-
 def _plain_name_values(name: str, function: ast.AST | None,
                        context: FixContext) -> Iterator[tuple[ast.expr, ast.AST | None]]:
     """What ``name`` is given: a parameter's annotation, else its assignments in the function,

@@ -36,7 +36,7 @@ from typing import Iterator
 import libcst as cst
 
 from ..findings import Finding
-from ..analysis.local_nodes import walk_local
+from ..analysis.local_nodes import is_none, walk_local
 from ..analysis.retry_loops import Loop
 from ..analysis.shutdown_indicators import NoIndicator, find_indicator
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
@@ -190,7 +190,7 @@ def _returns_a_value(loop: Loop) -> str | None:
     if function is None or loop.function.is_generator:
         return None
     for inner in walk_local(function.body):
-        if isinstance(inner, ast.Return) and inner.value is not None and not _is_none(inner.value):
+        if isinstance(inner, ast.Return) and inner.value is not None and not is_none(inner.value):
             return (f"`{function.name}()` returns a value (line {inner.lineno}); stopping the loop for "
                     "shutdown would make it return None")
     return None
@@ -285,10 +285,6 @@ def _block_holding(parent: ast.AST, child: ast.AST) -> list[ast.stmt] | None:
         if isinstance(block, list) and any(s is child for s in block):
             return block
     return None
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 class StopRetryLoopOnShutdown(FixFindings):
