@@ -15,8 +15,9 @@ The other modules are what the rewrites share: ``base`` (the edit, the context,
 the transformer that makes planned changes), ``splicing`` (which gives LibCST only
 the functions a fix changes and puts them back in the file), ``exception_lists`` and ``comma_lists`` (editing
 lists in their layout), ``module_names`` and ``tenacity_names`` (spelling and
-importing a name the way the file does), ``stop_events`` (which Event a loop
-stops on) and ``retried_exceptions`` (the safe half of FSR004's fix).
+importing a name the way the file does), ``source_text`` (a number or a node as
+source text), ``stop_events`` (which Event a loop stops on) and
+``retried_exceptions`` (the safe half of FSR004's fix).
 
 Importing this package is free: a rewrite's module, and with it libcst (whose
 import alone costs several times the check of a file), is only loaded when a

@@ -44,6 +44,7 @@ from ..analysis.shutdown_waits import ModuleShutdownWaits, Wait
 from ..findings import Finding
 from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
 from .module_names import module_reference
+from .source_text import code_of, number
 
 CODE = "FSR901"
 UNSAFE = "the shutdown goes on while what it waited for may still be running"
@@ -56,7 +57,7 @@ def plan(finding: Finding, context: FixContext) -> Edit:
     wait = ModuleShutdownWaits.of(context.analysis).wait_at((finding.line, finding.col))
     if wait is None:
         raise CannotFix(f"no wait starts at line {finding.line}, column {finding.col + 1}")
-    seconds = _seconds(context.analysis.settings.shutdown_timeout)
+    seconds = number(context.analysis.settings.shutdown_timeout)
     if wait.kind == kinds.ASYNCIO_WAIT:
         change = NodeChange(cst.Call, context.position(wait.waited), partial(_add_timeout, seconds=seconds))
         return Edit(finding, (change,), unsafe_because=UNSAFE, also_fixes=frozenset())
@@ -120,10 +121,6 @@ def _statement(wait: Wait, context: FixContext) -> ast.stmt:
     return statement
 
 
-def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 def _logger(context: FixContext) -> tuple[str, tuple[ModuleImport, ...]]:
     """The module's logger, or ``logging.getLogger(__name__)`` and the import it needs."""
     for statement in context.tree.body:
@@ -170,10 +167,6 @@ def _tasks(wait: Wait) -> tuple[str, ...] | None:
 # -- the rewrites ------------------------------------------------------------------------------------
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
-
-
 def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -199,8 +192,8 @@ def _bounded_join(line: cst.SimpleStatementLine, target: str, seconds: str, logg
     call = _expression(line)
     if not isinstance(call, cst.Call):
         raise CannotFix("the join is no longer a call where it was planned")
-    receiver = _code(call.func.value) if isinstance(call.func, cst.Attribute) else target
-    joined = f"{_code(call.func)}(timeout={seconds})"
+    receiver = code_of(call.func.value) if isinstance(call.func, cst.Attribute) else target
+    joined = f"{code_of(call.func)}(timeout={seconds})"
     message = _string(f"{receiver} did not stop within {seconds} s")
     return _replace(line, f"{joined}\nif {receiver}.is_alive():\n    {logger}.warning({message})\n")
 
@@ -210,8 +203,8 @@ def _bounded_event_wait(line: cst.SimpleStatementLine, target: str, seconds: str
     call = _expression(line)
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
         raise CannotFix("the wait is no longer a call where it was planned")
-    message = _string(f"{_code(call.func.value)} was not set within {seconds} s")
-    return _replace(line, f"if not {_code(call.func)}(timeout={seconds}):\n    {logger}.warning({message})\n")
+    message = _string(f"{code_of(call.func.value)} was not set within {seconds} s")
+    return _replace(line, f"if not {code_of(call.func)}(timeout={seconds}):\n    {logger}.warning({message})\n")
 
 
 def _put_nowait(line: cst.SimpleStatementLine, target: str, full: str, logger: str) -> cst.FlattenSentinel:
@@ -219,8 +212,8 @@ def _put_nowait(line: cst.SimpleStatementLine, target: str, full: str, logger: s
     call = value.expression if isinstance(value, cst.Await) else value
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
         raise CannotFix("the put is no longer a call where it was planned")
-    put = _code(call.with_changes(func=call.func.with_changes(attr=cst.Name("put_nowait"))))
-    receiver = _code(call.func.value)
+    put = code_of(call.with_changes(func=call.func.with_changes(attr=cst.Name("put_nowait"))))
+    receiver = code_of(call.func.value)
     message = _string(f"{receiver} is full; the stop sentinel was not sent")
     return _replace(line, f"try:\n    {put}\nexcept {full}:\n    {logger}.warning({message})\n")
 
@@ -230,7 +223,7 @@ def _bounded_await(line: cst.SimpleStatementLine, asyncio: str, seconds: str, lo
     value = _expression(line)
     if not isinstance(value, cst.Await):
         raise CannotFix("the wait is no longer awaited where it was planned")
-    awaited = _code(value.expression)
+    awaited = code_of(value.expression)
     if tasks is None:
         bounded = f"{asyncio}.wait_for({awaited}, {seconds})"
         cancels = ""

@@ -34,6 +34,7 @@ from ..analysis.pause_lengths import pause_length
 from ..analysis.pauses import OTHER, Pause
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
 from .comma_lists import Where, argument, replace_argument
+from .source_text import number
 
 CODE = "FSR006"
 _ALSO_FIXES = frozenset({"FSR005"})  # a pause capped at most at max-blind-sleep is no longer a long one
@@ -61,7 +62,7 @@ def plan(finding: Finding, context: FixContext) -> Edit:
             raise CannotFix(f"`{pause.spelling()}` is not known to pause for seconds; cap it by hand")
     if "min" in context.bound_names:
         raise CannotFix("this module binds its own name `min`, so `min(...)` might not mean the built-in")
-    cap = _cap(context.analysis.settings.backoff_cap)
+    cap = number(context.analysis.settings.backoff_cap)
     unsafe = (f"capping the pause at {cap} s changes how often the service retries during a long outage")
     if isinstance(site, ast.Call):
         (pause,) = pauses  # the growth is in the call itself: that call is the one pause
@@ -84,10 +85,6 @@ def _grows_at(pause: Pause, facts: ModuleFacts, finding: Finding) -> bool:
         return False
     growth = pause_length(facts, pause).growth
     return growth is not None and (growth.lineno, growth.col_offset) == (finding.line, finding.col)
-
-
-def _cap(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else repr(float(seconds))
 
 
 def _argument_of(pause: Pause) -> Where:

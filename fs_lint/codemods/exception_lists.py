@@ -20,6 +20,7 @@ from ..analysis.local_nodes import walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix
+from .source_text import code_of
 
 Replace = Mapping[int, Callable[[cst.BaseExpression], cst.BaseExpression]]
 _Element = TypeVar("_Element", cst.Element, cst.Arg, cst.WithItem)
@@ -32,7 +33,7 @@ def exception_named(expression: cst.BaseExpression, name: str) -> cst.BaseExpres
         return expression.with_changes(value=name)
     if isinstance(expression, cst.Attribute):
         return expression.with_changes(attr=expression.attr.with_changes(value=name))
-    raise CannotFix(f"cannot rename `{_code(expression)}` to {name}")
+    raise CannotFix(f"cannot rename `{code_of(expression)}` to {name}")
 
 
 def edit_handler_type(handler: AnyExceptHandler, replace: Replace, drop: Collection[int]) -> AnyExceptHandler:
@@ -165,10 +166,6 @@ def has_comment(node: cst.CSTNode) -> bool:
     finder = _CommentFinder()
     node.visit(finder)
     return finder.found
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
 def shutdown_tests(handler: Handler) -> Iterator[ast.expr]:

@@ -46,6 +46,7 @@ from .comma_lists import keyword, one_argument_per_line, set_keyword
 from .module_names import import_behind
 from .retried_exceptions import narrows_broad, stop_retrying_shutdown
 from .tenacity_names import NameReference, tenacity_name
+from .source_text import number
 
 CODE = "FSR004"
 LINE_LENGTH = 88
@@ -71,7 +72,7 @@ def plan(finding: Finding, context: FixContext) -> Edit:
         rewrite, limit, needed, unused = _give_up(policy, seconds, context)
         names += needed
         changes.append(_change_policy(policy, _within_the_line_length(policy, rewrite, limit, context), context))
-        gives_up = (f"`{limit}` makes the policy give up after {_number(seconds)} s, so a call that used to "
+        gives_up = (f"`{limit}` makes the policy give up after {number(seconds)} s, so a call that used to "
                     "succeed after a longer outage raises instead")
         unsafe = gives_up if unsafe is None else f"{gives_up}; {unsafe}"
     changes += [change for name in names for change in name.changes]
@@ -87,12 +88,8 @@ def _policy_at(finding: Finding, context: FixContext) -> RetryPolicy:
     raise CannotFix(f"no retry policy starts at line {finding.line}, column {finding.col + 1}")
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 def _literal(value: float) -> cst.BaseExpression:
-    return cst.parse_expression(_number(value))
+    return cst.parse_expression(number(value))
 
 
 # -- how each library gives up -------------------------------------------------------------------------
@@ -105,13 +102,13 @@ def _give_up(policy: RetryPolicy, seconds: float, context: FixContext
     if policy.library == TENACITY:
         return _tenacity_stop(policy, call, seconds, context)
     if policy.library == BACKOFF:
-        return partial(_with_keyword, name="max_time", value=_literal(seconds)), f"max_time={_number(seconds)}", [], ()
+        return partial(_with_keyword, name="max_time", value=_literal(seconds)), f"max_time={number(seconds)}", [], ()
     if policy.library == RETRYING:
         milliseconds = seconds * 1000
         return (partial(_with_keyword, name="stop_max_delay", value=_literal(milliseconds)),
-                f"stop_max_delay={_number(milliseconds)}", [], ())
+                f"stop_max_delay={number(milliseconds)}", [], ())
     if policy.library == STAMINA:
-        return partial(_with_keyword, name="timeout", value=_literal(seconds)), f"timeout={_number(seconds)}", [], ()
+        return partial(_with_keyword, name="timeout", value=_literal(seconds)), f"timeout={number(seconds)}", [], ()
     raise CannotFix(f"no give-up limit is known for {policy.library}")
 
 
@@ -121,14 +118,14 @@ def _tenacity_stop(policy: RetryPolicy, call: ast.Call | None, seconds: float, c
                policy.node.func if isinstance(policy.node, ast.Call) else policy.node)
     reference = tenacity_name(context, spelled, "stop_after_delay")
     limit = cst.Call(func=reference.expression(), args=[cst.Arg(_literal(seconds))])
-    written = f"stop={reference.text}({_number(seconds)})"
+    written = f"stop={reference.text}({number(seconds)})"
     current = next((kw.value for kw in call.keywords if kw.arg == "stop"), None) if call is not None else None
     qualify = context.analysis.imports.qualified_name
     if current is not None and canonical(qualify(current)) == "tenacity.stop_never":
         unused = import_behind(context, current, "tenacity")
         return partial(_with_keyword, name="stop", value=limit), written, [reference], (unused,) if unused else ()
     if current is not None:
-        return partial(_or_stop, limit=limit), f"stop=... | {reference.text}({_number(seconds)})", [reference], ()
+        return partial(_or_stop, limit=limit), f"stop=... | {reference.text}({number(seconds)})", [reference], ()
     return partial(_with_keyword, name="stop", value=limit), written, [reference], ()
 
 
