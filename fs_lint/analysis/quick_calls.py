@@ -115,7 +115,20 @@ def is_quick(call: ast.Call, imports: ImportMap) -> bool:
     receiver_name = ast.unparse(receiver).rsplit(".", 1)[-1].lower()
     if receiver_name in _QUICK_MODULE_NAMES and method in ("loads", "dumps", "match", "search", "sub", "split"):
         return True  # ``self.json.loads(message)``: a json module kept on the object
-    return method in _LOGGING_METHODS and "log" in receiver_name
+    return _logs_through(func)
+
+
+def is_logging(call: ast.Call, imports: ImportMap) -> bool:
+    """A log line, a printed message, a traceback or a warning: reporting, not acting."""
+    name = imports.qualified_name(call.func) or ""
+    if name == "print" or name.startswith(("logging.", "traceback.", "warnings.")):
+        return True
+    return isinstance(call.func, ast.Attribute) and _logs_through(call.func)
+
+
+def _logs_through(func: ast.Attribute) -> bool:
+    """``log.warning``, ``self.logger.exception``: a logging method of something named like a logger."""
+    return func.attr in _LOGGING_METHODS and "log" in ast.unparse(func.value).rsplit(".", 1)[-1].lower()
 
 
 def _is_an_import(call: ast.Call, name: str) -> bool:

@@ -27,6 +27,16 @@ _Element = TypeVar("_Element", cst.Element, cst.Arg, cst.WithItem)
 AnyExceptHandler = Union[cst.ExceptHandler, cst.ExceptStarHandler]
 
 
+def cst_handler_class(handler: Handler) -> type[cst.CSTNode]:
+    """The LibCST node of the handler's clause: ``except*`` in a ``try``/``except*`` statement."""
+    return cst.ExceptStarHandler if type(handler.statement).__name__ == "TryStar" else cst.ExceptHandler
+
+
+def cst_try_class(statement: ast.stmt) -> type[cst.CSTNode]:
+    """The LibCST node of a ``try`` statement: ``TryStar`` when its clauses are ``except*``."""
+    return cst.TryStar if type(statement).__name__ == "TryStar" else cst.Try
+
+
 def exception_named(expression: cst.BaseExpression, name: str) -> cst.BaseExpression:
     """``BaseException`` -> ``Exception``, ``builtins.BaseException`` -> ``builtins.Exception``: only the name."""
     if isinstance(expression, cst.Name):

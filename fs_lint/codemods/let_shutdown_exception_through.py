@@ -35,7 +35,8 @@ from ..analysis.local_nodes import walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
-from .exception_lists import drop_with_items, edit_call_args, edit_handler_type, has_comment, shutdown_tests
+from .exception_lists import (cst_handler_class, drop_with_items, edit_call_args, edit_handler_type, has_comment,
+                              shutdown_tests)
 
 CODE = "FSR003"
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
@@ -63,10 +64,6 @@ def _elements(handler: Handler) -> list[ast.expr]:
     return list(caught.elts) if isinstance(caught, ast.Tuple) else [caught]
 
 
-def _handler_node_type(handler: Handler) -> type[cst.CSTNode]:
-    return cst.ExceptStarHandler if type(handler.statement).__name__ == "TryStar" else cst.ExceptHandler
-
-
 # -- shutdown exceptions next to ordinary ones: take them out ----------------------------------
 
 
@@ -79,7 +76,7 @@ def _take_out(finding: Finding, handler: Handler, shutdown: set[int], context: F
     if handler.is_suppress:
         change = NodeChange(cst.Call, position, partial(edit_call_args, replace={}, drop=shutdown))
     else:
-        change = NodeChange(_handler_node_type(handler), position,
+        change = NodeChange(cst_handler_class(handler), position,
                             partial(edit_handler_type, replace={}, drop=shutdown))
     return Edit(finding, (change,))
 
@@ -104,7 +101,7 @@ def _reraise(finding: Finding, handler: Handler, context: FixContext) -> Edit:
         elif isinstance(only, ast.Expr) and isinstance(only.value, ast.Constant) and only.value.value is Ellipsis:
             changes.append(NodeChange(cst.Expr, context.position(only), _raise_instead))
         else:
-            changes.append(NodeChange(_handler_node_type(handler), context.position(handler.node), _end_with_raise))
+            changes.append(NodeChange(cst_handler_class(handler), context.position(handler.node), _end_with_raise))
     return Edit(finding, tuple(changes))
 
 

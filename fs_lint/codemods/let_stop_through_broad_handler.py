@@ -41,13 +41,12 @@ import libcst as cst
 
 from ..analysis import control_flow as cf
 from ..analysis.local_nodes import walk_local
-from ..analysis.names import last_name
-from ..analysis.quick_calls import body_can_block
+from ..analysis.quick_calls import body_can_block, is_logging
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT
 from ..findings import Finding
 from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
-from .exception_lists import shutdown_tests
+from .exception_lists import cst_handler_class, cst_try_class, shutdown_tests
 from .module_names import imported_name, module_reference
 
 CODE = "FSR002"
@@ -70,12 +69,12 @@ def plan(finding: Finding, context: FixContext) -> Edit:
     spelled, imports = _spell(kinds, context)
     if _does_bookkeeping(handler, context):
         name = handler.node.name or _free_name(handler, context)
-        change = NodeChange(_handler_type(handler), context.position(handler.node),
+        change = NodeChange(cst_handler_class(handler), context.position(handler.node),
                             partial(_reraise_after, name=name, caught=spelled))
         return Edit(finding, (change,), adds_imports=imports)
     statement = handler.statement
     index = statement.handlers.index(handler.node)
-    change = NodeChange(type_of(statement), context.position(statement),
+    change = NodeChange(cst_try_class(statement), context.position(statement),
                         partial(_insert_before, index=index, caught=spelled))
     return Edit(finding, (change,), adds_imports=imports)
 
@@ -92,7 +91,7 @@ def _does_bookkeeping(handler: Handler, context: FixContext) -> bool:
         return False
     imports = context.analysis.imports
     calls = [n for n in walk_local(handler.body) if isinstance(n, ast.Call)]
-    if not any(not _is_logging(call, imports) for call in calls):
+    if not any(not is_logging(call, imports) for call in calls):
         return False
     function = handler.function.node
 
@@ -113,19 +112,6 @@ def _free_name(handler: Handler, context: FixContext) -> str:
     raise CannotFix("found no free name to bind the exception to")
 
 
-def _is_logging(call: ast.Call, imports) -> bool:
-    name = imports.qualified_name(call.func) or ""
-    if name == "print" or name.startswith(("logging.", "traceback.", "warnings.")):
-        return True
-    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-    words = (last_name(receiver) or "").lower() if receiver is not None else ""
-    return "log" in words
-
-
-def _handler_type(handler: Handler) -> type[cst.CSTNode]:
-    return cst.ExceptStarHandler if type(handler.statement).__name__ == "TryStar" else cst.ExceptHandler
-
-
 def _reraise_after(clause: cst.ExceptHandler, name: str, caught: str) -> cst.ExceptHandler:
     """The handler's own work, then ``if isinstance(exc, (KeyboardInterrupt, SystemExit)): raise``."""
     guard = cst.parse_statement(f"if isinstance({name}, {caught}):\n    raise\n")
@@ -139,10 +125,6 @@ def _reraise_after(clause: cst.ExceptHandler, name: str, caught: str) -> cst.Exc
     if clause.name is None:
         changes["name"] = cst.AsName(name=cst.Name(name))
     return clause.with_changes(**changes)
-
-
-def type_of(statement: ast.stmt) -> type[cst.CSTNode]:
-    return cst.TryStar if type(statement).__name__ == "TryStar" else cst.Try
 
 
 def _spell(kinds: frozenset[str], context: FixContext) -> tuple[str, tuple[ModuleImport, ...]]:
