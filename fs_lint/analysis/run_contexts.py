@@ -159,12 +159,13 @@ class RunContexts:
 
     # -- threads --------------------------------------------------------------------------------
 
-    def _is_thread_class(self, cls: ast.ClassDef, depth: int = 0) -> bool:
+    def is_thread_class(self, cls: ast.ClassDef, depth: int = 0) -> bool:
+        """A ``threading.Thread`` subclass, directly or through classes of the module."""
         for base in cls.bases:
             if self.imports.qualified_name(base) in _THREAD_CLASSES:
                 return True
             parent = self.classes.get(last_name(base) or "")
-            if parent is not None and parent is not cls and depth < 5 and self._is_thread_class(parent, depth + 1):
+            if parent is not None and parent is not cls and depth < 5 and self.is_thread_class(parent, depth + 1):
                 return True
         return False
 
@@ -187,7 +188,7 @@ class RunContexts:
         if not self.imports.imports_module("threading"):
             return entries  # most modules: no thread can be started here, so none is looked for
         for cls in self.classes.values():
-            if self._is_thread_class(cls):
+            if self.is_thread_class(cls):
                 run = self._method(cls, "run")
                 if run is not None:
                     bases = ", ".join(ast.unparse(b) for b in cls.bases)

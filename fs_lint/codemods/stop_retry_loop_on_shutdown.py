@@ -216,11 +216,12 @@ _NEVER_RETURNS = frozenset({"NoReturn", "Never", "typing.NoReturn", "typing.Neve
 
 
 def _refuse_a_function_that_never_returns(function: ast.FunctionDef | ast.AsyncFunctionDef, falls_into: str) -> None:
+    """Ending a ``NoReturn`` function at the stop would break its promise; falling through runs ``falls_into``."""
     returns = function.returns
     text = ast.unparse(returns).strip("'\"") if returns is not None else ""
     if text in _NEVER_RETURNS:
-        raise CannotFix(f"`{function.name}()` is annotated `{text}`: it was never meant to return, and {falls_into[4:]}"
-                        .replace(" would run when it stops for shutdown", " was never meant to run on a stop"))
+        raise CannotFix(f"`{function.name}()` is annotated `{text}`, so it cannot end where the loop is stopped, "
+                        f"and leaving the loop instead, {falls_into}")
 
 
 _FAILURE_WORDS = ("critical", "fatal")
@@ -229,12 +230,8 @@ _LAUNCHES = ("subprocess.", "os.exec", "os.spawn", "os.fork", "os.system", "os.p
 
 def _refuse_what_was_never_meant_to_run(loop: Loop, context: FixContext) -> None:
     """Module-level code after the loop that ends the program as a failure, or launches something."""
-    current: ast.AST = loop.node
-    parent = context.parents.get(id(current))
-    block = _block_holding(parent, current) if parent is not None else None
-    after = block[block.index(current) + 1:] if block is not None else []
     qualify = context.analysis.imports.qualified_name
-    for statement in after:
+    for statement in _after_in_its_block(loop.node, context.parents.get(id(loop.node))):
         for node in ast.walk(statement):
             if not isinstance(node, ast.Call):
                 continue
@@ -256,27 +253,30 @@ def _refuse_another_threads_flag(loop: Loop, expression: str, context: FixContex
     function = loop.function.node
     if function is None or not expression.startswith("self."):
         return
-    cls = context.analysis.contexts.class_of(function)
-    if cls is None or not any(isinstance(n, ast.FunctionDef) and n.name == "run" for n in cls.body):
+    contexts = context.analysis.contexts
+    cls = contexts.class_of(function)
+    if cls is None or not contexts.is_thread_class(cls):
         return
-    for node in ast.walk(context.tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == function.name):
+    for caller in contexts.functions:
+        caller_class = contexts.class_of(caller)
+        if caller_class is None or caller_class is cls:
             continue
-        receiver = node.func.value
-        if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
-            continue
-        caller = context.analysis.contexts.class_of(_enclosing_function(node, context))
-        if caller is not None and caller is not cls:
-            raise CannotFix(f"`{expression}` is the flag of the `{cls.name}` object, but `{function.name}()` also runs "
-                            f"on `{caller.name}`'s thread (line {node.lineno}), which that flag does not stop")
+        for node in walk_local(caller.body):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr == function.name and not _is_own(node.func.value):
+                raise CannotFix(f"`{expression}` is the flag of the `{cls.name}` object, but `{function.name}()` also "
+                                f"runs on `{caller_class.name}`'s thread (line {node.lineno}), which that flag does "
+                                "not stop")
 
 
-def _enclosing_function(node: ast.AST, context: FixContext) -> ast.AST | None:
-    current = context.parents.get(id(node))
-    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        current = context.parents.get(id(current))
-    return current
+def _is_own(receiver: ast.expr) -> bool:
+    return isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
+
+
+def _after_in_its_block(node: ast.AST, parent: ast.AST | None) -> list[ast.stmt]:
+    """The statements after ``node`` in the block of ``parent`` that holds it."""
+    block = _block_holding(parent, node) if parent is not None else None
+    return block[block.index(node) + 1:] if block is not None else []
 
 
 def _block_holding(parent: ast.AST, child: ast.AST) -> list[ast.stmt] | None:
