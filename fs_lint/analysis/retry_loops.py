@@ -162,17 +162,24 @@ class Handler:
     @cached_property
     def stop_call(self) -> ast.Call | None:
         """``self.stop()`` in the handler, where ``stop()`` sets a flag the loop tests: a graceful stop."""
+        for call, flags in self._stop_calls:
+            if set(flags) & self.loop.keys_tested:
+                return call
+        return None
+
+    @cached_property
+    def _stop_calls(self) -> list[tuple[ast.Call, dict[str, list[ast.expr | None]]]]:
+        """The handler's calls of the module's own stop methods (``self.stop()``), with what each sets."""
+        found = []
         for node in walk_local(self.body):
             if isinstance(node, ast.Call) and self.module.stops.is_stop_name(last_name(node.func) or ""):
                 method = self.module.contexts.resolve(node.func, self.function.node)
-                if method is None or method is self.function.node:
-                    continue
-                flags: dict[str, list[ast.expr | None]] = {}
-                for inner in walk_local(method.body):
-                    _record_flags(inner, flags)
-                if set(flags) & self.loop.keys_tested:
-                    return node
-        return None
+                if method is not None and method is not self.function.node:
+                    flags: dict[str, list[ast.expr | None]] = {}
+                    for inner in walk_local(method.body):
+                        _record_flags(inner, flags)
+                    found.append((node, flags))
+        return found
 
     def _flags_set(self) -> dict[str, list[ast.expr | None]]:
         """Names the handler sets, with the values, so that a test after the try can stop on them.
@@ -184,11 +191,9 @@ class Handler:
         flags: dict[str, list[ast.expr | None]] = {}
         for node in walk_local(self.body):
             _record_flags(node, flags)
-            if isinstance(node, ast.Call) and self.module.stops.is_stop_name(last_name(node.func) or ""):
-                method = self.module.contexts.resolve(node.func, self.function.node)
-                if method is not None and method is not self.function.node:
-                    for inner in walk_local(method.body):
-                        _record_flags(inner, flags)
+        for _, method_flags in self._stop_calls:
+            for name, values in method_flags.items():
+                flags.setdefault(name, []).extend(values)
         return flags
 
     @cached_property
