@@ -99,3 +99,22 @@ def loop_sources(body: Iterable[ast.AST]) -> dict[str, str]:
 def is_none(node: ast.expr) -> bool:
     """The literal ``None``: a timeout, a limit or a value that says "none"."""
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    """The named parameters (positional-only, ordinary, keyword-only), without ``*args``/``**kwargs``."""
+    a = function.args
+    return [*a.posonlyargs, *a.args, *a.kwonlyargs]
+
+
+def instance_name(method: ast.AST | None) -> str | None:
+    """The name a method calls its instance (``self``); None for static and class methods and non-functions."""
+    if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    for decorator in method.decorator_list:
+        name = decorator.func if isinstance(decorator, ast.Call) else decorator
+        spelled = name.id if isinstance(name, ast.Name) else name.attr if isinstance(name, ast.Attribute) else None
+        if spelled in ("staticmethod", "classmethod"):
+            return None
+    positional = method.args.posonlyargs + method.args.args
+    return positional[0].arg if positional else None

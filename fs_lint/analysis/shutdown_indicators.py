@@ -28,7 +28,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .local_nodes import classes_and_bases, is_none
+from .local_nodes import classes_and_bases, instance_name, is_none, parameters
 from .names import ImportMap, WordPatterns, words
 from .retry_loops import Loop
 from .stop_paths import GO_ON_WORDS
@@ -145,7 +145,7 @@ class _Search:
             return
         facts = _name_facts(fn.body, fn)
         local = {name for name, fact in facts.items() if any(scope is fn for _, scope in fact.values)}
-        params = _parameters(fn)
+        params = parameters(fn)
         if self._class_of_method() is not None:
             params = params[1:]
         for param in params:
@@ -178,7 +178,7 @@ class _Search:
     def _class_of_method(self) -> ast.ClassDef | None:
         fn = self.function
         parent = self.parents.get(id(fn)) if fn is not None else None
-        if isinstance(parent, ast.ClassDef) and _receiver(fn) is not None:
+        if isinstance(parent, ast.ClassDef) and instance_name(fn) is not None:
             return parent
         return None
 
@@ -187,7 +187,7 @@ class _Search:
         fn = self.function
         if cls is None or fn is None:
             return
-        receiver = _receiver(fn)
+        receiver = instance_name(fn)
         chain = classes_and_bases(cls, self.tree)  # a base class of the same module sets ``self.x`` too
         every_method = [stmt for c in chain for stmt in c.body if isinstance(stmt, _FUNCTIONS)]
         methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
@@ -200,7 +200,7 @@ class _Search:
                 class_values.setdefault(name, []).append(value)
         facts: dict[str, _Facts] = {}
         for method in every_method:
-            method_receiver = _receiver(method)
+            method_receiver = instance_name(method)
             if method_receiver is not None:
                 for attribute, fact in _attribute_facts(method, method_receiver).items():
                     facts.setdefault(attribute, _Facts()).merge(fact)
@@ -232,7 +232,7 @@ class _Search:
             declared = {n for node in _local(fn.body) if isinstance(node, ast.Global) for n in node.names}
             local = {n for n, fact in _name_facts(fn.body, fn).items()
                      if any(scope is fn for _, scope in fact.values)}
-            hidden = (local | {p.arg for p in _parameters(fn)}) - declared
+            hidden = (local | {p.arg for p in parameters(fn)}) - declared
         for name, fact in sorted(facts.items()):
             if name in hidden or not self._worth_a_look(name):
                 continue
@@ -369,24 +369,6 @@ def _attribute_facts(method: ast.FunctionDef | ast.AsyncFunctionDef, receiver: s
     return _collect(_with_scopes(method.body, method), key_of)
 
 
-def _parameters(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
-    return [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
-
-
-def _receiver(method: ast.FunctionDef | ast.AsyncFunctionDef | None) -> str | None:
-    """The name a method calls its instance (``self``); None for static and class methods."""
-    if method is None or any(_decorator_name(d) in ("staticmethod", "classmethod") for d in method.decorator_list):
-        return None
-    positional = method.args.posonlyargs + method.args.args
-    return positional[0].arg if positional else None
-
-
-def _decorator_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Call):
-        node = node.func
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-
-
 def _plain_assignments(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
         for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
@@ -440,7 +422,7 @@ def _event_type_via_init_param(init: ast.AST | None, fact: _Facts, imports: Impo
     """``self._stop = stop_event`` in ``__init__(self, stop_event: threading.Event)``: a threading.Event."""
     if not isinstance(init, _FUNCTIONS):
         return None
-    annotations = {a.arg: a.annotation for a in _parameters(init)}
+    annotations = {a.arg: a.annotation for a in parameters(init)}
     for value, scope in fact.values:
         if scope is init and isinstance(value, ast.Name) and value.id in annotations:
             found = _annotated_event(annotations[value.id], imports)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..analysis.local_nodes import key as key_of
-from ..analysis.local_nodes import classes_and_bases, walk_local
+from ..analysis.local_nodes import classes_and_bases, instance_name, parameters, walk_local
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_loops import Loop
 from ..analysis.shutdown_indicators import EVENT_TYPES
@@ -88,7 +88,7 @@ def _what_it_holds(key: str, loop: Loop, context: FixContext) -> set[str]:
         if isinstance(cls, (ast.FunctionDef, ast.AsyncFunctionDef)):  # reads the method's ``self``
             method = cls
         cls = context.parents.get(id(cls))
-    receiver = _receiver(method) if isinstance(cls, ast.ClassDef) else None
+    receiver = instance_name(method) if isinstance(cls, ast.ClassDef) else None
     if len(parts) == 2 and receiver == parts[0]:
         values = [v for c in classes_and_bases(cls, context.tree) for v in _attribute_values(parts[1], c, context)]
         return _kinds(iter(values), context)
@@ -100,7 +100,7 @@ def _plain_name_values(name: str, function: ast.AST | None,
     """What ``name`` is given: a parameter's annotation, else its assignments in the function,
     else at module level. Each value comes with the function whose parameters it may name."""
     if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        for param in _parameters(function):
+        for param in parameters(function):
             if param.arg == name:
                 yield _annotation_as_value(param.annotation), function
                 return
@@ -115,7 +115,7 @@ def _attribute_values(attribute: str, cls: ast.ClassDef,
                       context: FixContext) -> Iterator[tuple[ast.expr, ast.AST | None]]:
     for statement in cls.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            receiver = _receiver(statement)
+            receiver = instance_name(statement)
             if receiver is None:
                 continue
             for node in walk_local(statement.body):
@@ -134,7 +134,7 @@ def _kinds(values: Iterator[tuple[ast.expr, ast.AST | None]], context: FixContex
     kinds = set()
     for value, function in values:
         if isinstance(value, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            annotation = next((p.annotation for p in _parameters(function) if p.arg == value.id), None)
+            annotation = next((p.annotation for p in parameters(function) if p.arg == value.id), None)
             if annotation is not None:
                 value = _annotation_as_value(annotation)
         if isinstance(value, ast.Constant) and value.value is None:
@@ -175,21 +175,6 @@ def _assignments(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
         yield node.target, node.value
     elif isinstance(node, ast.NamedExpr):
         yield node.target, node.value
-
-
-def _parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
-    a = function.args
-    return [*a.posonlyargs, *a.args, *a.kwonlyargs]
-
-
-def _receiver(function: ast.AST | None) -> str | None:
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
-    for decorator in function.decorator_list:
-        if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
-            return None
-    positional = function.args.posonlyargs + function.args.args
-    return positional[0].arg if positional else None
 
 
 # -- does setting it stop the loop ------------------------------------------------------------------
