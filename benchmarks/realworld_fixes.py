@@ -20,7 +20,6 @@ or not at all, and lists every fix with its verdict. ``-- ARGS`` passes ARGS to 
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import re
 import subprocess
@@ -28,6 +27,8 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from realworld import DEFAULT_CORPUS, DEFAULT_SHARED, read_tsv  # the findings' benchmark, beside this one
 
 HERE = Path(__file__).resolve().parent
 _FIX_LINE = re.compile(r"^    (?P<file>.+?):(?P<line>\d+):\d+: (?P<code>FSR\d+) ")
@@ -95,13 +96,6 @@ def collect(corpus: Path, extra: list[str]) -> list[Fix]:
             for f, n, c in every]
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
-
-
 def judge(fixes: list[Fix], team: list[dict[str, str]], shared: list[dict[str, str]]) -> list[tuple[Fix, str, str]]:
     by_team = {(r["file:line"], r["code"], r["hunk"]): r for r in team}
     by_shared = {(r["file:line"], r["code"]): r for r in shared}
@@ -141,16 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     extra = args[args.index("--") + 1:] if "--" in args else []
     own = args[:args.index("--")] if "--" in args else args
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=Path("/work/corpus"))
-    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "realworld")
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     parser.add_argument("--verdicts", type=Path, default=HERE / "realworld_fix_verdicts.tsv")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--tsv", action="store_true", help="print every fix as a verdict row to fill in")
     options = parser.parse_args(own)
-    if not options.shared.exists():
-        options.shared = Path("/work/shared/realworld")
     fixes = collect(options.corpus, extra)
-    judged = judge(fixes, _read(options.verdicts), _read(options.shared / "fixes-reviewed.tsv"))
+    team = read_tsv(options.verdicts) if options.verdicts.exists() else []
+    judged = judge(fixes, team, read_tsv(options.shared / "fixes-reviewed.tsv"))
     if options.tsv:
         print("file:line\tcode\tsafety\thunk\tverdict\treason")
         for fix, verdict, reason in judged:
