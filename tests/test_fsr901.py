@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from fs_lint.analysis.names import WordPatterns, collect_imports
+from fs_lint.syntax.names import WordPatterns, collect_imports
 from fs_lint.analysis.retry_loops import ModuleAnalysis
 from fs_lint.analysis.run_contexts import RunContexts
 from fs_lint.analysis.shutdown_paths import ModuleShutdownPaths

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from fs_lint.analysis.names import collect_imports
+from fs_lint.syntax.names import collect_imports
 from fs_lint.analysis.program_signals import recorded_sigint, top_package
 from fs_lint.analysis.quick_calls import is_quick
 from fs_lint.analysis.run_contexts import MAIN, THREAD, RunContexts
-from fs_lint.analysis.names import WordPatterns
+from fs_lint.syntax.names import WordPatterns
 from fs_lint.analysis.stop_paths import ModuleStops
 from fs_lint.checker import check_source
 from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, Settings

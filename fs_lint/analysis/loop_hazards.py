@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from .local_nodes import key, keys_read, walk_local
+from ..syntax.local_nodes import key, keys_read, walk_local
 from .retry_loops import Loop, ModuleAnalysis
 from .run_contexts import RunContext
 from .shutdown_indicators import indicator_candidates

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from .local_nodes import walk_local
+from ..syntax.local_nodes import walk_local
 
 
 def module_constants(tree: ast.Module) -> dict[str, ast.expr]:

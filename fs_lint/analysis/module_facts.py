@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from .local_nodes import key, walk_local
+from ..syntax.local_nodes import key, walk_local
 from .module_bindings import module_constants
-from .names import last_name
+from ..syntax.names import last_name
 from .pauses import Pause, find_pauses
 from .retry_loops import Loop, ModuleAnalysis, is_liveness_probe
 

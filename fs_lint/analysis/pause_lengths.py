@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from .local_nodes import key, keys_read, walk_local
+from ..syntax.local_nodes import key, keys_read, walk_local
 from .module_facts import ModuleFacts
 from .pauses import Pause
 from .retry_loops import Loop

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .local_nodes import walk_local
-from .names import last_name
+from ..syntax.local_nodes import walk_local
+from ..syntax.names import last_name
 from .retry_loops import Loop, ModuleAnalysis
 
 # How each pause is spelled: the qualified name, and the keyword of its duration.

@@ -19,7 +19,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .names import WordPatterns, collect_imports
+from ..syntax.names import WordPatterns, collect_imports
 from .run_contexts import RunContexts
 from .stop_paths import ModuleStops, SignalHandling
 

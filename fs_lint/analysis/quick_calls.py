@@ -13,8 +13,8 @@ import ast
 import builtins
 from typing import Callable, Iterable
 
-from .local_nodes import walk_local
-from .names import ImportMap
+from ..syntax.local_nodes import walk_local
+from ..syntax.names import ImportMap
 
 _QUICK_BUILTINS = frozenset({
     "int", "float", "str", "bytes", "bytearray", "bool", "complex", "len", "isinstance", "issubclass",

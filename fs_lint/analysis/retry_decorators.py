@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterator
 
-from .local_nodes import is_none, walk_local
-from .names import last_name
+from ..syntax.local_nodes import is_none, walk_local
+from ..syntax.names import last_name
 from .module_facts import ModuleFacts
 from .shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT, Caught, classify
 

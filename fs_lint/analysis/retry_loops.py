@@ -17,8 +17,8 @@ from functools import cached_property
 from typing import Iterator, Sequence
 
 from . import control_flow as cf
-from .local_nodes import awaits, key, keys_read, loop_sources, parent_map, walk_local, yields
-from .names import ImportMap, WordPatterns, last_name, words
+from ..syntax.local_nodes import awaits, key, keys_read, loop_sources, parent_map, walk_local, yields
+from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts

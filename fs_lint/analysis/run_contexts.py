@@ -13,8 +13,8 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from .local_nodes import key, spelled, walk_local
-from .names import ImportMap, last_name
+from ..syntax.local_nodes import key, spelled, walk_local
+from ..syntax.names import ImportMap, last_name
 
 MAIN = "main"  # module level, or a function that nothing shows to run anywhere else
 THREAD = "thread"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .names import ImportMap
+from ..syntax.names import ImportMap
 
 CANCELLATION = "cancellation"
 KEYBOARD_INTERRUPT = "KeyboardInterrupt"

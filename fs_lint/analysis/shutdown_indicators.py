@@ -28,8 +28,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .local_nodes import classes_and_bases, instance_name, is_none, parameters
-from .names import ImportMap, WordPatterns, words
+from ..syntax.local_nodes import classes_and_bases, instance_name, is_none, parameters
+from ..syntax.names import ImportMap, WordPatterns, words
 from .retry_loops import Loop
 from .stop_paths import GO_ON_WORDS
 

@@ -26,8 +26,8 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from .local_nodes import walk_local
-from .names import ImportMap, WordPatterns, last_name, words
+from ..syntax.local_nodes import walk_local
+from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 from .stop_paths import ModuleStops
 

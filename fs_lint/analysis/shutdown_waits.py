@@ -24,8 +24,8 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from .local_nodes import is_none, key, loop_sources, spelled, walk_local
-from .names import last_name, words
+from ..syntax.local_nodes import is_none, key, loop_sources, spelled, walk_local
+from ..syntax.names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
 from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_timeout_scope

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import control_flow as cf
-from .local_nodes import key, spelled, walk_local
-from .names import ImportMap, WordPatterns, last_name, words
+from ..syntax.local_nodes import key, spelled, walk_local
+from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 
 # Words that end an object's work (``close``, ``loop_stop``)...

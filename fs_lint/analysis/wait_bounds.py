@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 
-from .local_nodes import is_none
-from .names import ImportMap, last_name, words
+from ..syntax.local_nodes import is_none
+from ..syntax.names import ImportMap, last_name, words
 from .retry_loops import TIMEOUT_SCOPES
 
 WAIT_FOR = frozenset({"asyncio.wait_for"})

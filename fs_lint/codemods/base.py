@@ -24,7 +24,7 @@ from libcst.metadata import PositionProvider
 
 from ..findings import Finding
 from ..fixing import fix_source
-from ..analysis.local_nodes import parent_map
+from ..syntax.local_nodes import parent_map
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis

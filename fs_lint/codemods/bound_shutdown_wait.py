@@ -38,8 +38,8 @@ from functools import partial
 import libcst as cst
 
 from ..analysis import shutdown_waits as kinds
-from ..analysis.local_nodes import key
-from ..analysis.names import last_name, words
+from ..syntax.local_nodes import key
+from ..syntax.names import last_name, words
 from ..analysis.shutdown_waits import ModuleShutdownWaits, Wait
 from ..findings import Finding
 from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange

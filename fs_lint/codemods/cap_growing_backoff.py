@@ -28,7 +28,7 @@ from functools import partial
 import libcst as cst
 
 from ..findings import Finding
-from ..analysis.local_nodes import key, keys_read, walk_local
+from ..syntax.local_nodes import key, keys_read, walk_local
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pause_lengths import pause_length
 from ..analysis.pauses import OTHER, Pause

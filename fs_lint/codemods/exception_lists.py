@@ -16,7 +16,7 @@ from typing import Callable, Collection, Iterator, Mapping, Sequence, TypeVar, U
 import libcst as cst
 
 from ..analysis import control_flow as cf
-from ..analysis.local_nodes import walk_local
+from ..syntax.local_nodes import walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix

@@ -31,7 +31,7 @@ import libcst as cst
 
 from ..analysis import control_flow as cf
 from ..findings import Finding
-from ..analysis.local_nodes import walk_local
+from ..syntax.local_nodes import walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import classify
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange

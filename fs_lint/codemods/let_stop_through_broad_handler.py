@@ -40,7 +40,7 @@ from functools import partial
 import libcst as cst
 
 from ..analysis import control_flow as cf
-from ..analysis.local_nodes import walk_local
+from ..syntax.local_nodes import walk_local
 from ..analysis.quick_calls import body_can_block, is_logging
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT

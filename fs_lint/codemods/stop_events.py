@@ -20,8 +20,8 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..analysis.local_nodes import key as key_of
-from ..analysis.local_nodes import classes_and_bases, instance_name, parameters, walk_local
+from ..syntax.local_nodes import key as key_of
+from ..syntax.local_nodes import classes_and_bases, instance_name, parameters, walk_local
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_loops import Loop
 from ..analysis.shutdown_indicators import EVENT_TYPES

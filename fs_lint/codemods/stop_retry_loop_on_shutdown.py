@@ -36,7 +36,7 @@ from typing import Iterator
 import libcst as cst
 
 from ..findings import Finding
-from ..analysis.local_nodes import is_none, walk_local
+from ..syntax.local_nodes import is_none, walk_local
 from ..analysis.retry_loops import Loop
 from ..analysis.shutdown_indicators import NoIndicator, find_indicator
 from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange

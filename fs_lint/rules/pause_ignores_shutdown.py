@@ -4,7 +4,7 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding
-from ..analysis.local_nodes import key, keys_read, walk_local
+from ..syntax.local_nodes import key, keys_read, walk_local
 from ..analysis.pause_lengths import INF, Length, pause_length
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import ASYNC, BLOCKING, Pause
