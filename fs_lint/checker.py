@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
-import warnings
 from typing import Iterable
 
 from .findings import Finding
+from .syntax.parsing import parse_module
 from .analysis.retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
@@ -59,15 +59,3 @@ def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None 
 def rules_apply_to(filename: str | None, settings: Settings) -> bool:
     """Test code is not the service that must stop: it is left out unless ``include-tests`` is on."""
     return settings.include_tests or filename is None or not is_test_path(filename)
-
-
-def parse_module(source: bytes, filename: str = "<unknown>") -> ast.Module:
-    """``ast.parse``, deaf to the warnings the compiler raises about the code it reads.
-
-    An invalid escape such as ``"\\d"`` makes the parser warn; under ``-W error`` or
-    ``PYTHONWARNINGS=error`` (common in CI) that warning would turn a valid file into a
-    "syntax error", and otherwise it would be printed in the middle of the output.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(source, filename=filename)

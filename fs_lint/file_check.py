@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .checker import check_tree, codes_that_may_fire, parse_module
+from .checker import check_tree, codes_that_may_fire
+from .syntax.parsing import parse_module
 from .findings import Finding
 from .project.noqa import drop_silenced
 from .settings import Settings

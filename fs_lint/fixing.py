@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .checker import check_analysis, codes_that_may_fire, parse_module, rules_apply_to
-from .codemods import REWRITES
+from .checker import check_analysis, codes_that_may_fire, rules_apply_to
+from .codemods import REWRITES, TOO_DEEP_FOR_LIBCST
 from .findings import Finding
 from .line_matching import Match, matching_blocks
 from .analysis.module_facts import ModuleFacts
@@ -40,6 +40,7 @@ from .analysis.pauses import Pause
 from .analysis.retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
+from .syntax.parsing import parse_module
 
 if TYPE_CHECKING:
     from .codemods.base import Edit
@@ -281,7 +282,6 @@ def _detail(finding: Finding) -> str:
     return finding.message[len(finding.code):].strip()
 
 
-TOO_DEEP_FOR_LIBCST = "the code is too deeply nested for LibCST to rewrite it; fix it by hand"
 
 # The one rule whose new findings a fix may reveal rather than cause: see the module's docstring.
 _REVEALED_BY_FIXES = "FSR005"

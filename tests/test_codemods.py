@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
@@ -10,11 +11,14 @@ from pathlib import Path
 import pytest
 from libcst.codemod import CodemodTest
 
-from fs_lint.codemods import REWRITES, rewrite_for
-from fs_lint.codemods.base import FixFindings
-from fs_lint.codemods.let_shutdown_exception_through import LetShutdownExceptionThrough
-from fs_lint.codemods.let_stop_through_broad_handler import LetStopThroughBroadHandler
-from fs_lint.codemods.stop_retry_loop_on_shutdown import StopRetryLoopOnShutdown
+from fs_lint.codemods import REWRITES
+from fs_lint import libcst_codemods
+from fs_lint.libcst_codemods import (
+    FixFindings,
+    LetShutdownExceptionThrough,
+    LetStopThroughBroadHandler,
+    StopRetryLoopOnShutdown,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -284,15 +288,25 @@ class TestStopRetryLoopOnShutdown(CodemodTest):
         self.assertCodemod(code, code, expected_warnings=[])
 
 
-def test_every_rewrite_module_has_one_codemod_named_in_its_description() -> None:
-    for code, module_name in REWRITES.items():
-        module = rewrite_for(code)
-        commands = [v for v in vars(module).values()
-                    if isinstance(v, type) and issubclass(v, FixFindings) and v is not FixFindings]
-        assert len(commands) == 1, module_name
-        (command,) = commands
-        assert command.CODES == (code,)
+def commands() -> list[type[FixFindings]]:
+    return [v for v in vars(libcst_codemods).values()
+            if isinstance(v, type) and issubclass(v, FixFindings) and v is not FixFindings]
+
+
+def test_every_rewrite_has_one_codemod_named_in_its_description() -> None:
+    by_code = {command.CODES: command for command in commands()}
+    assert len(by_code) == len(commands()), "two commands for one code"
+    assert set(by_code) == {(code,) for code in REWRITES}
+    for (code,), command in by_code.items():
         assert command.DESCRIPTION.startswith(f"{code}: ") and "\n" not in command.DESCRIPTION
+
+
+def test_the_rewrites_never_import_the_fix_engine_or_a_front_end() -> None:
+    """The codemods sit beneath ``fixing``; only ``libcst_codemods`` drives the engine from above."""
+    for path in (Path(libcst_codemods.__file__).parent / "codemods").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not imported & {"fixing", "cli", "libcst_codemods", "server", "flake8_plugin", "checker"}, path.name
 
 
 CLI_SOURCE = textwrap.dedent("""\
@@ -381,33 +395,33 @@ CLI_SHUTDOWN_SOURCE = textwrap.dedent("""\
 """)
 
 CLI_CASES = {  # command -> the source, extra arguments, and the replacements the command makes in it
-    "let_stop_through_broad_handler.LetStopThroughBroadHandler": (CLI_SOURCE, [], [
+    "LetStopThroughBroadHandler": (CLI_SOURCE, [], [
         ("        except BaseException:", "        except (KeyboardInterrupt, SystemExit):\n            raise\n"
                                          "        except BaseException:")]),
-    "let_shutdown_exception_through.LetShutdownExceptionThrough": (CLI_SOURCE, [], [
+    "LetShutdownExceptionThrough": (CLI_SOURCE, [], [
         ("except (OSError, KeyboardInterrupt):", "except OSError:")]),
-    "stop_retry_loop_on_shutdown.StopRetryLoopOnShutdown": (CLI_SOURCE, [], [
+    "StopRetryLoopOnShutdown": (CLI_SOURCE, [], [
         ("while True:", "while not stop.is_set():"),
         ("except BaseException:\n            time.sleep(1)",
          "except BaseException:\n            if stop.wait(1):\n                break")]),
-    "limit_retry_policy.LimitRetryPolicy": (CLI_PAUSES_SOURCE, ["--unsafe-fixes"], [
+    "LimitRetryPolicy": (CLI_PAUSES_SOURCE, ["--unsafe-fixes"], [
         ("from tenacity import retry\n", "from tenacity import retry, stop_after_delay\n"),
         ("@retry\n", "@retry(stop=stop_after_delay(300))\n")]),
-    "wait_on_stop_event.WaitOnStopEvent": (CLI_PAUSES_SOURCE, [], [
+    "WaitOnStopEvent": (CLI_PAUSES_SOURCE, [], [
         ("        time.sleep(60)", "        if stop.wait(60):\n            break")]),
-    "cap_growing_backoff.CapGrowingBackoff": (CLI_PAUSES_SOURCE, ["--unsafe-fixes"], [
+    "CapGrowingBackoff": (CLI_PAUSES_SOURCE, ["--unsafe-fixes"], [
         ("delay *= 2", "delay = min(delay * 2, 60)")]),
-    "await_async_sleep.AwaitAsyncSleep": (CLI_PAUSES_SOURCE, [], [
+    "AwaitAsyncSleep": (CLI_PAUSES_SOURCE, [], [
         ("            time.sleep(1)", "            await asyncio.sleep(1)")]),
     # FSR901 is off by default: running its own codemod selects it.
-    "bound_shutdown_wait.BoundShutdownWait": (CLI_SHUTDOWN_SOURCE, ["--unsafe-fixes"], [
+    "BoundShutdownWait": (CLI_SHUTDOWN_SOURCE, ["--unsafe-fixes"], [
         ("        self._thread.join()\n", "        self._thread.join(timeout=10)\n        if self._thread.is_alive():\n"
          '            log.warning("self._thread did not stop within 10 s")\n')]),
 }
 
 
 def test_every_codemod_runs_under_libcst_tool() -> None:
-    assert {command.split(".")[0] for command in CLI_CASES} == set(REWRITES.values())
+    assert set(CLI_CASES) == {command.__name__ for command in commands()}
 
 
 @pytest.mark.parametrize("command", sorted(CLI_CASES))
@@ -419,7 +433,7 @@ def test_runs_under_libcst_tool(command: str, tmp_path: Path) -> None:
     untouched.write_text("print('nothing to fix')\n")
     completed = subprocess.run(
         [sys.executable, "-m", "libcst.tool", "codemod", "--no-format", "-x",
-         f"fs_lint.codemods.{command}", *arguments, str(tmp_path)],
+         f"fs_lint.libcst_codemods.{command}", *arguments, str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
     assert completed.returncode == 0, completed.stderr

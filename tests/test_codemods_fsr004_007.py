@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from libcst.codemod import CodemodTest
 
-from fs_lint.codemods.await_async_sleep import AwaitAsyncSleep
-from fs_lint.codemods.cap_growing_backoff import CapGrowingBackoff
-from fs_lint.codemods.limit_retry_policy import LimitRetryPolicy
-from fs_lint.codemods.wait_on_stop_event import WaitOnStopEvent
+from fs_lint.libcst_codemods import AwaitAsyncSleep, CapGrowingBackoff, LimitRetryPolicy, WaitOnStopEvent
 
 
 class TestAwaitAsyncSleep(CodemodTest):

@@ -155,7 +155,7 @@ def test_codemod_honours_noqa_and_the_config(tmp_path: Path) -> None:
     (tmp_path / "fixed.py").write_text(HAZARD)
     (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nper-file-ignores = { "ignored.py" = ["FSR002"] }\n')
     completed = run("libcst.tool", "codemod", "--no-format", "-x",
-                    "fs_lint.codemods.let_stop_through_broad_handler.LetStopThroughBroadHandler", ".", cwd=tmp_path)
+                    "fs_lint.libcst_codemods.LetStopThroughBroadHandler", ".", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "silenced.py").read_text() == silenced
     assert (tmp_path / "ignored.py").read_text() == HAZARD

@@ -14,7 +14,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..checker import codes_that_may_fire, parse_module
+from ..checker import codes_that_may_fire
+from ..syntax.parsing import parse_module
 from ..file_check import describe_source_error
 from ..findings import Finding
 from ..project.noqa import drop_silenced, file_is_exempt, silenced_by

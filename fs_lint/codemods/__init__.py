@@ -1,15 +1,15 @@
 """The rewrites behind ``fs-lint fix``: one LibCST codemod per rule.
 
-Each module holds the planner of one rule's fix (which reads the same analysis
-objects the rule reported from) and a ``VisitorBasedCodemodCommand`` that runs
-it on its own::
+Each module holds the planner of one rule's fix, which reads the same analysis
+objects the rule reported from. The fix engine (``fs_lint.fixing``) asks them for
+edits; LibCST's own runner reaches them through ``fs_lint.libcst_codemods``, whose
+commands sit above the engine, so nothing here imports the front end that drives it::
 
-    python -m libcst.tool codemod --no-format -x fs_lint.codemods.let_stop_through_broad_handler.LetStopThroughBroadHandler src/
+    python -m libcst.tool codemod --no-format -x fs_lint.libcst_codemods.LetStopThroughBroadHandler src/
 
 Run so, a codemod reads the project's ``[tool.fs-lint]`` and honours ``# noqa``
-as ``fs-lint fix`` does (``base.FixFindings``). ``--no-format`` because LibCST's
-runner would otherwise pipe each changed file through black (README, "LibCST
-codemods").
+as ``fs-lint fix`` does. ``--no-format`` because LibCST's runner would otherwise
+pipe each changed file through black (README, "LibCST codemods").
 
 The other modules are what the rewrites share: ``base`` (the edit, the context,
 the transformer that makes planned changes), ``splicing`` (which gives LibCST only
@@ -40,6 +40,9 @@ REWRITES = {
     "FSR007": "await_async_sleep",
     "FSR901": "bound_shutdown_wait",
 }
+
+# What the engine and the splicer say when LibCST cannot take a region of the file.
+TOO_DEEP_FOR_LIBCST = "the code is too deeply nested for LibCST to rewrite it; fix it by hand"
 
 
 def rewrite_for(code: str) -> ModuleType:

@@ -26,7 +26,7 @@ import libcst as cst
 
 from ..findings import Finding
 from ..analysis.module_facts import ModuleFacts
-from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
+from .base import CannotFix, Edit, FixContext, NodeChange
 from .module_names import import_behind, module_reference
 
 CODE = "FSR007"
@@ -67,8 +67,3 @@ def _await_instead(statement: cst.Expr, module: str) -> cst.Expr:
     sleep = cst.Attribute(value=cst.Name(module), attr=cst.Name("sleep"))
     awaited = cst.Await(expression=call.with_changes(func=sleep, lpar=(), rpar=()), lpar=call.lpar, rpar=call.rpar)
     return statement.with_changes(value=awaited)
-
-
-class AwaitAsyncSleep(FixFindings):
-    DESCRIPTION = "FSR007: await the async library's sleep instead of a time.sleep in an async retry loop."
-    CODES = (CODE,)

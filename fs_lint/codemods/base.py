@@ -11,26 +11,19 @@ from __future__ import annotations
 
 import ast
 import io
-import os
 import tokenize
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from pathlib import Path
-from typing import Callable, ClassVar, Sequence, Union
+from functools import cached_property
+from typing import Callable, Sequence, Union
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider
 
 from ..findings import Finding
-from ..fixing import fix_source
 from ..syntax.local_nodes import parent_map
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
-from ..project.file_rules import FileRules
-from ..project.noqa import silenced_by
-from ..rules import RULES
 
 ChangeResult = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
 
@@ -216,61 +209,3 @@ class ChangeApplier(cst.CSTTransformer):
                 raise ChangeFailed(edit, f"internal error in the {edit.finding.code} rewrite: {error!r}") from error
             self.applied.add(id(change))
         return result
-
-
-class FixFindings(VisitorBasedCodemodCommand):
-    """A rule's fix as a LibCST codemod: plans and checks the fixes of ``CODES``, then makes them.
-
-    It hands the module to ``fs_lint.fixing.fix_source``, so that a codemod run
-    gets the same guarantees as ``fs-lint fix``: a fix that would not remove its
-    finding, or would add one, is refused and reported as a warning. It reads the
-    same ``[tool.fs-lint]`` (above the working directory: options, selection,
-    per-file-ignores, exclude) and leaves alone what a ``# noqa`` silences.
-    """
-
-    DESCRIPTION: ClassVar[str] = "Fix every fs-lint finding that has a safe fix."
-    CODES: ClassVar[tuple[str, ...] | None] = None  # None: every rule that has a fix
-
-    def __init__(self, context: CodemodContext, unsafe_fixes: bool = False) -> None:
-        super().__init__(context)
-        self._unsafe_fixes = unsafe_fixes
-
-    @staticmethod
-    def add_args(arg_parser) -> None:  # type: ignore[no-untyped-def]
-        arg_parser.add_argument(
-            "--unsafe-fixes", action="store_true", dest="unsafe_fixes",
-            help="also apply fixes that may change what the program does while it runs normally",
-        )
-
-    def transform_module(self, tree: cst.Module) -> cst.Module:
-        return self._fix_on_its_own(tree)
-
-    def _fix_on_its_own(self, tree: cst.Module) -> cst.Module:
-        """As ``fs-lint fix --force-exclude FILE`` would: the project's config, its selection, and ``# noqa``."""
-        source = tree.bytes
-        filename = self.context.filename or "<unknown>"
-        rules = project_rules(os.getcwd())
-        if self.context.filename:
-            codes = rules.codes_for(os.path.abspath(filename))
-        else:
-            codes = tuple(sorted(rules.selection.enabled))
-        if self.CODES is not None:
-            # Running an off-by-default rule's own codemod is selecting it (an excluded file stays out).
-            chosen = {code for code in self.CODES if not RULES[code].default_enabled}
-            if self.context.filename and rules.excludes(os.path.abspath(filename)):
-                chosen = set()
-            codes = tuple(code for code in self.CODES if code in codes or code in chosen)
-        if not codes:
-            return tree
-        result = fix_source(source, rules.settings, codes, self._unsafe_fixes, filename, skip=silenced_by(source))
-        for refusal in result.refused:
-            self.warn(f"{refusal.line}:{refusal.col + 1} {refusal.code} not fixed: {refusal.reason}")
-        if result.source == source:
-            return tree
-        return cst.parse_module(result.source)
-
-
-@lru_cache(maxsize=None)
-def project_rules(cwd: str) -> FileRules:
-    """``[tool.fs-lint]`` above the directory the codemod runs in, read once per process."""
-    return FileRules.load(Path(cwd))

@@ -42,7 +42,7 @@ from ..syntax.local_nodes import key
 from ..syntax.names import last_name, words
 from ..analysis.shutdown_waits import ModuleShutdownWaits, Wait
 from ..findings import Finding
-from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
+from .base import CannotFix, Edit, FixContext, ModuleImport, NodeChange
 from .module_names import module_reference
 from .source_text import code_of, number
 
@@ -248,8 +248,3 @@ def _add_timeout(call: cst.Call, seconds: str) -> cst.Call:
                         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                               whitespace_after=cst.SimpleWhitespace(""))))
     return call.with_changes(args=args)
-
-
-class BoundShutdownWait(FixFindings):
-    DESCRIPTION = "FSR901: bound a wait in a shutdown path, and let the shutdown go on after it."
-    CODES = (CODE,)

@@ -32,7 +32,7 @@ from ..syntax.local_nodes import key, keys_read, walk_local
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pause_lengths import pause_length
 from ..analysis.pauses import OTHER, Pause
-from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
+from .base import CannotFix, Edit, FixContext, NodeChange
 from .comma_lists import Where, argument, replace_argument
 from .source_text import number
 
@@ -164,8 +164,3 @@ def _clamp_value(statement: cst.Assign | cst.AnnAssign, cap: str) -> cst.Assign 
 def _clamp_argument(call: cst.Call, where: Where, cap: str) -> cst.Call:
     """``time.sleep(2 ** attempt)`` -> ``time.sleep(min(2 ** attempt, 60))``."""
     return replace_argument(call, where, _min(argument(call, where), cap))
-
-
-class CapGrowingBackoff(FixFindings):
-    DESCRIPTION = "FSR006: clamp a retry pause that grows without limit with min(..., backoff-cap)."
-    CODES = (CODE,)

@@ -34,7 +34,7 @@ from ..findings import Finding
 from ..syntax.local_nodes import walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import classify
-from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
+from .base import CannotFix, Edit, FixContext, NodeChange
 from .exception_lists import (cst_handler_class, drop_with_items, edit_call_args, edit_handler_type, has_comment,
                               shutdown_tests)
 
@@ -211,8 +211,3 @@ def _unwrap(statement: cst.With) -> cst.FlattenSentinel | cst.SimpleStatementLin
     first, *rest = body.body
     first = first.with_changes(leading_lines=[*statement.leading_lines, *header, *first.leading_lines])
     return cst.FlattenSentinel([first, *rest])
-
-
-class LetShutdownExceptionThrough(FixFindings):
-    DESCRIPTION = "FSR003: re-raise, or stop catching, the shutdown exception a handler in a loop swallows."
-    CODES = (CODE,)

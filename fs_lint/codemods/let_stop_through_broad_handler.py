@@ -45,7 +45,7 @@ from ..analysis.quick_calls import body_can_block, is_logging
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT
 from ..findings import Finding
-from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
+from .base import CannotFix, Edit, FixContext, ModuleImport, NodeChange
 from .exception_lists import cst_handler_class, cst_try_class, shutdown_tests
 from .module_names import imported_name, module_reference
 
@@ -182,9 +182,3 @@ def _insert_before(statement: cst.Try | cst.TryStar, index: int, caught: str) ->
         clause = cst.ExceptHandler(body=body, type=clause_type, leading_lines=blank)
     handlers.insert(index, clause)
     return statement.with_changes(handlers=handlers)
-
-
-class LetStopThroughBroadHandler(FixFindings):
-    DESCRIPTION = ("FSR002: re-raise the shutdown exceptions in a clause before a broad `except:`/"
-                   "`except BaseException` in a loop.")
-    CODES = (CODE,)

@@ -41,7 +41,7 @@ from ..test_files import is_test_path
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_decorators import BACKOFF, RETRYING, STAMINA, TENACITY, RetryPolicy, canonical, retry_policies
 from ..analysis.retry_decorators import _decorates_by_hand as decorates_by_hand
-from .base import CannotFix, Edit, FixContext, FixFindings, ModuleImport, NodeChange
+from .base import CannotFix, Edit, FixContext, ModuleImport, NodeChange
 from .comma_lists import keyword, one_argument_per_line, set_keyword
 from .module_names import import_behind
 from .retried_exceptions import narrows_broad, stop_retrying_shutdown
@@ -204,9 +204,3 @@ def _or_stop(call: cst.Call, limit: cst.Call) -> cst.Call:
 
 
 _EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-
-
-class LimitRetryPolicy(FixFindings):
-    DESCRIPTION = ("FSR004: give a never-ending retry decorator a time limit, and stop it retrying "
-                   "shutdown exceptions.")
-    CODES = (CODE,)

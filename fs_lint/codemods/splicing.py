@@ -31,8 +31,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from ..checker import parse_module
-from ..fixing import TOO_DEEP_FOR_LIBCST
+from ..syntax.parsing import parse_module
+from . import TOO_DEEP_FOR_LIBCST
 from .base import ChangeApplier, ChangeFailed, Edit, ModuleImport
 
 

@@ -39,7 +39,7 @@ from ..findings import Finding
 from ..syntax.local_nodes import is_none, walk_local
 from ..analysis.retry_loops import Loop
 from ..analysis.shutdown_indicators import NoIndicator, find_indicator
-from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
+from .base import CannotFix, Edit, FixContext, NodeChange
 
 CODE = "FSR001"
 _LOOP_TYPES = (ast.While, ast.For, ast.AsyncFor)
@@ -285,8 +285,3 @@ def _block_holding(parent: ast.AST, child: ast.AST) -> list[ast.stmt] | None:
         if isinstance(block, list) and any(s is child for s in block):
             return block
     return None
-
-
-class StopRetryLoopOnShutdown(FixFindings):
-    DESCRIPTION = "FSR001: make a retry loop read the shutdown flag or event its class or module already has."
-    CODES = (CODE,)

@@ -39,7 +39,7 @@ import libcst as cst
 
 from ..findings import Finding
 from ..analysis.pauses import ASYNC, BLOCKING, COOPERATIVE, Pause
-from .base import CannotFix, Edit, FixContext, FixFindings, NodeChange
+from .base import CannotFix, Edit, FixContext, NodeChange
 from .exception_lists import has_comment
 from .module_names import import_behind, module_reference
 from .stop_events import StopEvent, stop_event
@@ -231,8 +231,3 @@ def _move_on_after(line: cst.SimpleStatementLine, event: str, library: str) -> c
     delay = _delay(line)
     scope = cst.Call(func=cst.Attribute(cst.Name(library), cst.Name("move_on_after")), args=[cst.Arg(delay)])
     return _with_block(line, scope, cst.Call(func=_event_method(event, "wait")))
-
-
-class WaitOnStopEvent(FixFindings):
-    DESCRIPTION = "FSR005: wait on the loop's stop event instead of sleeping blindly between its checks."
-    CODES = (CODE,)
