@@ -3,10 +3,11 @@
 ``../shared/realworld/reports/shutdown-path-rule.md`` (section 1) lists 16 cases from 11 projects
 where a ``stop()``/``close()`` hung on a wait with no bound, each with the fix commit, the file, the
 function and the statement that hung. This script reads each pre-fix file (the fix commit's first
-parent) from the fetched bare mirrors, runs FSR901 of this checkout on it, and says whether a
-finding lands on that statement ("caught"), elsewhere in the same function ("in the function") or
-only elsewhere in the file; then the same for the file after the fix, which says whether the fix
-cleared it.
+parent) in a checkout of the whole repository at that commit (laid out from the fetched bare
+mirror, so that the program model sees the case's package: the callee in another module, the base
+class, the thread's code), runs FSR901 of this checkout on it, and says whether a finding lands on
+that statement ("caught"), elsewhere in the same function ("in the function") or only elsewhere in
+the file; then the same for the file after the fix, which says whether the fix cleared it.
 
 The mirrors are the ``<owner>+<name>/repo`` folders that ``fetch github:<owner>/<name>`` brings
 (by default ``/work/.mirror``, or ``--mirrors``); a case whose mirror or commit is missing is
@@ -23,6 +24,7 @@ import argparse
 import ast
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from fs_lint.checker import check_source  # noqa: E402
 from fs_lint.settings import Settings  # noqa: E402
 
 DEFAULT_MIRRORS = Path("/work/.mirror")
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fs-lint-shutdown-cases"
 CODE = "FSR901"
 
 
@@ -143,12 +146,26 @@ def statement_lines(source: bytes, case: Case) -> tuple[range | None, list[range
     return None, []
 
 
+def checkout(mirror: Path, commit: str, workdir: Path) -> Path | None:
+    """The repository's tree at ``commit``, laid out once under ``workdir`` (``git archive``)."""
+    target = workdir / f"{mirror.parent.name}@{commit}"
+    if (target / ".complete").is_file():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "--git-dir", str(mirror), "archive", commit], capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    (target / ".complete").write_text(commit)
+    return target
+
+
 def fsr901_lines(source: bytes, filename: str) -> tuple[int, ...]:
     findings = check_source(source, Settings(), [CODE], filename=filename)
     return tuple(sorted({f.line for f in findings}))
 
 
-def run_case(case: Case, mirrors: Path) -> Outcome:
+def run_case(case: Case, mirrors: Path, workdir: Path) -> Outcome:
     mirror = mirrors / case.repo / "repo"
     if not mirror.is_dir():
         return Outcome(case, f"no mirror at {mirror} (fetch github:{case.repo.replace('+', '/', 1)})")
@@ -158,7 +175,10 @@ def run_case(case: Case, mirrors: Path) -> Outcome:
     function, spans = statement_lines(before, case)
     if function is None or not spans:
         return Outcome(case, f"`{case.function}` or its statement is not in the pre-fix file")
-    found = fsr901_lines(before, case.path)
+    tree_before = checkout(mirror, f"{case.fix}^", workdir)
+    if tree_before is None:
+        return Outcome(case, f"{case.fix}^ could not be laid out")
+    found = fsr901_lines(before, str(tree_before / case.path))
     lines = tuple(line for span in spans for line in span)
     if set(found) & set(lines):
         status = "caught"
@@ -170,11 +190,13 @@ def run_case(case: Case, mirrors: Path) -> Outcome:
         status = "missed"
     outcome = Outcome(case, status, tuple(span.start for span in spans), found)
     after = git_show(mirror, f"{case.fix}:{case.path}")
-    if after is not None and status == "caught":
+    tree_after = checkout(mirror, case.fix, workdir) if after is not None else None
+    if after is not None and tree_after is not None and status == "caught":
         _, after_spans = statement_lines(after, case)
         after_lines = {line for span in after_spans for line in span}
         outcome.after = ("gone" if not after_spans else
-                         "still flagged" if set(fsr901_lines(after, case.path)) & after_lines else "cleared")
+                         "still flagged" if set(fsr901_lines(after, str(tree_after / case.path))) & after_lines
+                         else "cleared")
     return outcome
 
 
@@ -183,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS,
                         help="the folder of the <owner+name>/repo bare mirrors (default: %(default)s)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help="where each case's repository is laid out at its commits (default: %(default)s)")
     args = parser.parse_args(argv)
-    outcomes = [run_case(case, args.mirrors) for case in CASES]
+    outcomes = [run_case(case, args.mirrors, args.workdir) for case in CASES]
     if all(o.status.startswith("no mirror") for o in outcomes):
         print(f"no mirror could be read under {args.mirrors}", file=sys.stderr)
         return 2

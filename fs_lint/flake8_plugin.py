@@ -42,6 +42,8 @@ def _flake8_values(options: Any) -> dict[str, Any]:
     """The ``--fsr-*`` options that were given (None, or left out, when not), by option name."""
     values: dict[str, Any] = {}
     for option in OPTIONS:
+        if not option.flag:
+            continue
         value = getattr(options, "fsr_" + option.name.replace("-", "_"), None)
         if value is None:
             continue
@@ -89,6 +91,8 @@ class Plugin:
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
         for option in OPTIONS:
+            if not option.flag:
+                continue
             if option.kind == "bool":
                 # default None, so that "not given" differs from "= false" and [tool.fs-lint] can decide
                 option_manager.add_option(

@@ -36,6 +36,8 @@ class Settings:
     include_tests: bool = False
     shutdown_timeout: float = 10.0
     shutdown_path_names: tuple[str, ...] = ()
+    library: str = ""  # the project's own library entries, as canonical JSON (see fs_lint.model.library)
+    cache: bool = True
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -47,9 +49,10 @@ class Option:
 
     name: str
     field: str
-    kind: str  # "words" | "bool" | "number"
+    kind: str  # "words" | "bool" | "number" | "library"
     help: str
     extends: bool = False  # an ``extend-*`` option adds to ``field`` instead of replacing it
+    flag: bool = True  # also a command-line flag (``--NAME``, ``--fsr-NAME``); False: config file only
 
 
 OPTIONS = (
@@ -81,6 +84,12 @@ OPTIONS = (
     Option("shutdown-path-names", "shutdown_path_names", "words",
            "more words that make a function a shutdown path for FSR901 (matched as words inside its name), "
            "added to stop, close, shutdown, disconnect, terminate, teardown, aclose, …"),
+    Option("cache", "cache", "bool",
+           "keep each module's facts in .fs-lint-cache/ at the project's root, so that one file is checked "
+           "against the whole project without reading it all again"),
+    Option("library", "library", "library",
+           "the project's own library entries: what its wrappers of brokers and clients wait for "
+           "([tool.fs-lint.library], in the form of fs_lint/model/library/apis.toml)", flag=False),
 )
 
 
@@ -92,6 +101,8 @@ def apply_option(settings: Settings, option: Option, value: Any) -> Settings:
             value = getattr(settings, option.field) + value
     elif option.kind == "number":
         value = float(value)
+    elif option.kind == "library":
+        value = str(value)
     else:
         value = bool(value)
     return settings.replace(**{option.field: value})

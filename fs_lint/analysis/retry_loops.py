@@ -18,6 +18,8 @@ from typing import Iterator, Sequence
 
 from . import control_flow as cf
 from ..syntax.local_nodes import awaits, key, keys_read, loop_sources, parent_map, walk_local, yields
+from ..model.program import Program
+from ..model.shared import program_for
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
@@ -856,6 +858,14 @@ class ModuleAnalysis:
     @cached_property
     def stops(self) -> ModuleStops:
         return ModuleStops(self.tree, self.imports, self.shutdown_patterns, self.contexts)
+
+    @cached_property
+    def program(self) -> Program:
+        """The project this module belongs to, with this module's facts taken from its tree: asked only
+        by the questions that need more than this module (what a called function or library waits for)."""
+        program = program_for(self.filename, self.settings.library, self.settings.cache)
+        self.module_facts = program.add_tree(self.tree, self.filename or "")
+        return program
 
     @cached_property
     def parents(self) -> dict[int, ast.AST]:

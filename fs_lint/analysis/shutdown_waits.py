@@ -21,13 +21,14 @@ a reason a reader can check in the same function or module:
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from ..syntax.local_nodes import is_none, key, loop_sources, spelled, walk_local
 from ..syntax.names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
+from .reached_waits import ReachedWaits
 from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_timeout_scope
 
 _KEY = "_module_shutdown_waits"
@@ -68,6 +69,8 @@ class Wait:
     path: ShutdownPath
     awaited: bool
     made: str | None = None  # the thread or task it waits for, when the module shows it
+    detail: str = ""  # the finding's words, when the program and library models wrote them
+    evidence: tuple[str, ...] = ()  # the facts behind them, each with its file and line
 
     @property
     def position(self) -> tuple[int, int]:
@@ -97,12 +100,81 @@ class ModuleShutdownWaits:
         return found
 
     @cached_property
+    def model(self) -> ReachedWaits | None:
+        """The program and library models' view of this module (None when they cannot be built)."""
+        program = self.analysis.program
+        facts = getattr(self.analysis, "module_facts", None)
+        return ReachedWaits(program, facts) if facts is not None else None
+
+    @cached_property
     def waits(self) -> list[Wait]:
         found: dict[tuple[int, int], Wait] = {}
+        model = self.model
         for path in self.shutdown_paths.paths:
-            for wait in _PathWalk(self, path).waits():
+            function = model.function_of(path.function) if model is not None else None
+            walk = _PathWalk(self, path)
+            for wait in walk.waits():
+                reviewed = self._reviewed(wait, function) if function is not None else wait
+                if reviewed is not None:
+                    found.setdefault(reviewed.position, reviewed)
+            if function is None:
+                continue
+            for node, target in walk.cancelled_awaits:
+                verdict = model.review_work_wait(function, node, target, cancelled_first=True)
+                if verdict is not None and verdict.keep:
+                    wait = Wait(node, TASK, target, path, True, detail=(
+                        f"{path.title} awaits `{target}` with no timeout; {verdict.detail}: the cancellation may be "
+                        f"swallowed, and {path.never_returns}"), evidence=verdict.evidence)
+                    found.setdefault(wait.position, wait)
+            for model_wait in model.path_waits(path, function):
+                wait = Wait(_Position(model_wait.line, model_wait.col), model_wait.kind, "", path, True,
+                            detail=model_wait.detail, evidence=model_wait.evidence)
+                found.setdefault(wait.position, wait)
+        if model is not None:
+            for model_wait in model.cancellation_waits():
+                wait = Wait(_Position(model_wait.line, model_wait.col), model_wait.kind, "", None, True,
+                            detail=model_wait.detail, evidence=model_wait.evidence)
                 found.setdefault(wait.position, wait)
         return sorted(found.values(), key=lambda w: w.position)
+
+    def _reviewed(self, wait: Wait, function) -> Wait | None:
+        """A wait found by its shape, as the models see it: dropped when they show it never waits, ends
+        promptly or is bounded by the library; with their words when they show why it may not end."""
+        model = self.model
+        if wait.kind in (JOIN, TASK):
+            outlived = self._outlived_bounded_join(wait, function)
+            if outlived:
+                return replace(wait, detail=_described_join(wait, outlived), evidence=(outlived,))
+            verdict = model.review_work_wait(function, wait.node, wait.target, cancelled_first=False)
+        elif wait.kind in (GATHER, ASYNCIO_WAIT):
+            verdict = None
+        else:
+            verdict = model.review_library(function, wait.node)
+        if verdict is None:
+            return wait
+        if not verdict.keep:
+            return None
+        if not verdict.detail:
+            return wait
+        verb = "joins" if wait.kind == JOIN else "awaits"
+        return replace(wait, evidence=verdict.evidence, detail=(
+            f"{wait.path.title} {verb} `{wait.target}` with no timeout; {verdict.detail}, so "
+            f"{wait.path.never_returns}"))
+
+    @staticmethod
+    def _outlived_bounded_join(wait: Wait, function) -> str:
+        """``t.join(timeout)`` then ``if t.is_alive(): ... t.join()``: the thread already outlived a bound."""
+        if wait.kind != JOIN:
+            return ""
+        line = wait.node.lineno
+        call = next((c for c in function.calls if c.line == line and c.method == "join"), None)
+        if call is None or f"{wait.target}.is_alive" not in call.guards:
+            return ""
+        earlier = [c for c in function.calls if c.method == "join" and c.receiver == wait.target and c.line < line
+                   and (c.args or c.keywords)]
+        if not earlier:
+            return ""
+        return f"line {earlier[-1].line}: `{earlier[-1].text}` already timed out (`{wait.target}.is_alive()`)"
 
     def wait_at(self, position: tuple[int, int]) -> Wait | None:
         return next((w for w in self.waits if w.position == position), None)
@@ -227,6 +299,7 @@ class _PathWalk:
         self._found: list[Wait] = []
 
     def waits(self) -> list[Wait]:
+        self.cancelled_awaits: list[tuple[ast.Await, str]] = []  # ``t.cancel(); await t``: asked of the models
         self._walk(self.path.statements, bounded=False, statement=None)
         return self._found
 
@@ -326,7 +399,10 @@ class _PathWalk:
             return
         if self.module.analysis.stops.is_stop_name(name) or "clos" in name.lower():
             return  # ``await self._close_task``: a close, checked where it is written
-        if self._cancelled_before(target, node) or self._made_here(target, node):
+        if self._cancelled_before(target, node):
+            self.cancelled_awaits.append((node, target))
+            return
+        if self._made_here(target, node):
             return
         self._add(node, TASK, target, True, made or self.module.thread_made(target, self.path))
 
@@ -486,6 +562,20 @@ class _PathWalk:
         coroutine = value.args[0]
         return isinstance(coroutine, ast.Call) and \
             self.module.analysis.contexts.resolve(coroutine.func, self.function) is not None
+
+
+@dataclass(frozen=True)
+class _Position:
+    """Where a wait the models found is: the line and column of its call."""
+
+    lineno: int
+    col_offset: int
+
+
+def _described_join(wait: Wait, outlived: str) -> str:
+    return (f"{wait.path.title} joins `{wait.target}` with no timeout after it outlived a bounded join "
+            f"({outlived.split(':', 1)[0]}); the thread is known not to be stopping, so "
+            f"{wait.path.never_returns}")
 
 
 def _assigned(node: ast.AST, name: str) -> list[ast.expr]:

@@ -42,6 +42,8 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "analysis options", "override the same keys of [tool.fs-lint]; extend-* flags add to them")
     for option in options():
+        if not option.flag:
+            continue
         flag = f"--{option.name}"
         if option.kind == "words":
             group.add_argument(flag, dest=dest(option), type=_words, metavar="WORD,...",

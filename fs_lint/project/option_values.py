@@ -6,13 +6,15 @@ itself, as long as its kind is one of ``KINDS``.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, Iterable, Mapping
 
 from .. import settings as settings_table
+from ..model.library import LibraryModel, LibraryTableError
 from ..settings import Option, Settings, apply_option
 
-KINDS = ("words", "bool", "number")
+KINDS = ("words", "bool", "number", "library")
 
 
 def options() -> tuple[Option, ...]:
@@ -35,7 +37,20 @@ def config_value(option: Option, value: Any) -> Any:
             raise ValueError(f"expected a number, got {describe_toml(value)}")
         check_seconds(float(value))
         return float(value)
+    if option.kind == "library":
+        return library_entries(value)
     raise ValueError(f"has kind {option.kind!r}, which fs-lint cannot read")
+
+
+def library_entries(value: Any) -> str:
+    """``[tool.fs-lint.library]``: checked entry by entry as the shipped table is, kept as canonical JSON."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table with `api`, `type` or `scope` arrays, got {describe_toml(value)}")
+    try:
+        LibraryModel.from_entries(value, "library")
+    except LibraryTableError as error:
+        raise ValueError(str(error).removeprefix("library: ")) from None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def check_seconds(value: float) -> float:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from ..analysis import shutdown_waits as kinds
@@ -191,11 +192,14 @@ class UnboundedWaitInShutdownPath(Rule):
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for wait in ModuleShutdownWaits.of(analysis).waits:
-            yield self.finding(wait.position, describe(wait))
+            finding = self.finding(wait.position, describe(wait))
+            yield replace(finding, evidence=wait.evidence) if wait.evidence else finding
 
 
 def describe(wait: Wait) -> str:
     """"`Consumer.stop()` joins `self._thread` with no timeout; while that thread is ..., stop never returns"."""
+    if wait.detail:
+        return wait.detail
     path, target = wait.path, wait.target
     never = path.never_returns
     made = wait.made

@@ -1,0 +1,387 @@
+"""What the program and library models say about the waits of a module's shutdown paths.
+
+``shutdown_waits`` finds the waits a shutdown path writes (``join()``, ``await task``, a ``put``),
+from their shape. This module asks the models what each one, and every other call of the path,
+really waits for:
+
+- a library call the table knows: ``await self._queue.cancel(tag)`` on an aio-pika ``RobustQueue``
+  waits for RabbitMQ to come back, whatever its ``timeout=`` says, unless a liveness guard the
+  library offers (``if not self._queue.channel.is_closed:``) or a timeout scope is around it; a
+  ``put`` on a ``SimpleQueue`` or a Twisted ``DeferredQueue`` never waits;
+- a call into project code, followed a few calls deep (in any module of the project): it reaches
+  such a wait, or a loop that goes round with no deadline without looking at the stop;
+- a thread or task the path waits for: what it runs, and whether that ends once told to stop (it
+  tests the flag the path sets; it lets its cancellation through) or may go on with no bound;
+- a loop in the path that polls with no deadline, or goes round a bounded read until the peer
+  sends what it waits for;
+- the code a task runs when it is cancelled (``except CancelledError:``): a wait there for a peer
+  holds up whoever cancelled it.
+
+Each answer names the line that proves it, in this module or another.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..model.program import Program
+from ..model.summaries import CallFact, FunctionFacts, ModuleFacts
+from ..model.waits import Reached, Step, WaitModel
+from ..syntax.local_nodes import key
+from ..syntax.names import words
+from .shutdown_paths import ShutdownPath
+
+PEER_KINDS = frozenset({"reconnect", "peer"})
+_WORK_KINDS = frozenset({"thread", "task", "greenlet", "process", "jobs"})
+_READ_METHODS = frozenset({"read", "recv", "receive", "receive_str", "receive_bytes", "readline", "get"})
+_READER_WORDS = frozenset({"reader", "ws", "websocket", "socket", "sock", "stream", "conn", "connection",
+                           "transport", "channel"})
+
+
+@dataclass(frozen=True)
+class ModelWait:
+    """A wait the models found or confirmed, with the words of its finding and the facts behind them."""
+
+    line: int
+    col: int
+    kind: str
+    detail: str  # the finding's message after the rule's summary
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the models say of a wait found by its shape: keep it (perhaps with better words) or drop it."""
+
+    keep: bool
+    detail: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+class ReachedWaits:
+    """The models' view of one module's shutdown paths."""
+
+    def __init__(self, program: Program, facts: ModuleFacts) -> None:
+        self.program = program
+        self.facts = facts
+        self.waits = WaitModel(program)
+
+    @cached_property
+    def _by_line(self) -> dict[int, FunctionFacts]:
+        return {f.line: f for f in self.facts.functions.values() if not f.qualname.endswith(".<module>")}
+
+    def function_of(self, node: ast.AST) -> FunctionFacts | None:
+        return self._by_line.get(getattr(node, "lineno", -1))
+
+    # -- the calls of a path -------------------------------------------------------------------------
+
+    def calls_in(self, path: ShutdownPath, function: FunctionFacts) -> list[CallFact]:
+        lines = _span(path.statements)
+        return [c for c in function.calls if c.statement in lines]
+
+    def stop_keys(self, function: FunctionFacts) -> frozenset[str]:
+        """What the path sets before it waits (flags, events, futures), itself or through its calls."""
+        return self.waits.sets(function)
+
+    def path_waits(self, path: ShutdownPath, function: FunctionFacts) -> list[ModelWait]:
+        found: list[ModelWait] = []
+        stop_keys = self.stop_keys(function)
+        for call in self.calls_in(path, function):
+            if self.waits.is_bounded_scope(function, call):
+                continue
+            if call.method == "__await__":
+                continue  # awaiting a task: see ``review_task``
+            direct = self.waits.library_wait(function, call)
+            if direct is not None:
+                if direct.kind in PEER_KINDS:
+                    found.append(self._library_finding(path, function, call, direct))
+                continue
+            for callee in self._followed(path, function, call):
+                reached = self.waits.reached(callee, stop_keys)
+                if reached:
+                    found.append(self._reached_finding(path, function, call, callee, reached[0]))
+                    break
+        found.extend(self._loops(path, function, stop_keys))
+        return found
+
+    def _followed(self, path: ShutdownPath, function: FunctionFacts, call: CallFact) -> list[FunctionFacts]:
+        """The project functions the call runs, but not another shutdown path of the same object:
+        ``self.close()`` from ``__aexit__`` is reported where ``close`` waits."""
+        found = []
+        for callee in self.waits.project_callees(function, call):
+            same_object = callee.owner is not None and callee.owner == function.owner or \
+                call.receiver in ("self", None) and callee.owner in self.program.lineage(function.owner or "")
+            if same_object and _is_stop_name(callee.name):
+                continue
+            found.append(callee)
+        return found
+
+    def _library_finding(self, path: ShutdownPath, function: FunctionFacts, call: CallFact,
+                         reached: Reached) -> ModelWait:
+        api = _short_api(reached.api)
+        verb = "awaits" if call.awaited else "calls"
+        peer = _peer_words(reached)
+        detail = f"{path.title} {verb} `{api}()`, which waits for {reached.says}"
+        if reached.note:
+            detail += f" ({reached.note})"
+        detail += f"; while {peer}, {_never(path, function, call)}"
+        if reached.guard:
+            detail += f" (guard it with `if not {reached.guard}:` or bound it)"
+        evidence = (f"{self._where(function, call.line)}: `{call.text}` is `{reached.api}` "
+                    f"(library model: waits = {reached.kind})",)
+        return ModelWait(call.line, call.col, reached.kind, detail, evidence)
+
+    def _reached_finding(self, path: ShutdownPath, function: FunctionFacts, call: CallFact, callee: FunctionFacts,
+                         reached: Reached) -> ModelWait:
+        verb = "awaits" if call.awaited else "calls"
+        last = reached.steps[-1] if reached.steps else None
+        where = f" ({last.where})" if last is not None else ""
+        callee_title = _qualified_title(callee)
+        if reached.kind == "loop":
+            what = f"reaches a loop in {last.title if last else 'it'}{where} that waits for {reached.says}"
+            peer = "what it waits for does not come"
+        elif reached.api:
+            what = f"waits for {reached.says} in `{_short_api(reached.api)}()`{where}"
+            peer = _peer_words(reached)
+        else:
+            what = f"waits for {reached.says}{where}"
+            peer = "that does not come"
+        detail = f"{path.title} {verb} {callee_title}, which {what}; while {peer}, {_never(path, function, call)}"
+        evidence = (f"{self._where(function, call.line)}: `{call.text}` runs {callee_title} "
+                    f"({self.program.where(callee.qualname)})",) + tuple(
+            f"{step.where}: {step.title}: `{step.text}`" for step in reached.steps)
+        return ModelWait(call.line, call.col, reached.kind, detail, evidence)
+
+    def _where(self, function: FunctionFacts, line: int) -> str:
+        return str(self.program.where(function.qualname, line))
+
+    # -- loops in the path ---------------------------------------------------------------------------
+
+    def _loops(self, path: ShutdownPath, function: FunctionFacts, stop_keys: frozenset[str]) -> list[ModelWait]:
+        found = []
+        lines = _span(path.statements)
+        for index, loop in enumerate(function.loops):
+            if loop.line not in lines:
+                continue
+            endless = self._polling(function, index, loop)
+            if endless is not None:
+                found.append(endless(path))
+                continue
+            around = self._around_bounded_read(function, index, loop)
+            if around is not None:
+                found.append(around(path))
+        return found
+
+    def _polling(self, function: FunctionFacts, index: int, loop):
+        """``while self.tasks and not self.force_exit: await asyncio.sleep(0.1)``: a poll with no deadline."""
+        if loop.kind != "while" or loop.infinite or loop.deadline or not loop.test_keys:
+            return None
+        own = [c for c in function.calls if c.loop == index]
+        sleeps = [c for c in own if self._is_sleep(function, c)]
+        if not sleeps or len(own) > len(sleeps) + 1:
+            return None  # a loop that does work each time round is not a poll
+        polled = _shortest([k for k in loop.test_keys if not _is_stop_key(k)]) or _shortest(loop.test_keys)
+        escapes = [k for k in loop.test_keys if _is_stop_key(k) and k.count(".") >= 1]
+        escape = _shortest(escapes)
+
+        def finding(path: ShutdownPath) -> ModelWait:
+            detail = (f"{path.title} polls `{polled}` (`{sleeps[0].text}`) with no deadline; while it stays "
+                      f"true, {path.never_returns}")
+            if escape:
+                detail += (f": only `{escape}` ends it early, and a process manager sends its SIGTERM once "
+                           f"before it kills")
+            evidence = (f"{self._where(function, loop.line)}: `while` loop, no clock or deadline in its test",)
+            return ModelWait(loop.line, 0, "loop", detail, evidence)
+
+        return finding
+
+    def _is_sleep(self, function: FunctionFacts, call: CallFact) -> bool:
+        found = self.waits.api_of(function, call)
+        return found is not None and found[0].waits == "sleep"
+
+    def _around_bounded_read(self, function: FunctionFacts, index: int, loop):
+        """``while True: with Timeout(t): msg = await reader.read()`` and it returns only on the message it
+        waits for: each read is bounded, the loop is not."""
+        if not loop.infinite or loop.deadline:
+            return None
+        own = [c for c in function.calls if c.loop == index]
+        for call in own:
+            if not call.awaited or not self.waits.is_bounded_scope(function, call):
+                continue
+            if not self._reads_from_peer(function, call):
+                continue
+
+            def finding(path: ShutdownPath, call=call) -> ModelWait:
+                detail = (f"{path.title} reads `{call.text}` in a loop that ends only on the message it waits for; "
+                          f"each read is bounded, the loop is not: while the peer keeps sending anything else, "
+                          f"{path.never_returns}")
+                evidence = (f"{self._where(function, loop.line)}: `while True:` with no deadline",
+                            f"{self._where(function, call.line)}: a bounded read, repeated")
+                return ModelWait(call.line, call.col, "loop", detail, evidence)
+
+            return finding
+        return None
+
+    def _reads_from_peer(self, function: FunctionFacts, call: CallFact) -> bool:
+        found = self.waits.api_of(function, call)
+        if found is not None:
+            return found[0].waits in PEER_KINDS
+        if call.method not in _READ_METHODS or not call.receiver:
+            return False
+        return bool(set(words(call.receiver.rsplit(".", 1)[-1])) & _READER_WORDS)
+
+    # -- the work a path waits for -------------------------------------------------------------------
+
+    def review_work_wait(self, function: FunctionFacts, node: ast.AST, receiver: str | None,
+                         cancelled_first: bool) -> Verdict | None:
+        """A join or an ``await`` of a thread, task or greenlet: what it runs, and whether that ends.
+
+        None when the models cannot see the work (the shape's finding stands as it is)."""
+        call = self._call_at(function, node)
+        if call is None:
+            return None
+        values = self.waits.callees(function, call)
+        holders = self._receiver_values(function, call, values)
+        work = self.waits.work_of(holders)
+        if not work:
+            return None
+        stop_keys = self.stop_keys(function)
+        if cancelled_first:
+            for runs in work:
+                swallowed = self.waits.swallows_cancellation(runs)
+                if swallowed is not None:
+                    step = swallowed.steps[-1]
+                    return Verdict(True, f"it was cancelled first, but the work it runs ({_qualified_title(runs)}) "
+                                         f"catches {swallowed.says.split('catches ', 1)[-1]} at {step.where}",
+                                   tuple(f"{s.where}: {s.title}: `{s.text}`" for s in swallowed.steps))
+            return Verdict(False)
+        for runs in work:
+            reached = self.waits.reached(runs, stop_keys)
+            if reached:
+                first = reached[0]
+                last = first.steps[-1] if first.steps else None
+                what = (f"a loop in {last.title} ({last.where}) that waits for {first.says}" if first.kind == "loop"
+                        else f"a wait for {first.says} ({last.where})" if last else f"a wait for {first.says}")
+                return Verdict(True, f"the work it runs, {_qualified_title(runs)}, reaches {what} without looking "
+                                     f"at the stop",
+                               tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
+        return Verdict(False)
+
+    def _call_at(self, function: FunctionFacts, node: ast.AST) -> CallFact | None:
+        target = node.value if isinstance(node, ast.Await) else node
+        if isinstance(target, ast.Call):
+            line, col = target.lineno, target.col_offset
+            return next((c for c in function.calls if c.line == line and c.col == col and c.method != "__await__"),
+                        None)
+        line, col = target.lineno, target.col_offset
+        return next((c for c in function.calls if c.line == line and c.col == col and c.method == "__await__"), None)
+
+    def _receiver_values(self, function: FunctionFacts, call: CallFact, values) -> frozenset:
+        term = call.function
+        if term[0] == "attr":
+            return self.program.evaluate(term[1], function.qualname)
+        return frozenset()
+
+    def review_library(self, function: FunctionFacts, node: ast.AST) -> Verdict | None:
+        """A wait found by its shape that the library table knows: never waits, bounded by the library, or
+        a queue made with no size. None when the table says nothing (or that it does wait)."""
+        call = self._call_at(function, node)
+        if call is None:
+            return None
+        found = self.waits.api_of(function, call)
+        if found is not None:
+            entry, _ = found
+            if entry.waits in ("nothing", "bounded", "sleep"):
+                return Verdict(False)
+            if entry.size_arg and self.waits._made_without_size(function, call, entry):
+                return Verdict(False)
+            return None
+        if self.waits.project_callees(function, call):
+            return Verdict(False)  # a method of the project: what it waits for is followed, not guessed
+        return None
+
+    # -- cancellation paths -------------------------------------------------------------------------
+
+    def cancellation_waits(self) -> list[ModelWait]:
+        """A wait for a peer in the code a task runs when it is cancelled: whoever cancelled it waits too."""
+        found = []
+        for function in self.facts.functions.values():
+            if not function.is_async:
+                continue
+            for call in function.calls:
+                if not call.handler.startswith("except:") or not _catches_cancellation(call.handler):
+                    continue
+                if self.waits.is_bounded_scope(function, call):
+                    continue
+                reached = self.waits.library_wait(function, call)
+                if reached is None or reached.kind not in PEER_KINDS:
+                    continue
+                title = f"`{_qualified_title(function).strip('`')}`"
+                detail = (f"the cancellation handler of {title} awaits `{call.text}`, which waits for "
+                          f"{reached.says} (`{_short_api(reached.api)}()`); while the peer does not answer, "
+                          f"the task does not end and whoever cancelled it waits with it")
+                evidence = (f"{self._where(function, call.line)}: in `except {call.handler[7:]}:`",)
+                found.append(ModelWait(call.line, call.col, reached.kind, detail, evidence))
+        return found
+
+
+def _span(statements) -> set[int]:
+    lines: set[int] = set()
+    for statement in statements:
+        lines.update(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+    return lines
+
+
+def _catches_cancellation(handler: str) -> bool:
+    caught = handler[len("except:"):].split(",")
+    return any(name in ("asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException")
+               for name in caught) or caught == [""]
+
+
+def _is_stop_name(name: str) -> bool:
+    return bool(set(words(name)) & {"close", "stop", "shutdown", "disconnect", "terminate", "teardown", "aclose",
+                                    "quit", "halt", "exit"})
+
+
+def _is_stop_key(chain: str) -> bool:
+    return bool(set(words(chain.rsplit(".", 1)[-1])) & {"exit", "stop", "stopping", "stopped", "closing", "closed",
+                                                        "shutdown", "cancelled", "terminate", "quit", "force"})
+
+
+def _shortest(keys) -> str:
+    chains = [k for k in keys if "." in k] or list(keys)
+    return max(chains, key=len) if chains else ""
+
+
+def _short_api(api: str) -> str:
+    parts = api.split(".")
+    return ".".join(parts[-2:]) if len(parts) >= 2 and parts[-2][:1].isupper() else parts[-1] if parts else api
+
+
+def _peer_words(reached: Reached) -> str:
+    if reached.kind == "reconnect":
+        return "the broker is down" if not reached.api.startswith("paho") else "the MQTT broker is down"
+    return "the peer does not answer"
+
+
+def _qualified_title(function: FunctionFacts) -> str:
+    name = function.name
+    if function.owner:
+        name = f"{function.owner.rsplit('.', 1)[-1]}.{function.name}"
+    return f"`{name}()`"
+
+
+def _never(path: ShutdownPath, function: FunctionFacts, call: CallFact) -> str:
+    """``close()`` never returns, or never reaches the next call it makes (``connection.close()``)."""
+    later = [c for c in function.calls if c.statement > call.statement and c.method not in ("__await__",)
+             and c.method not in (None,) and not c.text.startswith(("log", "logger", "self.log", "_log"))]
+    if later:
+        return f"{path.never_returns.replace(' never returns', ' never reaches').replace(' never ends', ' never reaches')} " \
+               f"`{later[0].text.split('(')[0]}()` (line {later[0].line})" if "never" in path.never_returns \
+            else path.never_returns
+    return path.never_returns
+
+
+__all__ = ["ModelWait", "ReachedWaits", "Verdict", "Step", "key"]

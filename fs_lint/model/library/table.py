@@ -1,0 +1,285 @@
+"""The library model: what each library API waits for, read from a table of data.
+
+A name says little: ``queue.cancel(tag)`` is a broker round trip that waits for RabbitMQ to come
+back when ``queue`` is an aio-pika ``RobustQueue``, and ``q.put(x)`` never blocks when ``q`` is a
+``SimpleQueue``. That knowledge lives in ``apis.toml`` beside this module, one entry per API (with
+its source and a fixture that uses it), and in the entries a project adds under
+``[tool.fs-lint] library`` for its own wrappers. The analysis asks this table; no rule keeps a list
+of library names of its own.
+
+Three kinds of entry:
+
+- ``[[type]]``: a library class, the other names it goes by (``aio_pika.robust_queue.RobustQueue``,
+  ``aio_pika.abc.AbstractRobustQueue``), its bases, and the types of its attributes;
+- ``[[api]]``: a function or method: what it waits for (``waits``: ``reconnect``, ``peer``,
+  ``thread``, ``process``, ``task``, ``event``, ``queue-space``, ``queue-item``, ``queue-drain``,
+  ``jobs``, ``lock``, ``greenlet``, ``sleep``; ``bounded`` when the library bounds the wait
+  itself; ``nothing`` when it never blocks), who must answer (``peer``), the
+  parameters that bound it (comma-separated), their unit, its default and the values that mean "forever", whether the
+  bound also covers the wait for a reconnect (``covers``), the liveness tests that skip it while
+  the peer is gone (``guard``), the keywords that make it return at once (``no_wait``), what it
+  returns, what it starts (``starts``: a thread, a task or a greenlet, running ``runs``), and what
+  it calls a callback with (``callback``, ``callback_args``: the parameters of
+  ``async def handle(reader, writer)`` handed to ``asyncio.start_server`` are a ``StreamReader``
+  and a ``StreamWriter``);
+- ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+TABLE = Path(__file__).with_name("apis.toml")
+
+WAIT_KINDS = ("reconnect", "peer", "thread", "process", "task", "event", "queue-space", "queue-item",
+              "queue-drain", "jobs", "lock", "greenlet", "sleep", "bounded", "nothing")
+START_KINDS = ("thread", "task", "greenlet", "process")
+UNITS = ("s", "ms", "count")
+
+_API_FIELDS = {
+    "name": str, "waits": str, "peer": str, "bound": str, "bound_position": int, "unit": str, "covers": str,
+    "forever": list, "default": str, "guard": list, "no_wait": dict, "returns": str, "says": str,
+    "source": str, "fixture": str, "starts": str, "runs": str, "runs_position": int, "daemon": str,
+    "when": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
+}
+_TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
+_SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
+
+
+class LibraryTableError(ValueError):
+    """An entry of the table (or of ``[tool.fs-lint] library``) that cannot be read; says which and why."""
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    waits: str = "nothing"
+    peer: str = ""
+    bound: str = ""  # the keyword that bounds the wait ("" when none)
+    bound_position: int = -1  # its position among the arguments after ``self`` (-1: keyword only)
+    unit: str = "s"
+    covers: str = "all"  # "all", or "rpc": the bound does not cover the wait for the reconnect
+    forever: tuple[str, ...] = ("None",)  # literal values of the bound that mean no bound at all
+    default: str = "None"  # the bound's value when it is not passed
+    guard: tuple[str, ...] = ()  # attribute chains on the receiver that tell the peer is gone
+    no_wait: tuple[tuple[str, Any], ...] = ()  # keyword values that make the call return at once
+    returns: str = ""
+    says: str = ""  # what it waits for, in a maintainer's words
+    source: str = ""
+    fixture: str = ""
+    starts: str = ""  # "thread", "task", "greenlet", "process": it starts what ``runs`` names
+    runs: str = ""  # the keyword of the callable or coroutine it starts
+    runs_position: int = -1
+    daemon: str = ""  # the keyword that makes a started thread daemon
+    when: tuple[tuple[str, Any], ...] = ()  # keyword values under which the entry applies
+    size_arg: str = ""  # it blocks only when the receiver was made with a positive value of this argument
+    callback: str = ""  # the keyword of a callback the library calls later (``client_connected_cb``)
+    callback_position: int = -1
+    callback_args: str = ""  # the types it calls that callback with, comma-separated
+
+    @property
+    def bounds(self) -> tuple[str, ...]:
+        """The keywords that bound the wait (``bound`` may name several, comma-separated)."""
+        return tuple(b.strip() for b in self.bound.split(",") if b.strip())
+
+    @property
+    def waits_for_peer(self) -> bool:
+        return self.waits in ("reconnect", "peer")
+
+    @property
+    def blocks(self) -> bool:
+        return self.waits != "nothing"
+
+    @property
+    def default_is_forever(self) -> bool:
+        return self.default in self.forever or self.default == ""
+
+
+@dataclass(frozen=True)
+class LibType:
+    name: str
+    same: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+    fixture: str = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    bound: str = "timeout"
+    bound_position: int = 0
+    unit: str = "s"
+    source: str = ""
+    fixture: str = ""
+
+
+@dataclass
+class LibraryModel:
+    """The table, indexed: ``api("aio_pika.RobustQueue.cancel")``, ``type_of``, ``scope``."""
+
+    apis: dict[str, Api] = field(default_factory=dict)
+    types: dict[str, LibType] = field(default_factory=dict)
+    scopes: dict[str, Scope] = field(default_factory=dict)
+    _aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_entries(cls, data: Mapping[str, Any], origin: str) -> "LibraryModel":
+        model = cls()
+        model.add(data, origin)
+        return model
+
+    def add(self, data: Mapping[str, Any], origin: str) -> None:
+        """Add the ``api``, ``type`` and ``scope`` entries of ``data``; a later entry replaces an earlier one."""
+        unknown = set(data) - {"api", "type", "scope"}
+        if unknown:
+            raise LibraryTableError(f"{origin}: unknown table {sorted(unknown)[0]!r} (expected api, type or scope)")
+        for index, raw in enumerate(data.get("type", ())):
+            entry = LibType(**_fields(raw, _TYPE_FIELDS, f"{origin}: type #{index + 1}"))
+            entry = LibType(entry.name, tuple(entry.same), tuple(entry.bases),
+                            tuple(sorted(dict(entry.attributes).items())), entry.source, entry.fixture)
+            self.types[entry.name] = entry
+            for other in entry.same:
+                self._aliases[other] = entry.name
+        for index, raw in enumerate(data.get("api", ())):
+            where = f"{origin}: api #{index + 1}"
+            values = _fields(raw, _API_FIELDS, where)
+            where = f"{origin}: api {values['name']!r}"
+            if values.get("waits", "nothing") not in WAIT_KINDS:
+                raise LibraryTableError(f"{where}: waits = {values['waits']!r} is not one of {', '.join(WAIT_KINDS)}")
+            if values.get("unit", "s") not in UNITS:
+                raise LibraryTableError(f"{where}: unit = {values['unit']!r} is not one of {', '.join(UNITS)}")
+            if values.get("starts", "") not in ("",) + START_KINDS:
+                raise LibraryTableError(f"{where}: starts = {values['starts']!r} is not one of {', '.join(START_KINDS)}")
+            if values.get("covers", "all") not in ("all", "rpc"):
+                raise LibraryTableError(f"{where}: covers = {values['covers']!r} is not 'all' or 'rpc'")
+            for name in ("forever", "guard"):
+                if name in values:
+                    values[name] = tuple(str(v) for v in values[name])
+            for name in ("no_wait", "when"):
+                if name in values:
+                    values[name] = tuple(sorted(values[name].items()))
+            self.apis[values["name"]] = Api(**values)
+        for index, raw in enumerate(data.get("scope", ())):
+            entry = Scope(**_fields(raw, _SCOPE_FIELDS, f"{origin}: scope #{index + 1}"))
+            self.scopes[entry.name] = entry
+
+    # -- questions -------------------------------------------------------------------------------
+
+    def canonical(self, name: str) -> str:
+        """The name the table files a type under: ``aio_pika.robust_queue.RobustQueue`` -> ``aio_pika.RobustQueue``.
+
+        A method of an aliased type follows it (``aio_pika.robust_queue.RobustQueue.cancel``)."""
+        if name in self._aliases:
+            return self._aliases[name]
+        head, _, last = name.rpartition(".")
+        if head and head in self._aliases:
+            return f"{self._aliases[head]}.{last}"
+        return name
+
+    def type_of(self, name: str) -> LibType | None:
+        return self.types.get(self.canonical(name))
+
+    def is_type(self, name: str) -> bool:
+        return self.canonical(name) in self.types
+
+    def lineage(self, type_name: str) -> list[str]:
+        """The type and its bases in the table, nearest first."""
+        found: list[str] = []
+        queue = [self.canonical(type_name)]
+        while queue:
+            current = queue.pop(0)
+            if current in found:
+                continue
+            found.append(current)
+            entry = self.types.get(current)
+            if entry is not None:
+                queue.extend(self.canonical(b) for b in entry.bases)
+        return found
+
+    def method(self, type_name: str, method: str) -> Api | None:
+        """The entry for ``method`` on a value of ``type_name``, looked up through the type's bases."""
+        for name in self.lineage(type_name):
+            entry = self.apis.get(f"{name}.{method}")
+            if entry is not None:
+                return entry
+        return None
+
+    def api(self, name: str) -> Api | None:
+        """The entry of a function (``asyncio.gather``) or a ``Type.method`` written out in full."""
+        canonical = self.canonical(name)
+        entry = self.apis.get(canonical)
+        if entry is not None:
+            return entry
+        head, _, last = canonical.rpartition(".")
+        if head and self.is_type(head):
+            return self.method(head, last)
+        return None
+
+    def attribute_type(self, type_name: str, attribute: str) -> str | None:
+        for name in self.lineage(type_name):
+            entry = self.types.get(name)
+            if entry is not None:
+                found = dict(entry.attributes).get(attribute)
+                if found:
+                    return self.canonical(found)
+        return None
+
+    def scope(self, name: str) -> Scope | None:
+        return self.scopes.get(self.canonical(name))
+
+    def entries(self) -> Iterable[Api | LibType | Scope]:
+        yield from self.types.values()
+        yield from self.apis.values()
+        yield from self.scopes.values()
+
+
+def _fields(raw: Any, allowed: dict[str, type], where: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise LibraryTableError(f"{where}: expected a table of keys, got {type(raw).__name__}")
+    values = dict(raw)
+    if "name" not in values or not isinstance(values["name"], str) or not values["name"]:
+        raise LibraryTableError(f"{where}: needs a name (the dotted name of the API)")
+    for key, value in values.items():
+        expected = allowed.get(key)
+        if expected is None:
+            raise LibraryTableError(f"{where} ({values['name']}): unknown key {key!r}; "
+                                    f"known keys: {', '.join(sorted(allowed))}")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise LibraryTableError(f"{where} ({values['name']}): {key} must be "
+                                    f"{ {str: 'a string', int: 'an integer', list: 'a list', dict: 'a table'}[expected]}, "
+                                    f"got {value!r}")
+    return values
+
+
+@lru_cache(maxsize=1)
+def builtin_table() -> LibraryModel:
+    """The table that ships with fs-lint."""
+    with TABLE.open("rb") as handle:
+        return LibraryModel.from_entries(tomllib.load(handle), str(TABLE.name))
+
+
+@lru_cache(maxsize=16)
+def library_model(project_entries: str = "") -> LibraryModel:
+    """The shipped table with a project's own entries on top.
+
+    ``project_entries`` is the ``[tool.fs-lint.library]`` table as canonical JSON (what
+    ``Settings.library`` holds: hashable, so the indexed table is built once per distinct value).
+    """
+    base = builtin_table()
+    if not project_entries:
+        return base
+    model = LibraryModel(dict(base.apis), dict(base.types), dict(base.scopes), dict(base._aliases))
+    model.add(json.loads(project_entries), "[tool.fs-lint.library]")
+    return model

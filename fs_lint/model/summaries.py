@@ -1,0 +1,760 @@
+"""The facts of one module, collected in one pass, in a form that survives a trip through JSON.
+
+For each class: its bases and what its methods store on ``self``. For each function: its
+parameters, its locals, and every call it makes in its own frame, with what bounds or guards that
+call (the timeout scopes around it, the tests it sits under or after), the loop and the handler it
+sits in; its loops (how they end, what they test), its ``except`` handlers (what they catch, whether
+they raise again), and what it sets. Expressions are written as terms (``terms.py``) so that the
+``Program`` can finish them with the whole project in view. Nothing here interprets a library:
+``asyncio.sleep`` is just the name ``asyncio.sleep`` until the library model says what it does.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+from ..syntax.local_nodes import instance_name, key, keys_read, spelled
+from ..syntax.names import words
+from . import terms as t
+from .terms import Term
+
+SCHEMA = 3  # bump when the facts change shape: the cache then rebuilds every entry
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_TRY = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_BUILTINS = frozenset(dir(builtins))
+_MAX_ARGS = 4
+_MAX_KEYWORDS = 8
+_MAX_DEPTH = 6  # how deep a term may nest; deeper parts are unknown
+_OPTIONAL = frozenset({"typing.Optional", "Optional", "typing_extensions.Optional"})
+_UNION = frozenset({"typing.Union", "Union", "typing_extensions.Union"})
+_CONTAINERS = frozenset({
+    "builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple", "builtins.dict",
+    "typing.List", "typing.Set", "typing.FrozenSet", "typing.Tuple", "typing.Sequence", "typing.Iterable",
+    "typing.Collection", "typing.MutableSequence", "typing.Deque", "collections.deque", "typing.Dict",
+    "typing.Mapping", "typing.MutableMapping", "collections.abc.Sequence", "collections.abc.Iterable",
+    "collections.abc.Collection", "collections.abc.Mapping", "collections.abc.MutableMapping",
+})
+_MAPPINGS = frozenset({"builtins.dict", "typing.Dict", "typing.Mapping", "typing.MutableMapping",
+                       "collections.abc.Mapping", "collections.abc.MutableMapping"})
+_TIME_WORDS = frozenset({"time", "monotonic", "perf_counter", "deadline", "timeout", "elapsed", "expires",
+                         "expiry", "until", "remaining", "started", "start_time", "timer"})
+
+
+@dataclass
+class CallFact:
+    """One call in a function's own frame, and what surrounds it."""
+
+    line: int
+    col: int
+    end_line: int
+    function: Term  # what is called
+    receiver: str | None  # ``self._queue`` for ``self._queue.cancel(tag)``, when it is a plain chain
+    method: str | None  # ``cancel``
+    awaited: bool  # ``await f()`` or ``yield from f()``
+    args: int
+    keywords: tuple[str, ...]
+    literals: tuple[tuple[str, str], ...]  # keywords (and ``0``, ``1``... for positions) given a literal: its repr
+    text: str
+    scopes: tuple[Term, ...]  # the context managers of the ``with`` blocks around it
+    guards: tuple[str, ...]  # keys read by the tests it sits under, or after an early exit
+    loop: int  # index in ``FunctionFacts.loops`` of the innermost loop around it, or -1
+    handler: str  # "" outside handlers; "finally", or "except:" + the caught names
+    statement: int  # the line of the statement that holds it
+    value: Term = t.UNKNOWN  # the whole call as a term (the call of a start, a factory...)
+
+
+@dataclass
+class LoopFact:
+    line: int
+    kind: str  # "while", "for", "async for"
+    infinite: bool  # ``while True``, ``while 1``, ``for _ in itertools.count()``
+    test_keys: tuple[str, ...]  # what the ``while`` condition reads
+    exit_keys: tuple[str, ...]  # what the tests of its ``break``/``return``/``raise`` branches read
+    exits: bool  # it has a ``break``, ``return`` or ``raise`` of its own
+    deadline: bool  # its condition or an exit test reads a clock or a deadline
+    parent: int  # index of the loop around it, or -1
+    iterates: Term = t.UNKNOWN  # what a ``for`` walks over
+
+
+@dataclass
+class HandlerFact:
+    line: int
+    caught: tuple[str, ...]  # qualified names; () for a bare ``except:``
+    loop: int
+    reraises: bool  # a ``raise`` in its own body
+    leaves: bool  # a ``return`` or ``break`` in its own body
+
+
+@dataclass
+class SetFact:
+    """``self._closing = True``, ``self._stop.set()``, ``self._closed.set_result(None)``: a flag or event set."""
+
+    key: str
+    line: int
+    value: str  # "True", "False", "None", "set", "other"
+
+
+@dataclass
+class ParamFact:
+    name: str
+    annotation: Term | None
+    default: Term | None
+    default_text: str | None
+
+
+@dataclass
+class FunctionFacts:
+    qualname: str
+    name: str
+    line: int
+    end_line: int
+    is_async: bool
+    owner: str | None  # the class it is a method of
+    parent: str | None  # the function it is nested in
+    self_name: str | None
+    decorators: tuple[Term, ...]
+    params: list[ParamFact]
+    returns: Term | None
+    returned: tuple[Term, ...]  # what its ``return`` statements give, when not annotated
+    locals: dict[str, list[Term]]
+    calls: list[CallFact] = field(default_factory=list)
+    loops: list[LoopFact] = field(default_factory=list)
+    handlers: list[HandlerFact] = field(default_factory=list)
+    sets: list[SetFact] = field(default_factory=list)
+
+
+@dataclass
+class ClassFacts:
+    qualname: str
+    name: str
+    line: int
+    bases: tuple[Term, ...]
+    methods: dict[str, str]  # name -> qualname
+    attributes: dict[str, list[Term]]  # ``self.x``: annotations and assigned values
+    elements: dict[str, list[Term]]  # what is added to ``self.x`` (``append``, ``add``, ``[k] =``)
+
+
+@dataclass
+class ModuleFacts:
+    name: str
+    path: str
+    is_package: bool
+    imports: dict[str, str]
+    defined: dict[str, str]  # module-level name -> "class", "function" or "value"
+    globals: dict[str, list[Term]]
+    classes: dict[str, ClassFacts]
+    functions: dict[str, FunctionFacts]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModuleFacts":
+        def terms_of(values):
+            return [t.from_json(v) for v in values]
+
+        functions = {}
+        for qualname, f in data["functions"].items():
+            functions[qualname] = FunctionFacts(
+                qualname=f["qualname"], name=f["name"], line=f["line"], end_line=f["end_line"],
+                is_async=f["is_async"], owner=f["owner"], parent=f["parent"], self_name=f["self_name"],
+                decorators=tuple(terms_of(f["decorators"])),
+                params=[ParamFact(p["name"], t.from_json(p["annotation"]), t.from_json(p["default"]),
+                                  p["default_text"]) for p in f["params"]],
+                returns=t.from_json(f["returns"]), returned=tuple(terms_of(f["returned"])),
+                locals={k: terms_of(v) for k, v in f["locals"].items()},
+                calls=[CallFact(**{**c, "function": t.from_json(c["function"]), "keywords": tuple(c["keywords"]),
+                                   "literals": tuple(tuple(pair) for pair in c["literals"]),
+                                   "scopes": tuple(terms_of(c["scopes"])), "guards": tuple(c["guards"]),
+                                   "value": t.from_json(c["value"])}) for c in f["calls"]],
+                loops=[LoopFact(**{**lp, "test_keys": tuple(lp["test_keys"]), "exit_keys": tuple(lp["exit_keys"]),
+                                   "iterates": t.from_json(lp["iterates"])}) for lp in f["loops"]],
+                handlers=[HandlerFact(**{**h, "caught": tuple(h["caught"])}) for h in f["handlers"]],
+                sets=[SetFact(**s) for s in f["sets"]],
+            )
+        classes = {q: ClassFacts(qualname=c["qualname"], name=c["name"], line=c["line"],
+                                 bases=tuple(terms_of(c["bases"])), methods=dict(c["methods"]),
+                                 attributes={k: terms_of(v) for k, v in c["attributes"].items()},
+                                 elements={k: terms_of(v) for k, v in c["elements"].items()})
+                   for q, c in data["classes"].items()}
+        return cls(name=data["name"], path=data["path"], is_package=data["is_package"],
+                   imports=dict(data["imports"]), defined=dict(data["defined"]),
+                   globals={k: terms_of(v) for k, v in data["globals"].items()},
+                   classes=classes, functions=functions)
+
+
+def summarize(tree: ast.Module, module: str, path: str = "", is_package: bool = False) -> ModuleFacts:
+    """The facts of one module, in one walk of its statements."""
+    return _Collector(module, path, is_package).run(tree)
+
+
+def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str | None:
+    """``from ..x import y`` in ``a.b.c`` -> ``a.x``; None when it climbs above the top package."""
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    if target:
+        base = base + target.split(".")
+    return ".".join(base) or None
+
+
+class _Frame:
+    """What a term conversion needs to know about the function it is in."""
+
+    def __init__(self, qualname: str | None, self_name: str | None, local_names: set[str]) -> None:
+        self.qualname = qualname
+        self.self_name = self_name
+        self.local_names = local_names
+
+
+class _Collector:
+    def __init__(self, module: str, path: str, is_package: bool) -> None:
+        self.module = module
+        self.facts = ModuleFacts(module, path, is_package, {}, {}, {}, {}, {})
+
+    # -- the module --------------------------------------------------------------------------------
+
+    def run(self, tree: ast.Module) -> ModuleFacts:
+        self._imports(tree)
+        for stmt in tree.body:
+            for name in _bound_names(stmt):
+                kind = "class" if isinstance(stmt, ast.ClassDef) else "function" if isinstance(stmt, _FUNCTIONS) \
+                    else "value"
+                self.facts.defined.setdefault(name, kind)
+        top = _Frame(None, None, set())
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and getattr(stmt, "value", None) is not None:
+                for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+                    if isinstance(target, ast.Name):
+                        self.facts.globals.setdefault(target.id, []).append(self.term(stmt.value, top))
+        self._definitions(tree.body, owner=None, parent=None, prefix=self.module)
+        # Module-level code (registrations, ``if __name__ == "__main__":``) as a function of its own.
+        self._function_body("<module>", f"{self.module}.<module>", tree.body, node=tree, owner=None, parent=None)
+        return self.facts
+
+    def _imports(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.facts.imports[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.facts.imports.setdefault(top, top)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module if node.level == 0 else resolve_relative(
+                    self.module, self.facts.is_package, node.level, node.module)
+                if base is None:
+                    continue
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.facts.imports.setdefault(alias.asname or alias.name, f"{base}.{alias.name}")
+
+    def _definitions(self, body: Iterable[ast.stmt], owner: str | None, parent: str | None, prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                self._class(stmt, prefix, parent)
+            elif isinstance(stmt, _FUNCTIONS):
+                self._function(stmt, f"{prefix}.{stmt.name}", owner, parent)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith) + _TRY):
+                # ``if TYPE_CHECKING:``, ``try: import x`` and friends at module or class level
+                for block in _blocks(stmt):
+                    self._definitions(block, owner, parent, prefix)
+
+    def _class(self, node: ast.ClassDef, prefix: str, parent: str | None) -> None:
+        qualname = f"{prefix}.{node.name}"
+        frame = _Frame(None, None, set())
+        bases = [b.value if isinstance(b, ast.Subscript) else b for b in node.bases]  # ``Handler[Msg]``
+        facts = ClassFacts(qualname, node.name, node.lineno, tuple(self.term(b, frame) for b in bases), {}, {}, {})
+        self.facts.classes[qualname] = facts
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                facts.attributes.setdefault(stmt.target.id, []).append(self.annotation(stmt.annotation, frame))
+            elif isinstance(stmt, ast.Assign) and stmt.value is not None:
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        facts.attributes.setdefault(target.id, []).append(self.term(stmt.value, frame))
+            elif isinstance(stmt, _FUNCTIONS):
+                facts.methods[stmt.name] = f"{qualname}.{stmt.name}"
+        self._definitions(node.body, owner=qualname, parent=parent, prefix=qualname)
+
+    def _function(self, node, qualname: str, owner: str | None, parent: str | None) -> None:
+        self._function_body(node.name, qualname, node.body, node=node, owner=owner, parent=parent)
+        # Functions nested in this one: their own frames, with this one as their parent.
+        nested = [n for n in _own_frame(node.body) if isinstance(n, (*_FUNCTIONS, ast.ClassDef))]
+        for inner in nested:
+            if isinstance(inner, ast.ClassDef):
+                self._class(inner, f"{qualname}.<locals>", qualname)
+            else:
+                self._function(inner, f"{qualname}.<locals>.{inner.name}", None, qualname)
+
+    # -- one function ------------------------------------------------------------------------------
+
+    def _function_body(self, name: str, qualname: str, body: list[ast.stmt], node: ast.AST, owner: str | None,
+                       parent: str | None) -> None:
+        is_function = isinstance(node, _FUNCTIONS)
+        self_name = instance_name(node) if is_function and owner else None
+        params = []
+        local_names: set[str] = set()
+        if is_function:
+            arguments = node.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            defaults = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
+            pairs = list(zip(positional, defaults)) + list(zip(arguments.kwonlyargs, arguments.kw_defaults))
+            for extra in (arguments.vararg, arguments.kwarg):
+                if extra is not None:
+                    local_names.add(extra.arg)
+            for arg, default in pairs:
+                local_names.add(arg.arg)
+        for n in _own_frame(body):
+            for target in _assigned_targets(n):
+                if isinstance(target, ast.Name):
+                    local_names.add(target.id)
+            if isinstance(n, (ast.Global, ast.Nonlocal)):
+                local_names.difference_update(n.names)
+        if self_name:
+            local_names.discard(self_name)
+        frame = _Frame(qualname, self_name, local_names)
+        if is_function:
+            for arg, default in pairs:
+                if arg.arg == self_name:
+                    continue
+                params.append(ParamFact(arg.arg, self.annotation(arg.annotation, frame) if arg.annotation else None,
+                                        self.term(default, frame) if default is not None else None,
+                                        spelled(default, 40) if default is not None else None))
+        facts = FunctionFacts(
+            qualname=qualname, name=name, line=getattr(node, "lineno", 1), end_line=getattr(node, "end_lineno", 1),
+            is_async=isinstance(node, ast.AsyncFunctionDef), owner=owner, parent=parent, self_name=self_name,
+            decorators=tuple(self.term(d, frame) for d in getattr(node, "decorator_list", ())),
+            params=params,
+            returns=self.annotation(node.returns, frame) if is_function and node.returns is not None else None,
+            returned=(), locals={},
+        )
+        returned = []
+        for n in _own_frame(body):
+            if isinstance(n, ast.Return) and n.value is not None and len(returned) < 4:
+                returned.append(self.term(n.value, frame))
+            self._record_locals(n, frame, facts)
+        facts.returned = tuple(returned)
+        _BodyWalk(self, frame, facts).walk(body)
+        self.facts.functions[qualname] = facts
+
+    def _record_locals(self, node: ast.AST, frame: _Frame, facts: FunctionFacts) -> None:
+        def add(target: ast.expr, value: Term) -> None:
+            if isinstance(target, ast.Name):
+                facts.locals.setdefault(target.id, []).append(value)
+            elif frame.self_name and facts.owner and isinstance(target, ast.Attribute) \
+                    and isinstance(target.value, ast.Name) and target.value.id == frame.self_name:
+                cls = self.facts.classes.get(facts.owner)
+                if cls is not None:
+                    cls.attributes.setdefault(target.attr, []).append(t.written_in(frame.qualname, value))
+
+        if isinstance(node, ast.Assign):
+            value = self.term(node.value, frame)
+            for target in node.targets:
+                add(target, value)
+                if isinstance(target, (ast.Tuple, ast.List)):
+                    for index, element in enumerate(target.elts):
+                        add(element, ("item", value, index))
+                if isinstance(target, ast.Subscript):
+                    self._element(target.value, node.value, frame, facts)
+        elif isinstance(node, ast.AnnAssign):
+            add(node.target, self.annotation(node.annotation, frame))
+            if node.value is not None:
+                add(node.target, self.term(node.value, frame))
+        elif isinstance(node, ast.NamedExpr):
+            add(node.target, self.term(node.value, frame))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            add(node.target, ("elem", self.term(node.iter, frame)))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    add(item.optional_vars, ("enter", self.term(item.context_expr, frame)))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("append", "add", "appendleft", "put_nowait", "setdefault") and node.args:
+            self._element(node.func.value, node.args[-1], frame, facts)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            facts.locals.setdefault(node.name, []).append(
+                self.term(node.type, frame) if node.type is not None else t.name("builtins.BaseException"))
+
+    def _element(self, holder: ast.expr, value: ast.expr, frame: _Frame, facts: FunctionFacts) -> None:
+        """``self._tasks.append(task)``, ``self._tasks[k] = task``: what ``self._tasks`` holds."""
+        if frame.self_name and facts.owner and isinstance(holder, ast.Attribute) \
+                and isinstance(holder.value, ast.Name) and holder.value.id == frame.self_name:
+            cls = self.facts.classes.get(facts.owner)
+            if cls is not None:
+                cls.elements.setdefault(holder.attr, []).append(t.written_in(frame.qualname, self.term(value, frame)))
+        elif isinstance(holder, ast.Name):
+            facts.locals.setdefault(f"{holder.id}[]", []).append(self.term(value, frame))
+
+    # -- expressions as terms ----------------------------------------------------------------------
+
+    def global_name(self, identifier: str) -> str | None:
+        if identifier in self.facts.imports:
+            return self.facts.imports[identifier]
+        if identifier in self.facts.defined:
+            return f"{self.module}.{identifier}"
+        if identifier in _BUILTINS:
+            return f"builtins.{identifier}"
+        return None
+
+    def term(self, node: ast.AST | None, frame: _Frame, depth: int = 0) -> Term:
+        if node is None or depth > _MAX_DEPTH:
+            return t.UNKNOWN
+        if isinstance(node, ast.Name):
+            if node.id == frame.self_name:
+                return t.SELF
+            if node.id in frame.local_names:
+                return ("local", node.id)
+            qualified = self.global_name(node.id)
+            return t.name(qualified) if qualified else ("local", node.id)  # a closure's variable
+        if isinstance(node, ast.Attribute):
+            return t.attr(self.term(node.value, frame, depth + 1), node.attr)
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == "super" and "super" not in frame.local_names:
+                return t.SUPER
+            args = tuple(self.term(a, frame, depth + 1) for a in node.args[:_MAX_ARGS]
+                         if not isinstance(a, ast.Starred))
+            keywords = tuple((k.arg, self.term(k.value, frame, depth + 1)) for k in node.keywords[:_MAX_KEYWORDS]
+                             if k.arg is not None)
+            return t.call(self.term(node.func, frame, depth + 1), args, keywords)
+        if isinstance(node, ast.Await):
+            return self.term(node.value, frame, depth)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)) and node.value is not None and isinstance(node, ast.YieldFrom):
+            return self.term(node.value, frame, depth)
+        if isinstance(node, ast.Constant):
+            literal = _literal(node)
+            return ("const", type(node.value).__name__) if literal is None else \
+                ("const", type(node.value).__name__, literal)
+        if isinstance(node, ast.UnaryOp) and _literal(node) is not None:
+            return ("const", type(node.operand.value).__name__, _literal(node))
+        if isinstance(node, ast.Subscript):
+            return ("elem", self.term(node.value, frame, depth + 1))
+        if isinstance(node, ast.BoolOp):
+            return t.union([self.term(v, frame, depth + 1) for v in node.values])
+        if isinstance(node, ast.IfExp):
+            return t.union([self.term(node.body, frame, depth + 1), self.term(node.orelse, frame, depth + 1)])
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            inner = t.union([self.term(e, frame, depth + 1) for e in node.elts[:_MAX_ARGS]])
+            return ("collection", inner)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return ("collection", t.UNKNOWN)
+        if isinstance(node, ast.Dict):
+            return ("const", "dict")
+        if isinstance(node, ast.JoinedStr):
+            return ("const", "str")
+        return t.UNKNOWN
+
+    def annotation(self, node: ast.AST | None, frame: _Frame, depth: int = 0) -> Term:
+        """What an annotation says a value is: ``Optional[X]`` is X, ``A | B`` both, ``list[X]`` holds X."""
+        if node is None or depth > _MAX_DEPTH:
+            return t.UNKNOWN
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                parsed = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return t.UNKNOWN
+            return self.annotation(parsed, frame, depth + 1)
+        if isinstance(node, ast.Constant) and node.value is None:
+            return t.UNKNOWN
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return t.union([self.annotation(node.left, frame, depth + 1), self.annotation(node.right, frame, depth + 1)])
+        if isinstance(node, ast.Subscript):
+            base = self.term(node.value, frame, depth + 1)
+            base_name = base[1] if base[0] == "name" else ""
+            inner = node.slice
+            items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+            if base_name in _OPTIONAL or base_name.endswith(".Optional"):
+                return self.annotation(items[0], frame, depth + 1)
+            if base_name in _UNION or base_name.endswith(".Union"):
+                return t.union([self.annotation(i, frame, depth + 1) for i in items])
+            if base_name in _CONTAINERS:
+                element = items[-1] if base_name in _MAPPINGS else items[0]
+                return ("collection", self.annotation(element, frame, depth + 1))
+            if base_name.endswith((".Awaitable", ".Coroutine")) and items:
+                return self.annotation(items[-1], frame, depth + 1)
+            if base_name in ("typing.Type", "builtins.type", "Type", "type") and items:
+                inner = self.annotation(items[0], frame, depth + 1)  # ``Type[X]``: the class X itself
+                return inner[1] if inner[0] == "of" else inner
+            return ("of", base)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return ("of", self.term(node, _Frame(None, None, set()), depth + 1))
+        return t.UNKNOWN
+
+
+class _BodyWalk:
+    """The calls, loops, handlers and sets of one function's own frame, with their surroundings."""
+
+    def __init__(self, collector: _Collector, frame: _Frame, facts: FunctionFacts) -> None:
+        self.collector = collector
+        self.frame = frame
+        self.facts = facts
+
+    def term(self, node: ast.AST) -> Term:
+        return self.collector.term(node, self.frame)
+
+    def walk(self, body: list[ast.stmt]) -> None:
+        self._block(body, scopes=(), guards=(), loop=-1, handler="")
+
+    def _block(self, body: list[ast.stmt], scopes, guards, loop: int, handler: str) -> None:
+        guards = tuple(guards)
+        for stmt in body:
+            self._statement(stmt, scopes, guards, loop, handler)
+            if isinstance(stmt, ast.If) and not stmt.orelse and _leaves(stmt.body):
+                guards = guards + tuple(sorted(keys_read(stmt.test)))  # ``if x.is_closed: return`` guards the rest
+
+    def _statement(self, stmt: ast.stmt, scopes, guards, loop: int, handler: str) -> None:
+        if isinstance(stmt, _SCOPES):
+            return
+        if isinstance(stmt, ast.If):
+            self._expression(stmt.test, stmt, scopes, guards, loop, handler)
+            inner = guards + tuple(sorted(keys_read(stmt.test)))
+            self._block(stmt.body, scopes, inner, loop, handler)
+            self._block(stmt.orelse, scopes, inner, loop, handler)
+            return
+        if isinstance(stmt, (ast.While, ast.For, ast.AsyncFor)):
+            index = self._loop(stmt, loop)
+            head = stmt.test if isinstance(stmt, ast.While) else stmt.iter
+            self._expression(head, stmt, scopes, guards, loop if not isinstance(stmt, ast.While) else index, handler)
+            inner = guards + (tuple(sorted(keys_read(stmt.test))) if isinstance(stmt, ast.While) else ())
+            self._block(stmt.body, scopes, inner, index, handler)
+            self._block(stmt.orelse, scopes, guards, loop, handler)
+            return
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._expression(item.context_expr, stmt, scopes, guards, loop, handler)
+            inner = scopes + tuple(self.term(item.context_expr) for item in stmt.items)
+            self._block(stmt.body, inner, guards, loop, handler)
+            return
+        if isinstance(stmt, _TRY):
+            self._block(stmt.body, scopes, guards, loop, handler)
+            for clause in stmt.handlers:
+                caught = self._caught(clause.type)
+                self.facts.handlers.append(HandlerFact(
+                    clause.lineno, caught, loop,
+                    reraises=any(isinstance(n, ast.Raise) for n in _own_frame(clause.body)),
+                    leaves=any(isinstance(n, (ast.Return, ast.Break)) for n in _own_frame(clause.body))))
+                self._block(clause.body, scopes, guards, loop, "except:" + ",".join(caught))
+            self._block(stmt.orelse, scopes, guards, loop, handler)
+            self._block(stmt.finalbody, scopes, guards, loop, "finally")
+            return
+        if isinstance(stmt, ast.Match):
+            self._expression(stmt.subject, stmt, scopes, guards, loop, handler)
+            for case in stmt.cases:
+                self._block(case.body, scopes, guards, loop, handler)
+            return
+        self._sets(stmt)
+        for child in ast.iter_child_nodes(stmt):
+            self._expression(child, stmt, scopes, guards, loop, handler)
+
+    def _expression(self, node: ast.AST, stmt: ast.stmt, scopes, guards, loop: int, handler: str) -> None:
+        stack = [(node, False)]
+        while stack:
+            current, awaited = stack.pop()
+            if isinstance(current, _SCOPES):
+                continue
+            if isinstance(current, (ast.Await, ast.YieldFrom)):
+                if isinstance(current.value, (ast.Name, ast.Attribute, ast.Subscript)):
+                    self._awaited_value(current.value, stmt, scopes, guards, loop, handler)
+                if current.value is not None:
+                    stack.append((current.value, True))
+                continue
+            if isinstance(current, ast.IfExp):
+                stack.append((current.test, False))
+                inner = guards + tuple(sorted(keys_read(current.test)))
+                for branch in (current.body, current.orelse):
+                    self._expression(branch, stmt, scopes, inner, loop, handler)
+                continue
+            if isinstance(current, ast.BoolOp):
+                # ``a and b.wait()``: what comes after a test runs only when it passed
+                seen: tuple[str, ...] = ()
+                for value in current.values:
+                    self._expression(value, stmt, scopes, guards + seen, loop, handler)
+                    seen = seen + tuple(sorted(keys_read(value)))
+                continue
+            if isinstance(current, ast.Call):
+                self._call(current, awaited, stmt, scopes, guards, loop, handler)
+                if isinstance(current.func, ast.Attribute) and current.func.attr in ("set", "set_result") \
+                        and not current.args[1:]:
+                    k = key(current.func.value)
+                    if k:
+                        self.facts.sets.append(SetFact(k, current.lineno, "set"))
+            for child in reversed(list(ast.iter_child_nodes(current))):
+                stack.append((child, False))
+
+    def _call(self, node: ast.Call, awaited: bool, stmt: ast.stmt, scopes, guards, loop, handler) -> None:
+        func = node.func
+        receiver = key(func.value) if isinstance(func, ast.Attribute) else None
+        literals = [(str(i), _literal(a)) for i, a in enumerate(node.args) if _literal(a) is not None]
+        literals += [(k.arg, _literal(k.value)) for k in node.keywords if k.arg and _literal(k.value) is not None]
+        self.facts.calls.append(CallFact(
+            line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
+            function=self.term(func), receiver=receiver,
+            method=func.attr if isinstance(func, ast.Attribute) else None, awaited=awaited,
+            args=sum(1 for a in node.args if not isinstance(a, ast.Starred)) + (99 if any(
+                isinstance(a, ast.Starred) for a in node.args) else 0),
+            keywords=tuple(k.arg or "**" for k in node.keywords), literals=tuple(literals),
+            text=spelled(node, 80), scopes=tuple(scopes), guards=tuple(dict.fromkeys(guards)), loop=loop,
+            handler=handler, statement=stmt.lineno, value=self.term(node)))
+
+    def _awaited_value(self, node: ast.expr, stmt: ast.stmt, scopes, guards, loop, handler) -> None:
+        """``await self._task``: waiting on a value, written down as a call of its ``__await__``."""
+        receiver = key(node.value) if isinstance(node, ast.Subscript) else key(node)
+        self.facts.calls.append(CallFact(
+            line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
+            function=t.attr(self.term(node), "__await__"),
+            receiver=receiver or spelled(node, 40), method="__await__", awaited=True, args=0, keywords=(),
+            literals=(), text=spelled(node, 80), scopes=tuple(scopes), guards=tuple(dict.fromkeys(guards)),
+            loop=loop, handler=handler, statement=stmt.lineno, value=self.term(node)))
+
+    def _loop(self, stmt, parent: int) -> int:
+        infinite = False
+        test_keys: tuple[str, ...] = ()
+        iterates = t.UNKNOWN
+        if isinstance(stmt, ast.While):
+            infinite = isinstance(stmt.test, ast.Constant) and bool(stmt.test.value)
+            test_keys = tuple(sorted(keys_read(stmt.test)))
+        else:
+            iterates = self.term(stmt.iter)
+            infinite = iterates[0] == "call" and iterates[1] in (t.name("itertools.count"), t.name("itertools.cycle"))
+        exit_keys: list[str] = []
+        exits = False
+        for n in _own_loop(stmt.body):
+            if isinstance(n, (ast.Break, ast.Return, ast.Raise)):
+                exits = True
+            if isinstance(n, ast.If) and any(isinstance(m, (ast.Break, ast.Return, ast.Raise))
+                                             for m in _own_loop(n.body)):
+                exit_keys.extend(sorted(keys_read(n.test)))
+        tests = set(test_keys) | set(exit_keys)
+        deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests)
+        self.facts.loops.append(LoopFact(stmt.lineno, "while" if isinstance(stmt, ast.While) else
+                                         "async for" if isinstance(stmt, ast.AsyncFor) else "for",
+                                         infinite, test_keys, tuple(dict.fromkeys(exit_keys)), exits, deadline, parent,
+                                         iterates))
+        return len(self.facts.loops) - 1
+
+    def _caught(self, node: ast.expr | None) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        parts = node.elts if isinstance(node, ast.Tuple) else [node]
+        names = []
+        for part in parts:
+            term = self.term(part)
+            names.append(term[1] if term[0] == "name" else spelled(part, 40))
+        return tuple(names)
+
+    def _sets(self, stmt: ast.stmt) -> None:
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None:
+            return
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        value = stmt.value
+        text = repr(value.value) if isinstance(value, ast.Constant) and value.value in (True, False, None) \
+            else "other"
+        for target in targets:
+            k = key(target)
+            if k and "." in k:
+                self.facts.sets.append(SetFact(k, stmt.lineno, text))
+
+
+def _literal(node: ast.expr) -> str | None:
+    """``None``, ``False``, ``-1``, ``5``: the repr of a literal argument, or None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float, type(None))):
+        return repr(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, (int, float)):
+        return repr(-node.operand.value)
+    return None
+
+
+def _words_of(identifier_chain: str) -> list[str]:
+    found: list[str] = []
+    for part in identifier_chain.split("."):
+        found.extend(words(part))
+    return found
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """A block that ends by leaving: ``return``, ``raise``, ``continue`` or ``break`` as its last statement."""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+def _own_frame(body: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """Every node of the block that runs in its frame (not in nested functions, classes or lambdas)."""
+    stack = list(body)
+    stack.reverse()
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPES):
+            continue
+        children = list(ast.iter_child_nodes(node))
+        children.reverse()
+        stack.extend(children)
+
+
+def _own_loop(body: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """The nodes of a loop's body that belong to it, not to a loop or function nested in it."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _SCOPES + (ast.While, ast.For, ast.AsyncFor)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _assigned_targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return [n for target in node.targets for n in _names_in(target)]
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+        return _names_in(node.target)
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return _names_in(node.target)
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [n for item in node.items if item.optional_vars is not None for n in _names_in(item.optional_vars)]
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [ast.Name(node.name)]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [ast.Name((a.asname or a.name).split(".")[0]) for a in node.names if a.name != "*"]
+    if isinstance(node, _FUNCTIONS + (ast.ClassDef,)):
+        return [ast.Name(node.name)]
+    return []
+
+
+def _names_in(target: ast.expr) -> list[ast.expr]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for element in target.elts for n in _names_in(element)]
+    if isinstance(target, ast.Starred):
+        return _names_in(target.value)
+    return [target]
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    found = []
+    if isinstance(stmt, (ast.If,) + _TRY + (ast.With, ast.AsyncWith)):
+        for block in _blocks(stmt):
+            for inner in block:
+                found.extend(_bound_names(inner))
+        return found
+    for target in _assigned_targets(stmt):
+        if isinstance(target, ast.Name):
+            found.append(target.id)
+    return found
+
+
+def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    if isinstance(stmt, ast.If):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, _TRY):
+        return [stmt.body, *[h.body for h in stmt.handlers], stmt.orelse, stmt.finalbody]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [stmt.body]
+    return []

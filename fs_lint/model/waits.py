@@ -1,0 +1,398 @@
+"""What a call waits for, as far as the program and library models can tell, with the lines that prove it.
+
+Three questions, asked by the analysis of shutdown paths:
+
+- ``library_wait(function, call)``: the call is a library API that waits (the library table says
+  what for); is that wait bounded by an argument that covers it, a timeout scope around it, or a
+  liveness guard above it?
+- ``reached(function)``: the waits with no bound that a call into project code reaches, followed a
+  few calls deep: library waits for a peer or a reconnect, and loops that go round with no
+  deadline without looking at the stop;
+- ``work_of(value)`` and ``work_hazard(...)``: what a thread, task or greenlet runs, and whether
+  that work ends once it is told to stop (it tests the flag the stop sets, it lets its
+  cancellation through) or may go on with no bound.
+
+Every answer carries ``Step``s: the function, the file and line, and the code there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..syntax.names import words
+from .library import Api
+from .program import Program, Value, Where
+from .summaries import CallFact, FunctionFacts, LoopFact
+from . import terms as t
+
+MAX_CALL_DEPTH = 3  # how many calls deep a wait is followed from the statement that reaches it
+_CANCELLATION = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException",
+                           "concurrent.futures.CancelledError", "trio.Cancelled"})
+_SCOPE_WORDS = frozenset({"timeout", "deadline", "countdown"})
+_SCOPE_PREFIXES = ("move_on", "fail_after", "fail_at")
+_BLOCKING_KINDS = frozenset({"reconnect", "peer", "thread", "process", "task", "event", "queue-space", "queue-item",
+                             "queue-drain", "jobs", "lock", "greenlet"})
+_PEER_KINDS = frozenset({"reconnect", "peer"})
+_STARTERS = ("thread", "task", "greenlet", "process")
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str  # "`ConsumerCoordinator.close()`"
+    where: Where
+    text: str  # the code at that line
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A wait with no bound, and how it is reached."""
+
+    kind: str  # the library's kind of wait, or "loop" (goes round with no deadline), "swallows" (eats cancellation)
+    says: str  # what it waits for, in a maintainer's words: "RabbitMQ to come back"
+    api: str = ""  # the library API: ``aio_pika.RobustQueue.cancel``
+    steps: tuple[Step, ...] = ()  # the calls from the reaching statement to the wait, the wait last
+    guard: str = ""  # the liveness test the library offers on the receiver: ``self._queue.channel.is_closed``
+    note: str = ""  # "its timeout= bounds only the RPC, not the wait for the reconnect"
+
+    def through(self, step: Step) -> "Reached":
+        return Reached(self.kind, self.says, self.api, (step,) + self.steps, self.guard, self.note)
+
+
+@dataclass
+class WaitModel:
+    program: Program
+    _reached: dict[tuple[str, int, frozenset[str]], tuple[Reached, ...]] = field(default_factory=dict)
+    _reaching: set[tuple[str, int, frozenset[str]]] = field(default_factory=set)
+
+    # -- one call ----------------------------------------------------------------------------------
+
+    def callees(self, function: FunctionFacts, call: CallFact) -> frozenset[Value]:
+        return self.program.evaluate(call.function, function.qualname)
+
+    def api_of(self, function: FunctionFacts, call: CallFact) -> tuple[Api, Value] | None:
+        for value in self.callees(function, call):
+            entry = self.program.api_of(value)
+            if entry is not None and self._applies(entry, call):
+                return entry, value
+        return None
+
+    @staticmethod
+    def _applies(entry: Api, call: CallFact) -> bool:
+        literals = dict(call.literals)
+        return all(literals.get(name) == repr(value) for name, value in entry.when)
+
+    def is_bounded_scope(self, function: FunctionFacts, call: CallFact) -> bool:
+        """A timeout scope around the call: the table's scopes, or a context manager named like a timeout,
+        given a bound that is not None (a literal None, or a value that is None by default, is no bound)."""
+        for scope in call.scopes:
+            if scope[0] != "call":
+                continue
+            if self._scope_is_none(scope) or self._may_be_none(function, scope):
+                continue
+            for value in self.program.evaluate(scope[1], function.qualname):
+                if value.kind.startswith("lib") and self.program.library.scope(value.name) is not None:
+                    return True
+            name = _last_name(scope[1])
+            if name and (name.lower().startswith(_SCOPE_PREFIXES) or _SCOPE_WORDS & set(words(name))):
+                return True
+        return False
+
+    def _may_be_none(self, function: FunctionFacts, scope: t.Term) -> bool:
+        """``async_timeout(self.connect_timeout)`` where that attribute is None unless a caller says otherwise."""
+        bound = t.argument(scope, 0, "delay") or t.keyword(scope, "timeout") or t.keyword(scope, "seconds")
+        if bound is None or bound[0] == "const":
+            return False
+        values = self.program.evaluate(bound, function.qualname)
+        return any(v.kind == "const" and v.name == "NoneType" for v in values)
+
+    @staticmethod
+    def _scope_is_none(scope: t.Term) -> bool:
+        return bool(scope[2]) and scope[2][0][:2] == ("const", "NoneType")
+
+    def bound_of(self, entry: Api, call: CallFact) -> str | None:
+        """How the call bounds its own wait: the argument that does, or None when nothing does."""
+        literals = dict(call.literals)
+        for name, value in entry.no_wait:
+            if literals.get(name) == repr(value):
+                return f"{name}={value!r}"
+        for name in entry.bounds:
+            if name in call.keywords:
+                given = literals.get(name)
+                if given is None or given not in entry.forever:
+                    return f"{name}="
+        if entry.bound_position >= 0 and call.args > entry.bound_position:
+            given = literals.get(str(entry.bound_position))
+            if given is None or given not in entry.forever:
+                return f"argument {entry.bound_position + 1}"
+        if "**" in call.keywords:
+            return "**options"
+        if entry.bounds and not entry.default_is_forever:
+            return f"{entry.bounds[0]}={entry.default} by default"
+        return None
+
+    def is_guarded(self, entry: Api, call: CallFact) -> str:
+        """The liveness guard that protects the call (``if not q.channel.is_closed:``), or ""."""
+        if not call.receiver:
+            return ""
+        for guard in entry.guard:
+            wanted = f"{call.receiver}.{guard}"
+            if wanted in call.guards:
+                return wanted
+        return ""
+
+    def library_wait(self, function: FunctionFacts, call: CallFact) -> Reached | None:
+        """The call as a library wait with no bound (None when it is not one, or it is bounded)."""
+        found = self.api_of(function, call)
+        if found is None:
+            return None
+        entry, value = found
+        if entry.name in ("asyncio.gather", "asyncio.wait"):
+            return self._gathered(function, call, entry)
+        if entry.waits not in _BLOCKING_KINDS:
+            return None
+        if function.is_async and not call.awaited and _is_async_api(entry.name):
+            return None  # a coroutine handed on (``create_task(q.get())``), not awaited here
+        if self.is_bounded_scope(function, call):
+            return None
+        if entry.size_arg and self._made_without_size(function, call, entry):
+            return None
+        guard = self.is_guarded(entry, call)
+        if guard:
+            return None
+        bound = self.bound_of(entry, call)
+        note = ""
+        if bound is not None:
+            if entry.covers == "rpc" and entry.waits == "reconnect" and not bound.endswith("by default"):
+                note = f"its {bound.rstrip('=')} bounds only the round trip, not the wait for the reconnect"
+            else:
+                return None
+        offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""
+        step = Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
+        return Reached(entry.waits, entry.says or entry.waits, entry.name, (step,), offered, note)
+
+    def _made_without_size(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool:
+        """Every queue the receiver may be was made with no positive size (``asyncio.Queue()``,
+        ``queue.Queue(maxsize=0)``): a put on it never waits."""
+        made = [h.made for h in self._receiver_values(function, call) if h.made is not None]
+        if not made:
+            return False
+        for term in made:
+            size = t.argument(term, 0, entry.size_arg)
+            if size is None or size == t.UNKNOWN:
+                continue
+            if size[0] == "const" and len(size) > 2 and size[2] in ("0", "None") or \
+                    size[0] == "const" and len(size) > 2 and size[2].startswith("-"):
+                continue
+            return False
+        return True
+
+    def _receiver_values(self, function: FunctionFacts, call: CallFact) -> frozenset[Value]:
+        function_term = call.function
+        if function_term[0] == "attr":
+            return self.program.evaluate(function_term[1], function.qualname)
+        if function_term[0] == "name" and "." in function_term[1]:
+            head = function_term[1].rsplit(".", 1)[0]
+            return self.program.resolve(head)
+        return frozenset()
+
+    def _gathered(self, function: FunctionFacts, call: CallFact, entry: Api) -> Reached | None:
+        """``await asyncio.gather(writer.drain(), ...)``: a gathered coroutine that waits for a peer."""
+        if not call.awaited or self.is_bounded_scope(function, call) or self.bound_of(entry, call):
+            return None
+        for part in call.value[2] if call.value[0] == "call" else ():
+            if part[0] != "call":
+                continue
+            for value in self.program.evaluate(part[1], function.qualname):
+                inner = self.program.api_of(value)
+                if inner is not None and inner.waits in _PEER_KINDS:
+                    text = f"{call.text}"
+                    step = Step(_title(function), self.program.where(function.qualname, call.line, text), text)
+                    return Reached(inner.waits, inner.says or inner.waits, inner.name, (step,))
+        return None
+
+    # -- following calls into project code ----------------------------------------------------------
+
+    def project_callees(self, function: FunctionFacts, call: CallFact) -> list[FunctionFacts]:
+        found = []
+        for value in self.callees(function, call):
+            if value.kind == "function":
+                callee = self.program.function(value.name)
+                if callee is not None:
+                    if callee.is_async and not call.awaited:
+                        continue  # ``create_task(self._run())``: the coroutine is handed on, not run here
+                    found.append(callee)
+            elif value.kind == "class":
+                continue
+        return found
+
+    def reached(self, function: FunctionFacts, stop_keys: frozenset[str] = frozenset(), depth: int = 0,
+                visiting: frozenset[str] = frozenset()) -> tuple[Reached, ...]:
+        """The waits with no bound inside ``function``: library waits for a peer or a reconnect, loops
+        with no deadline that do not test ``stop_keys``, reached through calls up to ``MAX_CALL_DEPTH``."""
+        memo = (function.qualname, depth, stop_keys)
+        if memo in self._reached:
+            return self._reached[memo]
+        if memo in self._reaching:
+            return ()  # a call cycle: what it reaches is found where the cycle started
+        cut_before = self.program.cuts
+        self._reaching.add(memo)
+        try:
+            result = self._reached_in(function, stop_keys, depth, visiting)
+        finally:
+            self._reaching.discard(memo)
+        if self.program.cuts == cut_before:
+            self._reached[memo] = result
+        return result
+
+    def _reached_in(self, function: FunctionFacts, stop_keys: frozenset[str], depth: int,
+                    visiting: frozenset[str]) -> tuple[Reached, ...]:
+        found: list[Reached] = []
+        for loop_index, loop in enumerate(function.loops):
+            endless = self.endless_loop(function, loop_index, loop, stop_keys)
+            if endless is not None:
+                found.append(endless)
+        for call in function.calls:
+            if self.is_bounded_scope(function, call):
+                continue
+            wait = self.library_wait(function, call)
+            if wait is not None and wait.kind in _PEER_KINDS:
+                found.append(wait)
+                continue
+            if depth + 1 >= MAX_CALL_DEPTH:
+                continue
+            for callee in self.project_callees(function, call):
+                if callee.qualname in visiting:
+                    continue
+                step = Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
+                for inner in self.reached(callee, stop_keys, depth + 1, visiting | {function.qualname}):
+                    found.append(inner.through(step))
+        return tuple(found)
+
+    def endless_loop(self, function: FunctionFacts, index: int, loop: LoopFact,
+                     stop_keys: frozenset[str]) -> Reached | None:
+        """A loop that goes round with no deadline, pausing or waiting on a peer each time, and that
+        nothing but what it waits for ends: not a clock, not the stop (``stop_keys``)."""
+        if loop.kind != "while" or loop.deadline:
+            return None
+        tests = set(loop.test_keys) | set(loop.exit_keys)
+        if stop_keys and tests & stop_keys:
+            return None
+        if not loop.infinite and not loop.test_keys:
+            return None
+        pauses = [c for c in function.calls if c.loop == index and self._pauses(function, c)]
+        if not pauses:
+            return None
+        first = pauses[0]
+        condition = ", ".join(k for k in loop.test_keys if "." in k or k.isidentifier())[:60]
+        says = ("what it waits for, with no deadline" if loop.infinite else
+                f"`{_shortest(loop.test_keys)}` to change, with no deadline" if loop.test_keys else condition)
+        step = Step(_title(function), self.program.where(function.qualname, loop.line, f"loop at line {loop.line}"),
+                    first.text)
+        return Reached("loop", says, "", (step,))
+
+    def _pauses(self, function: FunctionFacts, call: CallFact) -> bool:
+        found = self.api_of(function, call)
+        if found is not None:
+            entry, _ = found
+            return entry.waits in ("sleep",) or entry.waits in _PEER_KINDS
+        return False
+
+    # -- the work of a thread or task ----------------------------------------------------------------
+
+    def work_of(self, values: frozenset[Value]) -> list[FunctionFacts]:
+        """The functions a thread, task or greenlet value runs, as far as the model sees where it was made."""
+        found: list[FunctionFacts] = []
+        for value in values:
+            if value.kind == "instance":
+                for entry in self.program.lineage(value.name):
+                    cls = self.program.class_(entry) if not entry.startswith("lib:") else None
+                    if cls is not None and "run" in cls.methods:
+                        run = self.program.function(cls.methods["run"])
+                        if run is not None:
+                            found.append(run)
+                        break
+                continue
+            if value.kind != "libinstance" or value.made is None:
+                continue
+            made = value.made
+            for starter in self.program.evaluate(made[1], value.context or None):
+                entry = self.program.api_of(starter) if starter.kind.startswith("lib") else None
+                if entry is None or entry.starts not in _STARTERS:
+                    continue
+                runs = t.argument(made, entry.runs_position, entry.runs or None) if entry.runs_position >= 0 \
+                    else t.keyword(made, entry.runs)
+                if runs is None:
+                    continue
+                target = runs[1] if runs[0] == "call" else runs  # a coroutine made by a call, or a callable
+                for callee in self.program.evaluate(target, value.context or None):
+                    if callee.kind == "function":
+                        function = self.program.function(callee.name)
+                        if function is not None:
+                            found.append(function)
+        return found
+
+    def swallows_cancellation(self, function: FunctionFacts, depth: int = 0,
+                              visiting: frozenset[str] = frozenset()) -> Reached | None:
+        """A handler, in a loop of the work (or of what it calls), that catches the cancellation and goes round."""
+        for handler in function.handlers:
+            if handler.loop < 0 or handler.reraises or handler.leaves:
+                continue
+            if not handler.caught or set(handler.caught) & _CANCELLATION:
+                caught = ", ".join(handler.caught) or "everything (bare `except:`)"
+                step = Step(_title(function), self.program.where(function.qualname, handler.line,
+                                                                  f"except {caught}"), f"except {caught}")
+                return Reached("swallows", f"its cancellation: it catches {caught} and goes round", "", (step,))
+        if depth + 1 >= MAX_CALL_DEPTH:
+            return None
+        for call in function.calls:
+            for callee in self.project_callees(function, call):
+                if callee.qualname in visiting:
+                    continue
+                inner = self.swallows_cancellation(callee, depth + 1, visiting | {function.qualname})
+                if inner is not None:
+                    step = Step(_title(function), self.program.where(function.qualname, call.line, call.text),
+                                call.text)
+                    return inner.through(step)
+        return None
+
+    def sets(self, function: FunctionFacts, depth: int = 0, visiting: frozenset[str] = frozenset()) -> frozenset[str]:
+        """What a function sets (flags, events, futures), and what the functions it calls set, a few deep."""
+        found = {s.key for s in function.sets}
+        if depth + 1 < MAX_CALL_DEPTH:
+            for call in function.calls:
+                for callee in self.project_callees(function, call):
+                    if callee.qualname not in visiting:
+                        found |= self.sets(callee, depth + 1, visiting | {function.qualname})
+        return frozenset(found)
+
+
+def _is_async_api(name: str) -> bool:
+    root = name.split(".")[0]
+    return root in _ASYNC_LIBRARIES or name.startswith("redis.asyncio.")
+
+
+_ASYNC_LIBRARIES = frozenset({"asyncio", "aio_pika", "aiormq", "nats", "aiokafka", "websockets", "aiohttp",
+                              "faststream", "anyio", "trio"})
+
+
+def _title(function: FunctionFacts) -> str:
+    parts = function.qualname.split(".")
+    name = function.name
+    if function.owner:
+        name = f"{function.owner.rsplit('.', 1)[-1]}.{function.name}"
+    elif "<locals>" in parts:
+        name = function.name
+    return f"`{name}()`"
+
+
+def _last_name(term: t.Term) -> str | None:
+    if term[0] == "name":
+        return term[1].rsplit(".", 1)[-1]
+    if term[0] == "attr":
+        return term[2]
+    return None
+
+
+def _shortest(keys: tuple[str, ...]) -> str:
+    chains = [k for k in keys if "." in k] or list(keys)
+    return max(chains, key=len) if chains else ""
