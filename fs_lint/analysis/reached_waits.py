@@ -28,8 +28,7 @@ from functools import cached_property
 
 from ..model.program import Program
 from ..model.summaries import CallFact, FunctionFacts, ModuleFacts
-from ..model.waits import Reached, Step, WaitModel
-from ..syntax.local_nodes import key
+from ..model.waits import Reached, WaitModel
 from ..syntax.names import words
 from .shutdown_paths import ShutdownPath
 
@@ -225,11 +224,12 @@ class ReachedWaits:
         return None
 
     def _reads_from_peer(self, function: FunctionFacts, call: CallFact) -> bool:
+        """A read of the next message: a peer wait of the library table, or an unknown ``reader.read()``."""
+        if call.method not in _READ_METHODS or not call.receiver:
+            return False
         found = self.waits.api_of(function, call)
         if found is not None:
             return found[0].waits in PEER_KINDS
-        if call.method not in _READ_METHODS or not call.receiver:
-            return False
         return bool(set(words(call.receiver.rsplit(".", 1)[-1])) & _READER_WORDS)
 
     # -- the work a path waits for -------------------------------------------------------------------
@@ -383,5 +383,3 @@ def _never(path: ShutdownPath, function: FunctionFacts, call: CallFact) -> str:
             else path.never_returns
     return path.never_returns
 
-
-__all__ = ["ModelWait", "ReachedWaits", "Verdict", "Step", "key"]

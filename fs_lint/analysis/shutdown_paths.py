@@ -33,8 +33,8 @@ from .stop_paths import ModuleStops
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
-_ASKING_WORDS = frozenset({"wait", "is", "has", "should", "can", "get", "set", "check", "when", "until",
-                           "must", "needs", "will", "was", "test"})
+_ASKING_WORDS = frozenset({"wait", "waits", "is", "has", "should", "can", "get", "gets", "set", "check", "checks",
+                           "when", "until", "must", "needs", "will", "was", "test"})
 _EXIT_DUNDERS = frozenset({"__exit__", "__aexit__"})
 _HOOK_DECORATORS = frozenset({"on_shutdown", "after_shutdown", "after_serving", "before_server_stop",
                               "after_server_stop", "on_cleanup"})
