@@ -31,14 +31,17 @@ def check_analysis(analysis: ModuleAnalysis, codes: Iterable[str] | None = None)
     return sorted(set(findings))
 
 
-def codes_that_may_fire(source: bytes, codes: Iterable[str] | None = None) -> list[str]:
+def codes_that_may_fire(source: bytes, codes: Iterable[str] | None = None,
+                        settings: Settings | None = None) -> list[str]:
     """The codes whose rule finds one of its needles in the raw bytes: no other rule can fire here.
 
     Asked per rule, not for the whole set: nearly every file says ``except``, few say ``retry``,
-    and a rule left out is a walk of the whole tree saved.
+    and a rule left out is a walk of the whole tree saved. ``settings`` adds the needles that come
+    from options (the words of ``shutdown-path-names``).
     """
     wanted = RULES if codes is None else [c for c in codes if c in RULES]
-    return [code for code in wanted if any(needle in source for needle in RULES[code].needles)]
+    return [code for code in wanted
+            if any(needle in source for needle in RULES[code].needles_for(settings or Settings()))]
 
 
 def may_have_findings(source: bytes, codes: Iterable[str] | None = None) -> bool:
@@ -49,7 +52,7 @@ def may_have_findings(source: bytes, codes: Iterable[str] | None = None) -> bool
 def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None = None,
                  filename: str = "<unknown>") -> list[Finding]:
     """Parse and check; raises SyntaxError, ValueError (null bytes) or RecursionError on bad input."""
-    codes = codes_that_may_fire(source, codes)
+    codes = codes_that_may_fire(source, codes, settings)
     if not codes:
         return []
     tree = parse_module(source, filename)

@@ -21,7 +21,7 @@ from .settings import Settings
 def check_bytes(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
                 disable_noqa: bool = False) -> list[Finding]:
     """The findings left after noqa; raises SyntaxError, ValueError or RecursionError on bad input."""
-    firing = codes_that_may_fire(source, codes)
+    firing = codes_that_may_fire(source, codes, settings)
     tree = parse_module(source, filename)
     if not firing:
         return []

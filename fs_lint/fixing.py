@@ -75,7 +75,7 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     RecursionError.
     """
     selected = list(RULES) if codes is None else [c for c in RULES if c in set(codes)]
-    firing = codes_that_may_fire(source, selected)  # the others cannot fire here: their walks are saved
+    firing = codes_that_may_fire(source, selected, settings)  # the others cannot fire here: their walks are saved
     if not firing:
         return FixResult(source, [], [], [])
     tree = parse_module(source, filename)

@@ -134,7 +134,7 @@ class Plugin:
         codes = self._codes()
         source = "".join(self._lines).encode("utf-8", "replace") if self._lines else None
         if source is not None:
-            codes = codes_that_may_fire(source, codes)
+            codes = codes_that_may_fire(source, codes, self.settings)
             if not codes:
                 return
         findings = check_tree(self._tree, self.settings, codes, self._filename or None)

@@ -127,7 +127,7 @@ class ReachedWaits:
             detail += f" ({reached.note})"
         detail += f"; while {peer}, {_never(path, function, call)}"
         if reached.guard:
-            detail += f" (guard it with `if not {reached.guard}:` or bound it)"
+            detail += f" (guard it with `if not {reached.guard}:`, or bound it with `asyncio.timeout`)"
         evidence = (f"{self._where(function, call.line)}: `{call.text}` is `{reached.api}` "
                     f"(library model: waits = {reached.kind})",)
         return ModelWait(call.line, call.col, reached.kind, detail, evidence)

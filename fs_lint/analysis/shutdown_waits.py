@@ -373,6 +373,8 @@ class _PathWalk:
         if method == "wait":
             if value.args or has_bound_argument(value, 0) or self._killed_before(receiver, node):
                 return
+            if self._own_trigger(receiver):
+                return
             if last & _FINISHED_WORDS and self._cancelled_any_before(node):
                 return  # ``await self._stopped.wait()`` after cancelling what sets it
             self._add(node, EVENT_WAIT, receiver, True)
@@ -435,6 +437,8 @@ class _PathWalk:
         elif method == "wait":
             if call.args or has_bound_argument(call, 0) or self._killed_before(receiver, call):
                 return
+            if self._own_trigger(receiver):
+                return
             self._add(call, EVENT_WAIT, receiver, False, self.module.thread_made(receiver, self.path))
         elif method == "result":
             if self.is_async or call.args or has_bound_argument(call, 0) or not last & _FUTURE_WORDS:
@@ -475,6 +479,20 @@ class _PathWalk:
             method = self.module.analysis.contexts.resolve(func, self.function)
             return method is not None or func.attr not in ("join", "wait")
         return self.module.defines(func.attr, key(receiver))
+
+    def _own_trigger(self, receiver: str) -> bool:
+        """``event = Event(); register(lambda *_: event.set()); await event.wait()``: the path waits for
+        the trigger it arranged itself (a signal, a callback): that wait comes before the stop, it is
+        not a wait inside it."""
+        if "." in receiver or not any(isinstance(v, ast.Call) for v in self.module.values_of(receiver, self.function)):
+            return False
+        for node in walk_local(self.function.body):
+            if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)) and node is not self.function:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                            and inner.func.attr in ("set", "set_result") and key(inner.func.value) == receiver:
+                        return True
+        return False
 
     def _earlier_calls(self, node: ast.AST, method: str) -> list[ast.Call]:
         """The ``.method()`` calls of the function that come before ``node``."""

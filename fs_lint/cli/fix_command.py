@@ -78,7 +78,7 @@ def fix_source_of(task: FixTask, source: bytes) -> FixReport:
     try:
         with warnings.catch_warnings():  # the compiler's warnings about the code (``"\\d"``) are not ours to raise
             warnings.simplefilter("ignore")
-            if (not file.disable_noqa and file_is_exempt(source)) or not codes_that_may_fire(source, file.codes):
+            if (not file.disable_noqa and file_is_exempt(source)) or not codes_that_may_fire(source, file.codes, file.settings):
                 parse_module(source, file.shown)  # nothing to fix, but a file that does not parse is reported
                 return FixReport(file.path, file.shown)
             result = load_fix_source()(source, file.settings, file.codes, task.unsafe, file.shown, **extra)

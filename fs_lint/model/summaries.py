@@ -446,7 +446,7 @@ class _Collector:
             inner = t.union([self.term(e, frame, depth + 1) for e in node.elts[:_MAX_ARGS]])
             return ("collection", inner)
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            return ("collection", t.UNKNOWN)
+            return ("collection", self.term(node.elt, frame, depth + 1))
         if isinstance(node, ast.Dict):
             return ("const", "dict")
         if isinstance(node, ast.JoinedStr):

@@ -163,7 +163,7 @@ class WaitModel:
         note = ""
         if bound is not None:
             if entry.covers == "rpc" and entry.waits == "reconnect" and not bound.endswith("by default"):
-                note = f"its {bound.rstrip('=')} bounds only the round trip, not the wait for the reconnect"
+                note = f"its `{bound}` bounds only the round trip, not the wait for the reconnect"
             else:
                 return None
         offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""

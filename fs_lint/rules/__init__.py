@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar, Iterator
 
 from ..findings import Finding
+from ..settings import Settings
 from ..analysis.retry_loops import ModuleAnalysis
 
 PAGE_SECTIONS = (
@@ -25,6 +26,11 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     # A file without any of these bytes cannot hold a finding: the CLI skips parsing it.
     needles: ClassVar[tuple[bytes, ...]] = (b"except", b"suppress")
+
+    @classmethod
+    def needles_for(cls, settings: Settings) -> tuple[bytes, ...]:
+        """The needles, and those the options add (a rule whose words are configurable)."""
+        return cls.needles
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         raise NotImplementedError

@@ -7,6 +7,7 @@ from ..analysis import shutdown_waits as kinds
 from ..analysis.retry_loops import ModuleAnalysis
 from ..analysis.shutdown_waits import ModuleShutdownWaits, Wait
 from ..findings import Finding
+from ..settings import Settings
 from . import Rule, register
 
 
@@ -188,7 +189,14 @@ class UnboundedWaitInShutdownPath(Rule):
     summary = "unbounded wait in a shutdown path"
     fix = "unsafe"
     default_enabled = False
-    needles = (b"join(", b"wait", b"result(", b"put(", b"get(", b"await ", b"gather")
+    # A shutdown path is named like a stop, registered as a hook or a handler, or a cancellation
+    # handler: a file with none of these words has none (what it waits for may be anything).
+    needles = (b"stop", b"close", b"shut", b"exit", b"disconnect", b"terminate", b"teardown", b"quit", b"halt",
+               b"signal", b"atexit", b"lifespan", b"Cancelled", b"serving", b"cleanup", b"finally")
+
+    @classmethod
+    def needles_for(cls, settings: Settings) -> tuple[bytes, ...]:
+        return cls.needles + tuple(word.encode() for word in settings.shutdown_path_names)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         for wait in ModuleShutdownWaits.of(analysis).waits:
