@@ -43,7 +43,9 @@ def test_rules_table(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     monkeypatch.setitem(RULES, "FSR901", Trial)
     status, out, _ = run(capsys, "rules")
     assert status == 0
-    rows = [line.split() for line in out.splitlines()]
+    table, note = out.split("\n\n", 1)
+    assert "fs_lint/model/library/apis.toml" in note and "[tool.fs-lint.library]" in note, "where the library model is"
+    rows = [line.split() for line in table.splitlines()]
     assert rows[0] == ["CODE", "NAME", "FIX", "DEFAULT"]
     assert [row[0] for row in rows[1:]] == sorted(RULES)
     assert rows[1] == ["FSR001", RULES["FSR001"].name, RULES["FSR001"].fix, "on"]

@@ -48,6 +48,7 @@ class ModelWait:
     kind: str
     detail: str  # the finding's message after the rule's summary
     evidence: tuple[str, ...]
+    guard: str = ""  # the liveness test the library offers on the receiver (the fix may add it)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class ReachedWaits:
             detail += f" (guard it with `if not {reached.guard}:`, or bound it with `asyncio.timeout`)"
         evidence = (f"{self._where(function, call.line)}: `{call.text}` is `{reached.api}` "
                     f"(library model: waits = {reached.kind})",)
-        return ModelWait(call.line, call.col, reached.kind, detail, evidence)
+        return ModelWait(call.line, call.col, reached.kind, detail, evidence, reached.guard)
 
     def _reached_finding(self, path: ShutdownPath, function: FunctionFacts, call: CallFact, callee: FunctionFacts,
                          reached: Reached) -> ModelWait:
@@ -139,8 +140,10 @@ class ReachedWaits:
         where = f" ({last.where})" if last is not None else ""
         callee_title = _qualified_title(callee)
         if reached.kind == "loop":
-            what = f"reaches a loop in {last.title if last else 'it'}{where} that waits for {reached.says}"
-            peer = "what it waits for does not come"
+            inside = last.title if last else callee_title
+            what = (f"{reached.says}{where}" if inside == callee_title else
+                    f"reaches a loop in {inside}{where} that {reached.says}")
+            peer = "that loop goes round"
         elif reached.api:
             what = f"waits for {reached.says} in `{_short_api(reached.api)}()`{where}"
             peer = _peer_words(reached)
@@ -254,7 +257,7 @@ class ReachedWaits:
                 if swallowed is not None:
                     step = swallowed.steps[-1]
                     return Verdict(True, f"it was cancelled first, but the work it runs ({_qualified_title(runs)}) "
-                                         f"catches {swallowed.says.split('catches ', 1)[-1]} at {step.where}",
+                                         f"catches {swallowed.says.split('catches ', 1)[-1]} ({step.where})",
                                    tuple(f"{s.where}: {s.title}: `{s.text}`" for s in swallowed.steps))
             return Verdict(False)
         for runs in work:
@@ -262,10 +265,14 @@ class ReachedWaits:
             if reached:
                 first = reached[0]
                 last = first.steps[-1] if first.steps else None
-                what = (f"a loop in {last.title} ({last.where}) that waits for {first.says}" if first.kind == "loop"
-                        else f"a wait for {first.says} ({last.where})" if last else f"a wait for {first.says}")
-                return Verdict(True, f"the work it runs, {_qualified_title(runs)}, reaches {what} without looking "
-                                     f"at the stop",
+                runs_title = _qualified_title(runs)
+                if first.kind == "loop" and last is not None and last.title == runs_title:
+                    what = f"{first.says} ({last.where})"
+                elif first.kind == "loop" and last is not None:
+                    what = f"reaches a loop in {last.title} ({last.where}) that {first.says}"
+                else:
+                    what = f"waits for {first.says}" + (f" ({last.where})" if last else "")
+                return Verdict(True, f"the work it runs, {runs_title}, {what}, without looking at the stop",
                                tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
         return Verdict(False)
 
@@ -375,11 +382,11 @@ def _qualified_title(function: FunctionFacts) -> str:
 
 def _never(path: ShutdownPath, function: FunctionFacts, call: CallFact) -> str:
     """``close()`` never returns, or never reaches the next call it makes (``connection.close()``)."""
-    later = [c for c in function.calls if c.statement > call.statement and c.method not in ("__await__",)
-             and c.method not in (None,) and not c.text.startswith(("log", "logger", "self.log", "_log"))]
-    if later:
-        return f"{path.never_returns.replace(' never returns', ' never reaches').replace(' never ends', ' never reaches')} " \
-               f"`{later[0].text.split('(')[0]}()` (line {later[0].line})" if "never" in path.never_returns \
-            else path.never_returns
-    return path.never_returns
-
+    later = [c for c in function.calls if c.statement > call.statement and c.method not in ("__await__", None)
+             and not c.text.startswith(("log", "logger", "self.log", "self._log", "_log"))]
+    never = path.never_returns
+    if not later or " never " not in never:
+        return never
+    text = later[0].text
+    name = text[:text.rfind("(")] if text.endswith(")") else text
+    return f"{never.split(' never ')[0]} never reaches `{name}()` (line {later[0].line})"

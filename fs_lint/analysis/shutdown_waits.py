@@ -71,6 +71,7 @@ class Wait:
     made: str | None = None  # the thread or task it waits for, when the module shows it
     detail: str = ""  # the finding's words, when the program and library models wrote them
     evidence: tuple[str, ...] = ()  # the facts behind them, each with its file and line
+    guard: str = ""  # the liveness test the library offers, which skips the wait while the peer is gone
 
     @property
     def position(self) -> tuple[int, int]:
@@ -128,7 +129,7 @@ class ModuleShutdownWaits:
                     found.setdefault(wait.position, wait)
             for model_wait in model.path_waits(path, function):
                 wait = Wait(_Position(model_wait.line, model_wait.col), model_wait.kind, "", path, True,
-                            detail=model_wait.detail, evidence=model_wait.evidence)
+                            detail=model_wait.detail, evidence=model_wait.evidence, guard=model_wait.guard)
                 found.setdefault(wait.position, wait)
         if model is not None:
             for model_wait in model.cancellation_waits():

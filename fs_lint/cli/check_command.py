@@ -10,7 +10,7 @@ from ..file_check import check_bytes, describe_source_error, error_line
 from .check_summary import statistics, summary
 from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories,
                      print_file_error, print_ignored_directories, print_warning)
-from .output_formats import FORMATS, FileReport
+from .output_formats import FORMATS, FileReport, render_explained
 from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
 from .runner import run_all
@@ -71,6 +71,8 @@ def run_check(args: argparse.Namespace) -> int:
     with open_output(args.output_file) as out:
         if args.statistics:
             out.write(statistics(reports))
+        elif args.explain and args.format == "default":
+            out.write(render_explained(reports, cwd))
         else:
             out.write(FORMATS[args.format](reports, cwd))
     if not args.quiet and not nothing_checked and not plan.missing:

@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", "--output-format", dest="format", choices=list(FORMATS), default="default",
                        help="default: path:line:col: CODE message; json; sarif (2.1.0); "
                             "github (Actions annotations)")
+    check.add_argument("--explain", action="store_true",
+                       help="under each finding, the facts behind it, each with the file and line that proves it")
     check.add_argument("--statistics", action="store_true",
                        help="print how many findings of each code there are, instead of the findings")
     check.add_argument("-o", "--output-file", metavar="FILE",

@@ -74,6 +74,16 @@ def render_default(reports: Sequence[FileReport], cwd: str) -> str:
     return "".join(f"{report.shown}:{f.line}:{f.col + 1}: {_marked(f)}\n" for report, f in _findings(reports))
 
 
+def render_explained(reports: Sequence[FileReport], cwd: str) -> str:
+    """flake8's lines, each followed by the facts behind it, with the file and line that prove each
+    (``check --explain``): what the program and library models read to make the finding."""
+    lines = []
+    for report, f in _findings(reports):
+        lines.append(f"{report.shown}:{f.line}:{f.col + 1}: {_marked(f)}\n")
+        lines.extend(f"    = {fact}\n" for fact in f.evidence)
+    return "".join(lines)
+
+
 def _fix_kind(code: str) -> str:
     return RULES[code].fix if code in RULES else "none"
 
@@ -90,7 +100,7 @@ def render_json(reports: Sequence[FileReport], cwd: str) -> str:
             items.append({"code": f.code, "name": RULES[f.code].name if f.code in RULES else None,
                           "message": text_of(f), "filename": report.shown, "line": f.line, "column": f.col + 1,
                           "fix": _fix_kind(f.code), "fixable": is_fixable(f), "url": rule_url(f.code),
-                          "docs": f"fs-lint rule {f.code}"})
+                          "docs": f"fs-lint rule {f.code}", "evidence": list(f.evidence)})
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 

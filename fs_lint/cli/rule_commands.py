@@ -39,6 +39,17 @@ def rules_table() -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] + "\n" for row in rows)
 
 
+def library_note() -> str:
+    """Where the library model is: the rules read what each API waits for from it."""
+    from ..model.library.table import TABLE, builtin_table
+
+    table = builtin_table()
+    return (f"\nWhat library calls wait for (a broker, a reconnect, a thread, nothing) comes from the library model: "
+            f"{len(table.apis)} APIs and {len(table.types)} types in {TABLE}; add your own under "
+            f"[tool.fs-lint.library] (docs/library-model.md).\n")
+
+
 def list_rules(args: argparse.Namespace) -> int:
     sys.stdout.write(rules_table())
+    sys.stdout.write(library_note())
     return EXIT_CLEAN

@@ -48,6 +48,8 @@ from .source_text import code_of, number
 
 CODE = "FSR901"
 UNSAFE = "the shutdown goes on while what it waited for may still be running"
+GUARD_UNSAFE = ("the call is skipped while the peer is gone (the broker forgets what it would have undone when the "
+                "connection closes)")
 _NO_TIMEOUT_JOINS = frozenset({"pool", "group", "executor", "queue", "q"})
 _LOGGER_FACTORIES = frozenset({"getLogger", "get_logger", "getChild"})
 _AWAITED_CALLS = (kinds.EVENT_WAIT, kinds.WAIT_CLOSED, kinds.DRAIN, kinds.QUEUE_JOIN)
@@ -58,6 +60,8 @@ def plan(finding: Finding, context: FixContext) -> Edit:
     if wait is None:
         raise CannotFix(f"no wait starts at line {finding.line}, column {finding.col + 1}")
     seconds = number(context.analysis.settings.shutdown_timeout)
+    if wait.kind in _MODEL_KINDS:
+        return _plan_model_wait(finding, wait, context, seconds)
     if wait.kind == kinds.ASYNCIO_WAIT:
         change = NodeChange(cst.Call, context.position(wait.waited), partial(_add_timeout, seconds=seconds))
         return Edit(finding, (change,), unsafe_because=UNSAFE, also_fixes=frozenset())
@@ -91,6 +95,60 @@ def plan(finding: Finding, context: FixContext) -> Edit:
         raise CannotFix(_refusal(wait))
     change = NodeChange(cst.SimpleStatementLine, context.position(statement), rewrite)
     return Edit(finding, (change,), unsafe_because=UNSAFE, adds_imports=needed, also_fixes=frozenset())
+
+
+_MODEL_KINDS = frozenset({"reconnect", "peer", "loop", "swallows", "thread", "task", "process", "greenlet", "jobs",
+                          "event", "lock", "queue-space", "queue-item", "queue-drain"}) - {kinds.TASK}
+
+
+def _plan_model_wait(finding: Finding, wait: Wait, context: FixContext, seconds: str) -> Edit:
+    """A wait the program and library models found: guard it with the library's liveness test, or bound
+    an awaited call with ``asyncio.wait_for``; a loop, or a blocking call, is left to a person."""
+    if wait.kind == "loop":
+        raise CannotFix("the loop has no deadline: give it one (`while ... and loop.time() < deadline:`) and "
+                        "decide what becomes of what is still running")
+    node = _node_at(context.tree, finding.line, finding.col)
+    if node is None:
+        raise CannotFix(f"no call starts at line {finding.line}, column {finding.col + 1}")
+    statement = context.parents.get(id(node))
+    if not isinstance(statement, ast.Expr) or not context.stands_alone(statement):
+        raise CannotFix("the wait's value is used, or it shares its line with other code; bound it by hand")
+    if wait.guard:
+        rewrite = partial(_guarded, guard=wait.guard)
+        change = NodeChange(cst.SimpleStatementLine, context.position(statement), rewrite)
+        return Edit(finding, (change,), unsafe_because=GUARD_UNSAFE, also_fixes=frozenset())
+    if not isinstance(node, ast.Await):
+        raise CannotFix("a blocking call with no bound of its own here: bound it the library's way (a timeout "
+                        "argument, or close the client from another thread) by hand")
+    logger, needed = _logger(context)
+    asyncio_name, more = module_reference(context, "asyncio")
+    rewrite = partial(_bounded_await, asyncio=asyncio_name, seconds=seconds, logger=logger, tasks=None,
+                      what=ast.unparse(node.value))
+    change = NodeChange(cst.SimpleStatementLine, context.position(statement), rewrite)
+    return Edit(finding, (change,), unsafe_because=UNSAFE, adds_imports=needed + more, also_fixes=frozenset())
+
+
+def _node_at(tree: ast.Module, line: int, col: int) -> ast.expr | None:
+    """The ``await`` (or else the call) that starts at a finding's place."""
+    found = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Await, ast.Call)) and node.lineno == line and node.col_offset == col:
+            if isinstance(node, ast.Await):
+                return node
+            found = found or node
+    if found is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Await) and node.value is found:
+                return node
+    return found
+
+
+def _guarded(line: cst.SimpleStatementLine, guard: str) -> cst.FlattenSentinel:
+    """``await q.cancel(tag)`` -> ``if not q.channel.is_closed:`` around it: skipped while the peer is gone."""
+    body = line.with_changes(leading_lines=())
+    block = cst.If(test=cst.parse_expression(f"not {guard}"), body=cst.IndentedBlock(body=[body]),
+                   leading_lines=line.leading_lines)
+    return cst.FlattenSentinel([block])
 
 
 def _is_threading_event(wait: Wait, context: FixContext) -> bool:

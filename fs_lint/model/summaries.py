@@ -21,7 +21,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 3  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 4  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -79,6 +79,7 @@ class LoopFact:
     deadline: bool  # its condition or an exit test reads a clock or a deadline
     parent: int  # index of the loop around it, or -1
     iterates: Term = t.UNKNOWN  # what a ``for`` walks over
+    test: str = ""  # the ``while`` condition as written
 
 
 @dataclass
@@ -88,6 +89,7 @@ class HandlerFact:
     loop: int
     reraises: bool  # a ``raise`` in its own body
     leaves: bool  # a ``return`` or ``break`` in its own body
+    text: str = ""  # what it catches, as written: ``(asyncio.CancelledError, OSError)``
 
 
 @dataclass
@@ -541,7 +543,8 @@ class _BodyWalk:
                 self.facts.handlers.append(HandlerFact(
                     clause.lineno, caught, loop,
                     reraises=any(isinstance(n, ast.Raise) for n in _own_frame(clause.body)),
-                    leaves=any(isinstance(n, (ast.Return, ast.Break)) for n in _own_frame(clause.body))))
+                    leaves=any(isinstance(n, (ast.Return, ast.Break)) for n in _own_frame(clause.body)),
+                    text=spelled(clause.type, 60) if clause.type is not None else ""))
                 self._block(clause.body, scopes, guards, loop, "except:" + ",".join(caught))
             self._block(stmt.orelse, scopes, guards, loop, handler)
             self._block(stmt.finalbody, scopes, guards, loop, "finally")
@@ -638,7 +641,7 @@ class _BodyWalk:
         self.facts.loops.append(LoopFact(stmt.lineno, "while" if isinstance(stmt, ast.While) else
                                          "async for" if isinstance(stmt, ast.AsyncFor) else "for",
                                          infinite, test_keys, tuple(dict.fromkeys(exit_keys)), exits, deadline, parent,
-                                         iterates))
+                                         iterates, spelled(stmt.test, 60) if isinstance(stmt, ast.While) else ""))
         return len(self.facts.loops) - 1
 
     def _caught(self, node: ast.expr | None) -> tuple[str, ...]:

@@ -283,9 +283,11 @@ class WaitModel:
         if not pauses:
             return None
         first = pauses[0]
-        condition = ", ".join(k for k in loop.test_keys if "." in k or k.isidentifier())[:60]
-        says = ("what it waits for, with no deadline" if loop.infinite else
-                f"`{_shortest(loop.test_keys)}` to change, with no deadline" if loop.test_keys else condition)
+        if loop.infinite:
+            course = "goes round until it returns" if loop.exits else "goes round for ever"
+        else:
+            course = f"goes round while `{loop.test}`"
+        says = f"{course}, pausing at `{first.text}` each time, with no deadline"
         step = Step(_title(function), self.program.where(function.qualname, loop.line, f"loop at line {loop.line}"),
                     first.text)
         return Reached("loop", says, "", (step,))
@@ -338,9 +340,9 @@ class WaitModel:
             if handler.loop < 0 or handler.reraises or handler.leaves:
                 continue
             if not handler.caught or set(handler.caught) & _CANCELLATION:
-                caught = ", ".join(handler.caught) or "everything (bare `except:`)"
+                caught = f"`{handler.text}`" if handler.text else "everything (a bare `except:`)"
                 step = Step(_title(function), self.program.where(function.qualname, handler.line,
-                                                                  f"except {caught}"), f"except {caught}")
+                                                                  f"except {handler.text}"), f"except {handler.text}:")
                 return Reached("swallows", f"its cancellation: it catches {caught} and goes round", "", (step,))
         if depth + 1 >= MAX_CALL_DEPTH:
             return None

@@ -15,8 +15,32 @@ from . import Rule, register
 class UnboundedWaitInShutdownPath(Rule):
     """
     ## What it does
-    Flags a wait with no bound in a shutdown path: code that runs while the program stops and
-    cannot return until something else happens.
+    Flags a statement of a shutdown path that cannot return until something else happens, with no
+    bound: code that runs while the program stops and waits for a broker to come back, a peer to
+    answer, a thread or task that may never end.
+
+    It decides from what the called code does, through the program model (the project's modules,
+    classes, attribute types and calls, followed a few calls deep into any module) and the library
+    model (`fs_lint/model/library/apis.toml`: what each library API waits for, how it takes a
+    bound; `fs-lint rules` says where; add your own wrappers under `[tool.fs-lint.library]`, see
+    [the library model](../library-model.md)). It reports:
+
+    - a library call that waits for a reconnect or a peer: `await queue.cancel(tag)` on an aio-pika
+      `RobustQueue` parks until RabbitMQ is back (its `timeout=` covers only the round trip after
+      that), `producer.flush()` of confluent-kafka, `StreamWriter.drain()`/`wait_closed()`;
+    - a call into project code, in this module or another, that reaches such a wait, or a loop that
+      goes round with no deadline (a retry, a poll) without looking at the flag the path set;
+    - a wait for a thread, task, process or greenlet (`join()`, `await task`, `gather`,
+      `asyncio.wait`), when what it runs may not end once told to stop (a loop that ignores the
+      stop, a reconnect, a handler that swallows its cancellation after `task.cancel()`), or when
+      the model cannot see what it runs; a `join()` after a bounded `join(timeout)` that the thread
+      outlived;
+    - `event.wait()`, `future.result()`, a blocking `put` on a queue made with a size, `get()`,
+      `queue.join()`, typed through the models where they can be, by shape where they cannot;
+    - a loop in the path that polls with no deadline (`while self.tasks: await asyncio.sleep(0.1)`),
+      or that reads with a per-read timeout until the peer sends the message it waits for;
+    - a wait for a peer in the cancellation handler of a task (`except CancelledError:` then
+      `await writer.drain()`): whoever cancelled the task waits with it.
 
     The shutdown paths are:
 
@@ -25,7 +49,7 @@ class UnboundedWaitInShutdownPath(Rule):
       `halt`), matched as words (`loop_stop`, `_close_all`, `on_disconnect`), `__exit__` and
       `__aexit__`, and the words of `shutdown-path-names`; not the words that may end one
       operation only (`kill_task`, `cancel_order`, `abort_transaction`, `_entry_exit`), nor
-      names that ask or wait (`is_closed`, `wait_closed`, `get_stop_event`);
+      names that ask or wait (`is_closed`, `wait_closed`, `get_stop_event`, `checks_stop`);
     - the signal handlers (`signal.signal`, `loop.add_signal_handler`, not SIGHUP/SIGUSR1-like
       signals) and `atexit` hooks the module registers;
     - framework shutdown hooks: FastStream `@app.on_shutdown` / `@app.after_shutdown` (and
@@ -35,20 +59,16 @@ class UnboundedWaitInShutdownPath(Rule):
     - lifespan teardown: the code after the `yield` of a context manager passed as `lifespan=`
       (FastStream, FastAPI, Starlette) or an `@asynccontextmanager` named like a lifespan.
 
-    The waits:
+    **Where a wait reached through calls is reported.** At the statement of the shutdown path that
+    reaches it (the call), naming the wait with its file and line, not at the wait itself: the
+    call is where the path's author can bound or guard it, a helper that waits may also run
+    where waiting is right, and the same wait reached from two stops is two hazards. A chain of
+    stop methods (`Consumer.close()` calls `Coordinator.close()`, which waits) is reported in each
+    stop of the chain, at its own call; bounding or guarding the innermost wait clears them all.
+    `fs-lint check --explain` prints each step with its file and line. A `self.close()` called
+    from another stop method of the same object is reported where `close()` waits.
 
-    - `thread.join()` (a thread or process), `queue.join()`;
-    - `event.wait()` (an Event, a Condition, a process);
-    - `future.result()` in a regular function;
-    - a blocking `queue.put(item)` / `queue.get()`, awaited or not;
-    - `await task` (a name the module makes with `create_task` / `ensure_future`, or named like a
-      task, future, worker, thread or waiter);
-    - `await event.wait()`, `await writer.drain()`, `await writer.wait_closed()`,
-      `await queue.join()`;
-    - `await asyncio.gather(...)` and `await asyncio.wait(...)`.
-
-    The message names the wait, the shutdown path (its line, for a hook or a lifespan) and what it
-    waits for, with the line that makes the thread or task when the module shows it.
+    The message names the path, the wait, what it waits for and what the path never reaches.
 
     Off by default (the `FSR9` range): select it with `--select FSR901` or
     `extend-select = ["FSR901"]`.
@@ -59,102 +79,114 @@ class UnboundedWaitInShutdownPath(Rule):
     down, the thread is reconnecting and the peer is gone, none of that happens: the service does
     not stop until it is killed, and what the stop had still to do after the wait (close the
     connection, flush, commit) is never done. This was the FastStream report this project grew
-    from (#1231: the close path awaited a consumer cancel that waits for RabbitMQ to come back, so
-    `connection.close()` was never reached), and the same shape was fixed in aiokafka (#659: awaiting
-    the coordination task), kafka-python (#1974: joining the sender thread), nats.py (#899: a put on
-    a full queue), pika (#1582, #1651: thread joins and a sentinel put) and paho-mqtt (#52:
-    `loop_stop()` joining a thread stuck in its first connect).
+    from (#1231: `LogicHandler.close()` awaited `RobustQueue.cancel()`, which waits for RabbitMQ to
+    come back, so `connection.close()` was never reached), and the same shape was fixed in aiokafka
+    (#659), kafka-python (#1974, #2564), nats.py (#899, `d0094cb`), pika (#1582, #1651), paho-mqtt
+    (#52), aiormq (#164), websockets (#112), uvicorn (#1950), redis-py (#3941) and aiohttp (#1002).
 
-    Documented cases it catches on the statement that hung (`benchmarks/shutdown_cases.py`):
-    aiokafka #659, kafka-python #1974, nats.py #899, pika #1582 and #1651 (both commits), paho-mqtt #52.
-    Shapes it knows it misses: a close that delegates into a library's retry loop
-    (kafka-python #2564, `self._coordinator.close()`); a task that swallows its cancellation (nats.py
-    `d0094cb`: cancel first, then await, is left alone; FSR003 reports the loop); a wait reached
-    through a call (websockets #112's `write_frame` → `drain()`; aiormq `8a5ccbe`'s `close()` is
-    reported where its `wait()` is written, in `_on_close`); a `drain()` in the
-    `except CancelledError:` of a writer task, which is not a shutdown path (aiormq #164); a poll
-    loop with no deadline (uvicorn #1950); a loop around a per-iteration timeout (aiohttp #1002);
-    a library teardown that waits for a peer inside the library: the FastStream #1231 shape itself
-    (`await queue.cancel(tag)` on a robust channel) and redis-py #3941 (`disconnect()` →
-    `wait_closed()`).
+    Documented cases it catches on the statement that hung (`benchmarks/shutdown_cases.py`): 14 of
+    16. The two it misses: pika #1651's second hang, a `join()` of a pool worker that checks the
+    flag its stop sets but runs callables handed to it (one wedged callback holds the join): the
+    model reads the worker as a deliberate drain; and aiormq `8a5ccbe`, a reader task's `finally:`
+    that awaits `self.close()`, whose wait for the broker's `CloseOk` is reported where `close()`
+    waits, not in the reader.
 
     ## Exemptions
     - A bound: a timeout argument, positional or keyword (`join(5)`, `wait(timeout=t)`,
       `get(block=False)`, `put(item, True, 5)`, any argument named like a timeout), or a scope
-      around the wait: `asyncio.timeout`, `asyncio.wait_for`, `anyio.move_on_after` /
-      `fail_after`, `trio` scopes, `async_timeout.timeout`, `CancelScope(deadline=...)`, a context
-      manager named like a timeout or deadline. `None` is no bound.
+      around the wait: the library model's scopes (`asyncio.timeout`, `async_timeout.timeout`,
+      `anyio.move_on_after` / `fail_after`, `trio` scopes) or a context manager named like a
+      timeout or deadline. `None` is no bound, and neither is a scope given a value that is
+      `None` unless a caller says otherwise (`asyncio.timeout(self.connect_timeout)` where that
+      defaults to `None`). A library bound that covers only the round trip (`covers = "rpc"`)
+      does not bound the wait for the reconnect.
+    - A liveness guard the library offers, around or before the call
+      (`if not queue.channel.is_closed:`), and the keywords that make the call return at once
+      (`nowait=True`, `block=False`, `wait=False`).
+    - What the library model says never blocks or is bounded by the library itself: a `put` on a
+      `SimpleQueue`, a Twisted `DeferredQueue`, an `asyncio.Queue()` or `queue.Queue()` made with
+      no size; nats-py's `publish()`; aio-pika's `Connection.close()` (bounded by the heartbeat).
+    - Work shown to end once told to stop: the thread or task tests the flag or event the path
+      sets (itself or through the calls it makes) and nothing it does, followed a few calls deep,
+      waits for a peer or goes round without looking at it; or it does a finite piece of work.
+      This is the deliberate drain: a stop that waits for the item in hand to be finished.
     - Cancelled first: `task.cancel()` earlier in the function, on the task or the collection it
-      comes from; any `.cancel()` before a `gather` or `asyncio.wait`; `await stopped.wait()` on a
-      name like `stopped`/`closed`/`done` after a cancel. Killed first: `p.kill()` (or `os.kill`)
-      before `p.join()` / `p.wait()`.
+      comes from, unless what the task runs catches its cancellation and goes round; any
+      `.cancel()` before a `gather` or `asyncio.wait`; `await stopped.wait()` on a name like
+      `stopped`/`closed`/`done` after a cancel. Killed first: `p.kill()` (or `os.kill` with
+      SIGKILL) before `p.join()` / `p.wait()`.
+    - The path's own trigger: an event the path makes and hands to a callback (a signal handler),
+      then waits for before it stops anything: `event = Event(); on_signal(lambda *_: event.set());
+      await event.wait()` comes before the stop, it is not a wait inside it.
     - Delegation, checked where the wait is written: `self.wait_closed()` or a `join` the class
-      defines itself, `super().join()`, a task named like a close (`self._close_task`) or made in
-      the same function from a close or a coroutine the module defines
-      (`t = create_task(self.close())`), `gather(a.close(), b.close())`, a `gather` or
-      `asyncio.wait` of a list the function fills with `create_task(x.close())`.
-    - A `put` on a queue the module makes with no `maxsize` (`asyncio.Queue()`, `queue.Queue()`,
-      `SimpleQueue()`): it never blocks.
+      defines itself, `super().join()`, a stop method of the same object, a task named like a close
+      (`self._close_task`) or made in the same function from a close or a coroutine the module
+      defines, `gather(a.close(), b.close())`.
     - `asyncio.wait(..., return_when=FIRST_COMPLETED)`: a race, typically against a stop event.
     - A wait the caller opts into: under `if wait:` or `wait and ...`, where `wait` (any name) is
       a parameter of the shutdown path that defaults to `False` (`stop(self, graceful=False)`).
-    - Calls inside a shutdown path are not followed; a nested `def` is a scope of its own. The
-      part after the `yield` of a context manager that is not a lifespan is not a shutdown path.
-    - What a thread or task does cannot be read: a join of a thread that does bounded work and
-      polls its flag is reported all the same, as is a warm shutdown that waits for running jobs
-      on purpose. That is why the rule is off by default.
+    - Code the model cannot read: a call it cannot resolve is judged by its shape only for the
+      waits listed above; a wait deeper than three calls is not looked for.
 
     ## Example
     ```python
+    class Subscriber:
+        _queue: Optional[aio_pika.RobustQueue]
+
+        async def close(self):
+            await self._queue.cancel(self._tag)   # waits for RabbitMQ to come back
+
     class Consumer:
         def start(self):
             self._thread = threading.Thread(target=self._run)
             self._thread.start()
 
+        def _run(self):
+            while not self._stopping.is_set():
+                self._reconnect()               # retries every 5 s, never looks at the flag
+
         def stop(self):
             self._stopping.set()
             self._thread.join()
-
-    @app.on_shutdown
-    async def stop_worker():
-        await worker_task
-        await connection.close()
     ```
 
     ## Use instead
     ```python
+    class Subscriber:
+        async def close(self):
+            if not self._queue.channel.is_closed:   # skipped while the broker is away
+                await self._queue.cancel(self._tag)
+
     class Consumer:
         def stop(self):
             self._stopping.set()
             self._thread.join(timeout=10)
             if self._thread.is_alive():
                 log.warning("self._thread did not stop within 10 s")
-
-    @app.on_shutdown
-    async def stop_worker():
-        try:
-            await asyncio.wait_for(asyncio.shield(worker_task), 10)
-        except asyncio.TimeoutError:
-            worker_task.cancel()
-            log.warning("worker_task did not finish within 10 s; cancelled it")
-        await connection.close()
     ```
-    A queue sentinel: `queue.put_nowait(STOP)`, handling `queue.Full` / `asyncio.QueueFull`.
+    And make `_reconnect()` look at the flag (`while not self._stopping.wait(5):`). A queue
+    sentinel: `queue.put_nowait(STOP)`, handling `queue.Full` / `asyncio.QueueFull`.
 
     ## Fix safety
     Unsafe: a bounded wait lets the shutdown go on while the thread or task may still be running,
-    and drops a sentinel that does not fit in a full queue. With `--unsafe-fixes`:
+    a guarded call is skipped while the peer is gone, and a sentinel that does not fit in a full
+    queue is dropped. With `--unsafe-fixes`:
 
+    - a library call that waits for a reconnect, where the library offers a liveness test, is
+      guarded by it: `await q.cancel(tag)` goes under `if not q.channel.is_closed:` (FastStream's
+      own fix of #1231);
+    - any other awaited call the models flag (a library call, a call into project code that
+      reaches a wait) is bounded: `try: await asyncio.wait_for(<call>, N)` / `except
+      asyncio.TimeoutError:` with a warning, so that the rest of the shutdown path runs;
     - `x.join()` (a statement of its own) becomes `x.join(timeout=N)` followed by
       `if x.is_alive():` and a warning;
     - `await x` (a task), `await asyncio.gather(...)` and `await e.wait()`, `await w.drain()`,
       `await w.wait_closed()`, `await q.join()` (statements of their own) are wrapped in
-      `try: await asyncio.wait_for(..., N)` / `except asyncio.TimeoutError:` with a warning, so
-      that the rest of the shutdown path still runs. A task or a gather is shielded and then
-      cancelled on timeout (`asyncio.shield`, then `.cancel()`): the wait ends after `N` seconds
-      even if the task is slow to take its cancellation. `asyncio.wait_for` rather than
-      `asyncio.timeout` (3.11+) because fs-lint cannot know which Python the code targets, and
-      `wait_for` works on all of them; on 3.11+ `asyncio.TimeoutError` is `TimeoutError`;
+      `try: await asyncio.wait_for(..., N)` / `except asyncio.TimeoutError:` with a warning. A task
+      or a gather is shielded and then cancelled on timeout (`asyncio.shield`, then `.cancel()`):
+      the wait ends after `N` seconds even if the task is slow to take its cancellation.
+      `asyncio.wait_for` rather than `asyncio.timeout` (3.11+) because it works on every Python;
+      on 3.11+ `asyncio.TimeoutError` is `TimeoutError`;
     - `await asyncio.wait(tasks)` gets `timeout=N`;
     - `e.wait()` on a `threading.Event` the module makes becomes `if not e.wait(timeout=N):` and
       a warning;
@@ -164,24 +196,26 @@ class UnboundedWaitInShutdownPath(Rule):
     `N` is `shutdown-timeout` (10 s by default), written as a number. Each wait gets its own
     `N`: a path with three waits may take three times as long, and a `join()` in a loop over
     threads `N` per thread; lower the option, or share one deadline by hand, when the stop
-    must fit in the orchestrator's grace period. The warning goes to the
-    module's logger when it has one (`log = logging.getLogger(__name__)` at module level, any
-    name), else to `logging.getLogger(__name__)`, adding `import logging`: a maintainer reads a
-    thread that outlived its stop in the service's logs, not as a `warnings.warn` meant for
-    developers.
+    must fit in the orchestrator's grace period. The warning goes to the module's logger when it
+    has one (`log = logging.getLogger(__name__)` at module level, any name), else to
+    `logging.getLogger(__name__)`, adding `import logging`.
 
-    No automatic fix, with the reason, for: an `x.wait()` on anything the module does not show to
-    be a `threading.Event`, or a `future.result()` (with a timeout, a process's `wait` and a
-    future's `result` raise and an Event's `wait` returns False: the code must say which),
-    a `get()`, a `put` of data rather than a sentinel, a `join()` of a queue or a pool (no
-    timeout to give), a wait whose value is used (`result = await task`), and a wait that is not
-    a statement of its own. See [fix safety](../fix-safety.md).
+    No automatic fix, with the reason, for: a loop with no deadline (it needs one, and a decision
+    about what is still running), a blocking library call with no bound argument (pika's
+    `close()`, confluent-kafka's `flush()` without a timeout: bound it the library's way), an
+    `x.wait()` on anything the module does not show to be a `threading.Event`, a
+    `future.result()`, a `get()`, a `put` of data rather than a sentinel, a `join()` of a queue or
+    a pool (no timeout to give), a wait whose value is used, and a wait that is not a statement
+    of its own. See [fix safety](../fix-safety.md).
 
     ## Options
     - `shutdown-timeout` (seconds, default 10): the bound the fixes write (`--shutdown-timeout`,
       `--fsr-shutdown-timeout` in flake8).
     - `shutdown-path-names`: more words that make a function a shutdown path
       (`shutdown-path-names = ["drain", "cleanup"]`), added to the stop-path model's words.
+    - `library` (`[tool.fs-lint.library]`): the project's own library entries, in the form of the
+      shipped table: what its broker and client wrappers wait for.
+    - `cache` (default true; `--no-cache`): keep each module's facts in `.fs-lint-cache/`.
     """
 
     code = "FSR901"
