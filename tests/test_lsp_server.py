@@ -197,3 +197,23 @@ def test_a_broken_config_is_shown_to_the_user(tmp_path: Path) -> None:
         assert "'FSR008' is not a known fs-lint code (did you mean 'FSR007'?)" in shown["params"]["message"]
     finally:
         client.close()
+
+
+def test_a_buffer_is_checked_against_the_rest_of_the_project(tmp_path: Path) -> None:
+    """The editor sees one buffer; the program model brings the modules it calls (issue 17)."""
+    from tests.test_front_ends_agree import CROSS_MODULE, WHY, write_project
+
+    project = write_project(tmp_path, CROSS_MODULE)
+    path = project / "svc" / "app.py"
+    uri = path.as_uri()
+    client = Client(project)
+    try:
+        client.request("initialize", {"processId": os.getpid(), "rootUri": project.as_uri(), "capabilities": {}})
+        client.notify("initialized", {})
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": path.read_text()}})
+        diagnostics = client.diagnostics(uri)
+        assert [(d["code"], d["range"]["start"]) for d in diagnostics] == [("FSR901", {"line": 8, "character": 8})]
+        assert WHY in diagnostics[0]["message"]
+    finally:
+        client.close()

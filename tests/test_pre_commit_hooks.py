@@ -135,3 +135,19 @@ def test_check_hook_reads_the_same_config_and_fails_on_a_broken_one(
     result = try_repo(hook_repository, project, "fs-lint", "svc.py")
     assert result.returncode != 0
     assert "'FSR008' is not a known fs-lint code (did you mean 'FSR007'?)" in result.stdout
+
+
+def test_check_hook_on_one_staged_file_sees_the_modules_it_calls(
+        hook_repository: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """pre-commit names only the staged file; the finding rests on a module it did not name (issue 17)."""
+    from tests.test_front_ends_agree import CROSS_MODULE, EXPECTED, WHY, write_project
+
+    _, environment = hook_repository
+    project = write_project(tmp_path / "svc-project", CROSS_MODULE)
+    _git(project, environment, "init", "-q")
+    _git(project, environment, "add", "-A")
+    result = try_repo(hook_repository, project, "fs-lint", "svc/app.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if "FSR901" in line]
+    assert len(lines) == 1, result.stdout
+    assert lines[0].startswith(EXPECTED) and WHY in lines[0]

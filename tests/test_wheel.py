@@ -58,7 +58,8 @@ def test_wheel_and_sdist_hold_the_package(dist: Path) -> None:
     wheel = next(dist.glob("fs_lint-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for module in ("fs_lint/cli/main.py", "fs_lint/project/noqa.py", "fs_lint/server/language_server.py",
-                   "fs_lint/rules/__init__.py", "fs_lint/codemods/base.py"):
+                   "fs_lint/rules/__init__.py", "fs_lint/codemods/base.py", "fs_lint/model/program.py",
+                   "fs_lint/model/library/apis.toml"):
         assert module in names
     assert not any(name.startswith(("tests/", "fixtures/", "docs/")) for name in names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
@@ -81,6 +82,8 @@ def test_installed_wheel_runs_check_flake8_and_the_rule_pages(installed: Path, t
     assert check.returncode == 1 and "svc.py:2:1: FSR001 [*]" in check.stdout, check.stderr
     flake8 = run("flake8", "--select", "FSR", "svc.py")
     assert flake8.returncode == 1 and "svc.py:5:5: FSR002" in flake8.stdout, flake8.stderr
+    rules = run("fs-lint", "rules")  # reads the library table: it must ship in the wheel
+    assert rules.returncode == 0 and "apis.toml" in rules.stdout, rules.stderr
     page = run("fs-lint", "rule", "retry-loop-without-shutdown-check")
     assert page.returncode == 0 and page.stdout.startswith("# FSR001: retry-loop-without-shutdown-check")
     assert "## Why is this bad?" in page.stdout

@@ -128,15 +128,26 @@ class ModuleShutdownWaits:
                         f"swallowed, and {path.never_returns}"), evidence=verdict.evidence)
                     found.setdefault(wait.position, wait)
             for model_wait in model.path_waits(path, function):
-                wait = Wait(_Position(model_wait.line, model_wait.col), model_wait.kind, "", path, True,
+                wait = Wait(self._place(model_wait), model_wait.kind, "", path, True,
                             detail=model_wait.detail, evidence=model_wait.evidence, guard=model_wait.guard)
                 found.setdefault(wait.position, wait)
         if model is not None:
             for model_wait in model.cancellation_waits():
-                wait = Wait(_Position(model_wait.line, model_wait.col), model_wait.kind, "", None, True,
+                wait = Wait(self._place(model_wait), model_wait.kind, "", None, True,
                             detail=model_wait.detail, evidence=model_wait.evidence)
                 found.setdefault(wait.position, wait)
         return sorted(found.values(), key=lambda w: w.position)
+
+    @cached_property
+    def _awaits(self) -> dict[tuple[int, int], ast.Await]:
+        """The ``await`` of each awaited call, by the call's place (``yield from`` too)."""
+        return {(node.value.lineno, node.value.col_offset): node for node in ast.walk(self.analysis.tree)
+                if isinstance(node, (ast.Await, ast.YieldFrom)) and isinstance(node.value, ast.Call)}
+
+    def _place(self, model_wait) -> ast.AST:
+        """Where a wait the models found is reported: its ``await`` when awaited, as the shape's waits are."""
+        awaited = self._awaits.get((model_wait.line, model_wait.col))
+        return awaited if awaited is not None else _Position(model_wait.line, model_wait.col)
 
     def _reviewed(self, wait: Wait, function) -> Wait | None:
         """A wait found by its shape, as the models see it: dropped when they show it never waits, ends

@@ -175,7 +175,7 @@ class Program:
         module_name_, rest = split
         facts = self.module(module_name_)
         if facts is None:
-            return frozenset({self._library_value(qualified)})
+            return frozenset()  # a module of the project that cannot be read or parsed: nothing is known
         if not rest:
             return frozenset({Value("module", module_name_)})
         head = rest[0]

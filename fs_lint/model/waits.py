@@ -163,7 +163,9 @@ class WaitModel:
         note = ""
         if bound is not None:
             if entry.covers == "rpc" and entry.waits == "reconnect" and not bound.endswith("by default"):
-                note = f"its `{bound}` bounds only the round trip, not the wait for the reconnect"
+                effect = "skips only the wait for the reply" if bound.endswith(("True", "False")) else \
+                    "bounds only the round trip"
+                note = f"its `{bound}` {effect}, not the wait for the reconnect"
             else:
                 return None
         offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""

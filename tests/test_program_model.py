@@ -1,0 +1,289 @@
+"""The program model on its own: module facts, names across modules, types, calls, work, and its cache.
+
+These tests ask ``fs_lint.model`` directly, without any rule: what a term evaluates to, where a
+method is found, what a thread runs, what a call reaches. The rules' behaviour on top of it is in
+the FSR901 fixtures and ``tests/test_fsr901.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fs_lint.model.facts_cache import CACHE_FOLDER, FactsCache
+from fs_lint.model.layout import ProjectLayout, module_name, project_root
+from fs_lint.model.program import Program
+from fs_lint.model.summaries import ModuleFacts, resolve_relative, summarize
+from fs_lint.model.waits import WaitModel
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'svc'\n",
+        "src/svc/__init__.py": "",
+        "src/svc/broker.py": """\
+            import asyncio
+            import threading
+            import time
+            from typing import Optional
+
+            import aio_pika
+
+
+            class Base:
+                def __init__(self):
+                    self._stopping = threading.Event()
+
+                def close(self):
+                    self._stopping.set()
+
+
+            class Link(Base):
+                queue: Optional[aio_pika.RobustQueue]
+
+                async def open(self, url):
+                    self.connection = await aio_pika.connect_robust(url)
+                    self.channel = await self.connection.channel()
+                    self.queue = await self.channel.declare_queue("jobs")
+                    self.reader, self.writer = await asyncio.open_connection("db", 5432)
+                    self.worker = threading.Thread(target=self._pump, daemon=True)
+                    self.task = asyncio.create_task(self._read())
+
+                def _pump(self):
+                    while True:
+                        self._retry()
+
+                def _retry(self):
+                    while not self._connected():
+                        time.sleep(5)
+
+                def _connected(self):
+                    return False
+
+                async def _read(self):
+                    while True:
+                        try:
+                            await self.reader.read(100)
+                        except asyncio.CancelledError:
+                            continue
+            """,
+        "src/svc/service.py": """\
+            from .broker import Link
+
+
+            class Service:
+                def __init__(self):
+                    self.link = Link()
+
+                async def stop(self):
+                    await self.link.queue.cancel("tag")
+                    self.link.close()
+            """,
+    })
+    return tmp_path
+
+
+def program_of(project: Path) -> Program:
+    return Program(ProjectLayout.for_file(project / "src/svc/service.py"))
+
+
+def test_the_project_is_found_from_any_file_and_modules_are_named_as_python_imports_them(project: Path) -> None:
+    assert project_root(project / "src/svc/broker.py") == project
+    assert module_name(project / "src/svc/broker.py") == ("svc.broker", False)
+    assert module_name(project / "src/svc/__init__.py") == ("svc", True)
+    layout = ProjectLayout.for_file(project / "src/svc/service.py")
+    assert layout.file_of("svc.service") == project / "src/svc/service.py"
+    assert layout.split("svc.broker.Link.close") == ("svc.broker", ("Link", "close"))
+    assert layout.split("aio_pika.RobustQueue") is None
+
+
+def test_relative_imports_resolve_against_the_module() -> None:
+    assert resolve_relative("a.b.c", False, 1, "d") == "a.b.d"
+    assert resolve_relative("a.b", True, 1, "d") == "a.b.d"
+    assert resolve_relative("a.b.c", False, 2, None) == "a"
+    assert resolve_relative("a", False, 3, "x") is None
+
+
+def test_an_attribute_is_typed_across_modules_through_annotations_factories_and_the_library_table(
+        project: Path) -> None:
+    program = program_of(project)
+    stop = program.function("svc.service.Service.stop")
+    assert stop is not None
+    cancel = next(c for c in stop.calls if c.method == "cancel")
+    assert {(v.kind, v.name, v.bound) for v in program.evaluate(cancel.function, stop.qualname)} == {
+        ("libfunc", "aio_pika.RobustQueue.cancel", "aio_pika.RobustQueue")}
+    opened = "svc.broker.Link.open"
+    channel = program.evaluate(("attr", ("self",), "channel"), opened)
+    assert {v.name for v in channel} == {"aio_pika.RobustChannel"}, "connect_robust() -> channel() returns"
+    writer = program.evaluate(("attr", ("self",), "writer"), opened)
+    assert {v.name for v in writer} == {"asyncio.StreamWriter"}, "the second item of open_connection()"
+
+
+def test_methods_are_found_through_base_classes_of_other_modules(project: Path) -> None:
+    program = program_of(project)
+    stop = program.function("svc.service.Service.stop")
+    close = next(c for c in stop.calls if c.method == "close")
+    assert {v.name for v in program.evaluate(close.function, stop.qualname)} == {"svc.broker.Base.close"}
+    assert program.lineage("svc.broker.Link") == ("svc.broker.Link", "svc.broker.Base")
+
+
+def test_a_library_wait_is_bounded_guarded_or_not_as_its_entry_says(tmp_path: Path) -> None:
+    source = textwrap.dedent("""\
+        import asyncio
+        import aio_pika
+
+        class C:
+            queue: aio_pika.RobustQueue
+
+            async def plain(self):
+                await self.queue.cancel("t")
+
+            async def rpc_timeout(self):
+                await self.queue.cancel("t", timeout=5)
+
+            async def nowait(self):
+                await self.queue.cancel("t", nowait=True)
+
+            async def guarded(self):
+                if not self.queue.channel.is_closed:
+                    await self.queue.cancel("t")
+
+            async def scoped(self):
+                async with asyncio.timeout(5):
+                    await self.queue.cancel("t")
+    """)
+    program = Program(None)
+    facts = program.add(summarize(ast.parse(source), "m"))
+    waits = WaitModel(program)
+
+    def wait_in(name: str):
+        function = facts.functions[f"m.C.{name}"]
+        call = next(c for c in function.calls if c.method == "cancel")
+        return waits.library_wait(function, call)
+
+    plain = wait_in("plain")
+    assert plain is not None and plain.kind == "reconnect" and plain.guard == "self.queue.channel.is_closed"
+    assert "bounds only the round trip" in wait_in("rpc_timeout").note
+    assert "skips only the wait for the reply" in wait_in("nowait").note, "nowait=True still waits for the reconnect"
+    assert wait_in("guarded") is None
+    assert wait_in("scoped") is None
+
+
+def test_what_a_thread_or_task_runs_and_what_it_reaches(project: Path) -> None:
+    program = program_of(project)
+    waits = WaitModel(program)
+    worker = program.evaluate(("attr", ("self",), "worker"), "svc.broker.Link.open")
+    (runs,) = waits.work_of(worker)
+    assert runs.qualname == "svc.broker.Link._pump"
+    (reached,) = waits.reached(runs)
+    assert reached.kind == "loop" and "time.sleep(5)" in reached.says
+    assert [step.title for step in reached.steps] == ["`Link._pump()`", "`Link._retry()`"]
+    assert str(reached.steps[-1].where).endswith("src/svc/broker.py:33")
+    task = program.evaluate(("attr", ("self",), "task"), "svc.broker.Link.open")
+    (read,) = waits.work_of(task)
+    swallowed = waits.swallows_cancellation(read)
+    assert swallowed is not None and "asyncio.CancelledError" in swallowed.says
+
+
+def test_a_loop_that_tests_the_flag_the_stop_sets_is_not_endless(tmp_path: Path) -> None:
+    source = textwrap.dedent("""\
+        import time
+
+        class W:
+            def run(self):
+                while not self._stopping:
+                    time.sleep(1)
+
+            def stop(self):
+                self._stopping = True
+    """)
+    program = Program(None)
+    facts = program.add(summarize(ast.parse(source), "m"))
+    waits = WaitModel(program)
+    run, stop = facts.functions["m.W.run"], facts.functions["m.W.stop"]
+    assert waits.reached(run, waits.sets(stop)) == ()
+    assert waits.reached(run) != (), "with nothing set, it is a loop with no deadline"
+
+
+def test_facts_survive_json_unchanged(project: Path) -> None:
+    path = project / "src/svc/broker.py"
+    facts = summarize(ast.parse(path.read_text()), "svc.broker", str(path))
+    assert ModuleFacts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
+
+
+def test_the_cache_is_written_once_read_back_and_ignored_by_git(project: Path) -> None:
+    path = project / "src/svc/broker.py"
+    cache = FactsCache(project)
+    first = cache.load(path, "svc.broker", False)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert (project / CACHE_FOLDER / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (project / CACHE_FOLDER / "CACHEDIR.TAG").is_file()
+    again = FactsCache(project).load(path, "svc.broker", False)
+    assert again == first
+    changed = FactsCache(project)
+    path.write_text(path.read_text() + "\nX = 1\n")
+    assert "X" in changed.load(path, "svc.broker", False).globals and changed.misses == 1
+
+
+def test_a_corrupt_or_foreign_entry_is_rebuilt_never_trusted(project: Path) -> None:
+    path = project / "src/svc/broker.py"
+    cache = FactsCache(project)
+    facts = cache.load(path, "svc.broker", False)
+    entries = list((project / CACHE_FOLDER / "facts").rglob("*.json"))
+    assert len(entries) == 1
+    entries[0].write_text('{"schema": ')  # half an entry: a killed run
+    again = FactsCache(project)
+    assert again.load(path, "svc.broker", False) == facts and again.misses == 1
+    entries[0].write_text(json.dumps({"schema": 0, "facts": {}}))
+    assert FactsCache(project).load(path, "svc.broker", False) == facts
+
+
+def test_an_unwritable_cache_folder_is_skipped(project: Path) -> None:
+    """A file where the cache folder should be: nothing can be written (as for any user, root too)."""
+    (project / CACHE_FOLDER).write_text("a file where the folder should be")
+    cache = FactsCache(project)
+    facts = cache.load(project / "src/svc/broker.py", "svc.broker", False)
+    assert facts is not None and cache.misses == 1
+    assert FactsCache(project).load(project / "src/svc/broker.py", "svc.broker", False) == facts
+
+
+def test_a_module_that_does_not_parse_adds_no_facts_and_its_neighbours_still_answer(project: Path) -> None:
+    (project / "src/svc/broken.py").write_text("def (:\n")
+    write(project, {"src/svc/user.py": """\
+        from .broken import Thing
+        from .broker import Link
+
+        def f():
+            Link().close()
+            Thing().go()
+        """})
+    program = program_of(project)
+    assert program.module("svc.broken") is None
+    f = program.function("svc.user.f")
+    names = [{v.name for v in program.evaluate(c.function, f.qualname)} for c in f.calls if c.method]
+    assert {"svc.broker.Base.close"} in names
+    assert set() in names, "a name from a module that does not parse resolves to nothing"
+
+
+def test_a_file_changed_on_disk_is_read_again_by_a_long_lived_program(project: Path) -> None:
+    program = program_of(project)
+    assert program.function("svc.broker.Link._connected") is not None
+    path = project / "src/svc/broker.py"
+    path.write_text(path.read_text().replace("def _connected(self)", "def _is_connected(self)"))
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10_000_000))
+    program.refresh()
+    assert program.function("svc.broker.Link._connected") is None
+    assert program.function("svc.broker.Link._is_connected") is not None
