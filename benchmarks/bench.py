@@ -13,6 +13,14 @@ cost is measured against a ``flake8 --select F`` that does not load it.
     python benchmarks/bench.py                 # stdlib Lib/ (no tests) + site-packages
     python benchmarks/bench.py --corpus stdlib --runs 5
 
+The program model (issue 17) is measured twice on the same corpus: ``check -j 1 --extend-select
+FSR901 --no-cache`` computes every module's facts it needs in the process (the facts pass, cold),
+and the same without ``--no-cache`` after a first run has filled ``.fs-lint-cache`` (warm). The
+single-file front ends are measured on a project of 500 standard-library files (one folder with a
+``pyproject.toml``): ``flake8 --select F,FSR --extend-select FSR901`` on one of its files whose stop
+paths call into other modules, with the facts cache warm and then cleared before each run (cold),
+next to ``flake8 --select F`` on the same file without the plugin.
+
 The corpus is linked into a temporary folder first, so that every tool sees
 exactly the same files (test folders and folders that tools skip by default,
 such as build/ or venvs, are left out).
@@ -130,6 +138,31 @@ def measure_all(commands: list[tuple[str, list[str]]], cwd: Path, runs: int) -> 
     return [Measure(name, statistics.median(times[name]), max(peaks[name]), notes[name]) for name, _ in commands]
 
 
+ONE_FILE_PROJECT = ("asyncio", "concurrent", "multiprocessing", "logging", "email", "http", "json", "xml",
+                    "urllib", "importlib", "unittest", "sqlite3", "xmlrpc", "dbm", "wsgiref", "html", "ctypes",
+                    "collections", "encodings", "curses", "lib2to3", "tomllib", "zoneinfo", "pydoc_data")
+ONE_FILE = "concurrent/futures/process.py"  # stop paths that call into the module's own classes and threading
+
+
+def build_project(target: Path, size: int = 500) -> Path:
+    """A project of ``size`` standard-library files under one ``pyproject.toml``, for the one-file front ends."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    (target / "pyproject.toml").parent.mkdir(parents=True, exist_ok=True)
+    (target / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+    count = 0
+    for package in ONE_FILE_PROJECT:
+        for source in sorted((stdlib / package).rglob("*.py")):
+            if count >= size and source.relative_to(stdlib).as_posix() != ONE_FILE:
+                continue
+            if SKIPPED_DIRS & set(source.relative_to(stdlib).parts):
+                continue
+            dest = target / source.relative_to(stdlib)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
+            count += 1
+    return target
+
+
 def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -163,9 +196,16 @@ def main() -> None:
             return [py, str(without), hidden, "--", "--isolated", "--select", select, "-j", "1", "corpus"]
 
         jobs = str(cpus)
+        model = ["--extend-select", "FSR901"]
+        subprocess.run([py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"], cwd=tmp,
+                       capture_output=True, check=False)  # fills the facts cache for the warm figure
         commands = [
             ("floor: read + ast.parse", [py, str(floor_script), str(manifest)]),
             ("fs-lint check -j 1", [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "corpus"]),
+            ("fs-lint check -j 1 +FSR901, facts cache off",
+             [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "--no-cache", *model, "corpus"]),
+            ("fs-lint check -j 1 +FSR901, facts cache warm",
+             [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"]),
             (f"fs-lint check -j {jobs}", [py, "-m", "fs_lint", "check", "--isolated", "-j", jobs, "corpus"]),
             ("fs-lint fix --diff -j 1", [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", "1", "corpus"]),
             (f"fs-lint fix --diff -j {jobs}",
@@ -182,6 +222,8 @@ def main() -> None:
             else:
                 print("  skipped flake8-async: not installed (pip install flake8-async)")
         results = measure_all(commands, Path(tmp), args.runs)
+        single = [] if args.skip_flake8 else measure_single_file(Path(tmp) / "project", py, without, others,
+                                                                 args.runs)
 
     floor = results[0].seconds
     by_name = {r.name: r for r in results}
@@ -194,8 +236,34 @@ def main() -> None:
     with_plugin = by_name.get("flake8 --select F,FSR -j 1")
     if plain and with_plugin:
         print(f"\nthe FSR plugin adds {100 * (with_plugin.seconds / plain.seconds - 1):+.1f}% to a flake8 --select F run")
-    print("targets: check -j 1 <= 2.0x floor; fix on a corpus with few findings <= 2.5x floor; "
-          "plugin adds <= 10% to flake8 --select F; peak memory < 200 MB")
+    if single:
+        alone = single[0].seconds
+        print("\n| one file of a 500-file project | seconds | × flake8 alone |")
+        print("| --- | ---: | ---: |")
+        for r in single:
+            print(f"| {r.name} | {r.seconds:.3f} | {r.seconds / alone:.2f} |")
+    print("targets: check -j 1 <= 2.0x floor (with the facts pass too); fix on a corpus with few findings <= 2.5x "
+          "floor; plugin adds <= 10% to flake8 --select F; one file with a warm cache within 10% of flake8 alone; "
+          "peak memory < 200 MB")
+
+
+def measure_single_file(project: Path, py: str, without: Path, others: str, runs: int) -> list[Measure]:
+    """flake8 on one file of a 500-file project: alone, with the plugin and a warm facts cache, and cold."""
+    build_project(project)
+    alone = [py, str(without), ",".join(filter(None, ["FSR", others])), "--", "--isolated", "--select", "F", ONE_FILE]
+    plugin = [py, str(without), others, "--", "--isolated", "--select", "F,FSR", "--extend-select", "FSR901", ONE_FILE]
+    cache = project / ".fs-lint-cache"
+    subprocess.run(plugin, cwd=project, capture_output=True, check=False)  # warm the cache
+    times: dict[str, list[float]] = {"flake8 --select F (no FSR plugin)": [], "+FSR, FSR901, facts cache warm": [],
+                                     "+FSR, FSR901, facts cache cold": []}
+    for round_number in range(1, runs + 1):
+        times["flake8 --select F (no FSR plugin)"].append(run(alone, project)[0])
+        times["+FSR, FSR901, facts cache warm"].append(run(plugin, project)[0])
+        shutil.rmtree(cache, ignore_errors=True)
+        times["+FSR, FSR901, facts cache cold"].append(run(plugin, project)[0])
+        print(f"  round {round_number}: one file: " + ", ".join(f"{k}: {v[-1]:.3f} s" for k, v in times.items()),
+              flush=True)
+    return [Measure(name, statistics.median(values), 0.0) for name, values in times.items()]
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ from ..syntax.names import words
 from .shutdown_paths import ShutdownPath
 
 PEER_KINDS = frozenset({"reconnect", "peer"})
-_WORK_KINDS = frozenset({"thread", "task", "greenlet", "process", "jobs"})
+# Waits for other work that the model cannot see end (an executor's jobs, a greenlet's body): reported
+# where the path calls them, since nothing shows that work to be prompt.
+UNSEEN_WORK_KINDS = frozenset({"jobs", "greenlet"})
 _READ_METHODS = frozenset({"read", "recv", "receive", "receive_str", "receive_bytes", "readline", "get"})
 _READER_WORDS = frozenset({"reader", "ws", "websocket", "socket", "sock", "stream", "conn", "connection",
                            "transport", "channel"})
@@ -92,10 +94,13 @@ class ReachedWaits:
             if self.waits.is_bounded_scope(function, call):
                 continue
             if call.method == "__await__":
-                continue  # awaiting a task: see ``review_task``
+                fresh = self._fresh_future(path, function, call)
+                if fresh is not None:
+                    found.append(fresh)
+                continue  # awaiting a task: see ``review_work_wait``
             direct = self.waits.library_wait(function, call)
             if direct is not None:
-                if direct.kind in PEER_KINDS:
+                if direct.kind in PEER_KINDS or direct.kind in UNSEEN_WORK_KINDS:
                     found.append(self._library_finding(path, function, call, direct))
                 continue
             for callee in self._followed(path, function, call):
@@ -122,7 +127,7 @@ class ReachedWaits:
                          reached: Reached) -> ModelWait:
         api = _short_api(reached.api)
         verb = "awaits" if call.awaited else "calls"
-        peer = _peer_words(reached)
+        peer = _peer_words(reached) if reached.kind in PEER_KINDS else "that work does not end"
         detail = f"{path.title} {verb} `{api}()`, which waits for {reached.says}"
         if reached.note:
             detail += f" ({reached.note})"
@@ -132,6 +137,18 @@ class ReachedWaits:
         evidence = (f"{self._where(function, call.line)}: `{call.text}` is `{reached.api}` "
                     f"(library model: waits = {reached.kind})",)
         return ModelWait(call.line, call.col, reached.kind, detail, evidence, reached.guard)
+
+    def _fresh_future(self, path: ShutdownPath, function: FunctionFacts, call: CallFact) -> ModelWait | None:
+        """``await asyncio.Future()``: a future made where it is awaited, which nothing else can resolve."""
+        if call.receiver is None or "(" not in call.receiver:
+            return None  # ``await self._task``: a value made elsewhere (see ``review_work_wait``)
+        found = self.waits.api_of(function, call)
+        if found is None or found[0].waits != "task":
+            return None
+        detail = (f"{path.title} awaits `{call.text}`, a future made right there that nothing else can resolve: "
+                  f"only a cancellation of the task ends the wait, and until one comes {path.never_returns}")
+        evidence = (f"{self._where(function, call.line)}: `{call.text}` is a new `{found[0].name.rsplit('.', 1)[0]}`",)
+        return ModelWait(call.line, call.col, "task", detail, evidence)
 
     def _reached_finding(self, path: ShutdownPath, function: FunctionFacts, call: CallFact, callee: FunctionFacts,
                          reached: Reached) -> ModelWait:
@@ -312,24 +329,31 @@ class ReachedWaits:
     # -- cancellation paths -------------------------------------------------------------------------
 
     def cancellation_waits(self) -> list[ModelWait]:
-        """A wait for a peer in the code a task runs when it is cancelled: whoever cancelled it waits too."""
+        """A wait for a peer in the code a task runs when it is cancelled (its ``except CancelledError:``,
+        or the ``finally:`` of a coroutine that goes on until it is stopped): whoever cancelled it waits too."""
         found = []
         for function in self.facts.functions.values():
             if not function.is_async:
                 continue
+            long_running = bool(function.loops)
             for call in function.calls:
-                if not call.handler.startswith("except:") or not _catches_cancellation(call.handler):
+                if call.handler.startswith("except:") and _catches_cancellation(call.handler):
+                    where = f"the cancellation handler of {_qualified_title(function)}"
+                    block = f"except {call.handler[7:] or ''}:".replace("except :", "except:")
+                elif call.handler == "finally" and long_running:
+                    where = f"the `finally:` of {_qualified_title(function)}, which runs when its task is cancelled,"
+                    block = "finally:"
+                else:
                     continue
-                if self.waits.is_bounded_scope(function, call):
+                if self.waits.is_bounded_scope(function, call) or call.method == "__await__":
                     continue
                 reached = self.waits.library_wait(function, call)
                 if reached is None or reached.kind not in PEER_KINDS:
                     continue
-                title = f"`{_qualified_title(function).strip('`')}`"
-                detail = (f"the cancellation handler of {title} awaits `{call.text}`, which waits for "
-                          f"{reached.says} (`{_short_api(reached.api)}()`); while the peer does not answer, "
-                          f"the task does not end and whoever cancelled it waits with it")
-                evidence = (f"{self._where(function, call.line)}: in `except {call.handler[7:]}:`",)
+                detail = (f"{where} awaits `{call.text}`, which waits for {reached.says} "
+                          f"(`{_short_api(reached.api)}()`); while the peer does not answer, the task does not end "
+                          f"and whoever cancelled it waits with it")
+                evidence = (f"{self._where(function, call.line)}: in `{block}`",)
                 found.append(ModelWait(call.line, call.col, reached.kind, detail, evidence))
         return found
 

@@ -28,6 +28,7 @@ from ..syntax.local_nodes import is_none, key, loop_sources, spelled, walk_local
 from ..syntax.names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
+from ..model.terms import argument
 from .reached_waits import ReachedWaits
 from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_timeout_scope
 
@@ -72,6 +73,7 @@ class Wait:
     detail: str = ""  # the finding's words, when the program and library models wrote them
     evidence: tuple[str, ...] = ()  # the facts behind them, each with its file and line
     guard: str = ""  # the liveness test the library offers, which skips the wait while the peer is gone
+    forever: str = ""  # the bound it is given, when that is None or for ever unless a caller passes one
 
     @property
     def position(self) -> tuple[int, int]:
@@ -152,6 +154,10 @@ class ModuleShutdownWaits:
     def _reviewed(self, wait: Wait, function) -> Wait | None:
         """A wait found by its shape, as the models see it: dropped when they show it never waits, ends
         promptly or is bounded by the library; with their words when they show why it may not end."""
+        waited = wait.waited
+        if wait.kind in (JOIN, EVENT_WAIT) and isinstance(waited, ast.Call) and (waited.args or waited.keywords):
+            bound = waited.args[0] if waited.args else waited.keywords[0].value
+            wait = replace(wait, forever=spelled(bound, 30))
         model = self.model
         if wait.kind in (JOIN, TASK):
             outlived = self._outlived_bounded_join(wait, function)
@@ -172,6 +178,20 @@ class ModuleShutdownWaits:
         return replace(wait, evidence=verdict.evidence, detail=(
             f"{wait.path.title} {verb} `{wait.target}` with no timeout; {verdict.detail}, so "
             f"{wait.path.never_returns}"))
+
+    def forever_bound(self, call: ast.Call, function_node: ast.AST) -> bool:
+        """The bound passed to a wait is None, or waits for ever, unless a caller passes another
+        (``def close(self, timeout=None): ...; self._thread.join(timeout)``): the models can tell."""
+        model = self.model
+        function = model.function_of(function_node) if model is not None else None
+        if function is None:
+            return False
+        fact = next((c for c in function.calls if c.line == call.lineno and c.col == call.col_offset
+                     and c.method != "__await__"), None)
+        if fact is None:
+            return False
+        bound = argument(fact.value, 0, "timeout")
+        return bound is not None and bound[0] != "const" and model.waits.forever_by_default(function, bound)
 
     @staticmethod
     def _outlived_bounded_join(wait: Wait, function) -> str:
@@ -438,7 +458,8 @@ class _PathWalk:
             return
         last = set(words(receiver.rsplit(".", 1)[-1]))
         if method == "join":
-            if call.args and not is_none(call.args[0]) or has_bound_argument(call, 0):
+            if (call.args and not is_none(call.args[0]) or has_bound_argument(call, 0)) \
+                    and not self.module.forever_bound(call, self.function):
                 return
             if self._killed_before(receiver, call):
                 return
@@ -447,7 +468,9 @@ class _PathWalk:
             else:
                 self._add(call, JOIN, receiver, False, self.module.thread_made(receiver, self.path))
         elif method == "wait":
-            if call.args or has_bound_argument(call, 0) or self._killed_before(receiver, call):
+            if (call.args or has_bound_argument(call, 0)) and not self.module.forever_bound(call, self.function):
+                return
+            if self._killed_before(receiver, call):
                 return
             if self._own_trigger(receiver):
                 return
@@ -559,6 +582,9 @@ class _PathWalk:
                 value = node.value
                 if isinstance(value, (ast.List, ast.Tuple, ast.Set)) and not value.elts:
                     continue  # ``tasks = []``, filled below
+                if isinstance(value, ast.Call):
+                    found.append(collection)  # what a call returns (``self._close_all()``): not known here
+                    continue
                 found.extend(self._elements(value) if not isinstance(value, ast.Name) else [value])
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in ("append", "add") and key(node.func.value) == name and node.args:

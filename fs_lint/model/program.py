@@ -27,6 +27,11 @@ from .terms import Term
 
 MAX_DEPTH = 16  # how far one evaluation may go through names, attributes and calls
 MAX_MODULES = 400  # how many modules one program may load to answer its questions
+# A collection's methods that hand on what it holds: ``self.servers.values()``, ``self._tasks.pop()``.
+_COLLECTION_METHODS = frozenset({"values", "copy", "keys", "__iter__", "pop", "popleft", "get", "popitem"})
+# Builtins that make a new collection of the same items: ``list(self._tasks)``.
+_COPIES = frozenset({"builtins.list", "builtins.tuple", "builtins.set", "builtins.sorted", "builtins.frozenset",
+                     "builtins.reversed"})
 
 
 @dataclass(frozen=True)
@@ -384,6 +389,8 @@ class Program:
                                     context=value.context)})
         if value.kind in ("libname", "libfunc"):
             return frozenset({self._library_value(f"{value.name}.{name}")})
+        if value.kind == "collection" and name in _COLLECTION_METHODS:
+            return frozenset({Value("collection-method", name, items=value.items)})
         return frozenset()
 
     def _member(self, value: Value, name: str, depth: int) -> frozenset[Value]:
@@ -446,6 +453,13 @@ class Program:
     def _call_all(self, callees: Iterable[Value], term: Term, context: str | None, depth: int) -> frozenset[Value]:
         found: set[Value] = set()
         for callee in callees:
+            if callee.kind == "collection-method":
+                views = callee.name in ("values", "copy", "keys", "__iter__")
+                found |= {Value("collection", items=callee.items)} if views else callee.items
+                continue
+            if callee.kind in ("libfunc", "libname") and callee.name in _COPIES and term[2]:
+                found |= {v for v in self.evaluate(term[2][0], context, depth + 1) if v.kind == "collection"}
+                continue
             if callee.kind == "class":
                 found.add(Value("instance", callee.name, made=term, context=context or ""))
             elif callee.kind == "function":

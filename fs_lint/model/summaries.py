@@ -21,7 +21,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 4  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 5  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -525,7 +525,12 @@ class _BodyWalk:
         if isinstance(stmt, (ast.While, ast.For, ast.AsyncFor)):
             index = self._loop(stmt, loop)
             head = stmt.test if isinstance(stmt, ast.While) else stmt.iter
-            self._expression(head, stmt, scopes, guards, loop if not isinstance(stmt, ast.While) else index, handler)
+            if isinstance(stmt, ast.AsyncFor) and isinstance(head, ast.Call):
+                # ``async for frame in conn.read_frames():`` runs the generator's body, awaiting what it awaits
+                self._expression(head, stmt, scopes, guards, index, handler, awaited=True)
+            else:
+                self._expression(head, stmt, scopes, guards, loop if not isinstance(stmt, ast.While) else index,
+                                 handler)
             inner = guards + (tuple(sorted(keys_read(stmt.test))) if isinstance(stmt, ast.While) else ())
             self._block(stmt.body, scopes, inner, index, handler)
             self._block(stmt.orelse, scopes, guards, loop, handler)
@@ -558,14 +563,16 @@ class _BodyWalk:
         for child in ast.iter_child_nodes(stmt):
             self._expression(child, stmt, scopes, guards, loop, handler)
 
-    def _expression(self, node: ast.AST, stmt: ast.stmt, scopes, guards, loop: int, handler: str) -> None:
-        stack = [(node, False)]
+    def _expression(self, node: ast.AST, stmt: ast.stmt, scopes, guards, loop: int, handler: str,
+                    awaited: bool = False) -> None:
+        stack = [(node, awaited)]
         while stack:
             current, awaited = stack.pop()
             if isinstance(current, _SCOPES):
                 continue
             if isinstance(current, (ast.Await, ast.YieldFrom)):
-                if isinstance(current.value, (ast.Name, ast.Attribute, ast.Subscript)):
+                if isinstance(current.value, (ast.Name, ast.Attribute, ast.Subscript)) or \
+                        isinstance(current.value, ast.Call) and _makes_awaitable(current.value):
                     self._awaited_value(current.value, stmt, scopes, guards, loop, handler)
                 if current.value is not None:
                     stack.append((current.value, True))
@@ -667,6 +674,13 @@ class _BodyWalk:
                 self.facts.sets.append(SetFact(k, stmt.lineno, text))
 
 
+def _makes_awaitable(call: ast.Call) -> bool:
+    """``await asyncio.Future()``, ``await loop.create_future()``: what is awaited is made right there."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id if isinstance(call.func, ast.Name) \
+        else ""
+    return name in ("Future", "create_future")
+
+
 def _literal(node: ast.expr) -> str | None:
     """``None``, ``False``, ``-1``, ``5``: the repr of a literal argument, or None for anything else."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float, type(None))):
@@ -725,8 +739,6 @@ def _assigned_targets(node: ast.AST) -> list[ast.expr]:
         return [n for item in node.items if item.optional_vars is not None for n in _names_in(item.optional_vars)]
     if isinstance(node, ast.ExceptHandler) and node.name:
         return [ast.Name(node.name)]
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return [ast.Name((a.asname or a.name).split(".")[0]) for a in node.names if a.name != "*"]
     if isinstance(node, _FUNCTIONS + (ast.ClassDef,)):
         return [ast.Name(node.name)]
     return []

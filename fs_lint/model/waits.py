@@ -102,14 +102,23 @@ class WaitModel:
         bound = t.argument(scope, 0, "delay") or t.keyword(scope, "timeout") or t.keyword(scope, "seconds")
         if bound is None or bound[0] == "const":
             return False
-        values = self.program.evaluate(bound, function.qualname)
-        return any(v.kind == "const" and v.name == "NoneType" for v in values)
+        return self.forever_by_default(function, bound)
+
+    def forever_by_default(self, function: FunctionFacts, bound: t.Term) -> bool:
+        """A bound that is None, or a value the library table says waits for ever (``threading.TIMEOUT_MAX``),
+        unless a caller passes another: ``def close(self, timeout=None): ... join(timeout)``."""
+        for value in self.program.evaluate(bound, function.qualname):
+            if value.kind == "const" and value.name == "NoneType":
+                return True
+            if value.kind.startswith("lib") and self.program.library.means_forever(value.name):
+                return True
+        return False
 
     @staticmethod
     def _scope_is_none(scope: t.Term) -> bool:
         return bool(scope[2]) and scope[2][0][:2] == ("const", "NoneType")
 
-    def bound_of(self, entry: Api, call: CallFact) -> str | None:
+    def bound_of(self, entry: Api, call: CallFact, function: FunctionFacts | None = None) -> str | None:
         """How the call bounds its own wait: the argument that does, or None when nothing does."""
         literals = dict(call.literals)
         for name, value in entry.no_wait:
@@ -118,11 +127,18 @@ class WaitModel:
         for name in entry.bounds:
             if name in call.keywords:
                 given = literals.get(name)
+                if given is None and function is not None and \
+                        self.forever_by_default(function, t.keyword(call.value, name) or t.UNKNOWN):
+                    continue
                 if given is None or given not in entry.forever:
                     return f"{name}="
         if entry.bound_position >= 0 and call.args > entry.bound_position:
             given = literals.get(str(entry.bound_position))
-            if given is None or given not in entry.forever:
+            term = t.argument(call.value, entry.bound_position)
+            if given is None and function is not None and term is not None and \
+                    self.forever_by_default(function, term):
+                pass
+            elif given is None or given not in entry.forever:
                 return f"argument {entry.bound_position + 1}"
         if "**" in call.keywords:
             return "**options"
@@ -159,7 +175,7 @@ class WaitModel:
         guard = self.is_guarded(entry, call)
         if guard:
             return None
-        bound = self.bound_of(entry, call)
+        bound = self.bound_of(entry, call, function)
         note = ""
         if bound is not None:
             if entry.covers == "rpc" and entry.waits == "reconnect" and not bound.endswith("by default"):
@@ -199,7 +215,7 @@ class WaitModel:
 
     def _gathered(self, function: FunctionFacts, call: CallFact, entry: Api) -> Reached | None:
         """``await asyncio.gather(writer.drain(), ...)``: a gathered coroutine that waits for a peer."""
-        if not call.awaited or self.is_bounded_scope(function, call) or self.bound_of(entry, call):
+        if not call.awaited or self.is_bounded_scope(function, call) or self.bound_of(entry, call, function):
             return None
         for part in call.value[2] if call.value[0] == "call" else ():
             if part[0] != "call":
@@ -289,7 +305,9 @@ class WaitModel:
             course = "goes round until it returns" if loop.exits else "goes round for ever"
         else:
             course = f"goes round while `{loop.test}`"
-        says = f"{course}, pausing at `{first.text}` each time, with no deadline"
+        found = self.api_of(function, first)
+        waiting = "waiting on the peer at" if found is not None and found[0].waits in _PEER_KINDS else "pausing at"
+        says = f"{course}, {waiting} `{first.text}` each time, with no deadline"
         step = Step(_title(function), self.program.where(function.qualname, loop.line, f"loop at line {loop.line}"),
                     first.text)
         return Reached("loop", says, "", (step,))

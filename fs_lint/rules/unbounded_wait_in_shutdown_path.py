@@ -242,6 +242,14 @@ def describe(wait: Wait) -> str:
     """"`Consumer.stop()` joins `self._thread` with no timeout; while that thread is ..., stop never returns"."""
     if wait.detail:
         return wait.detail
+    text = _described_by_shape(wait)
+    if wait.forever:
+        return text.replace(" with no timeout", f" with `{wait.forever}`, a timeout that is None or for ever unless "
+                                                f"a caller passes one", 1)
+    return text
+
+
+def _described_by_shape(wait: Wait) -> str:
     path, target = wait.path, wait.target
     never = path.never_returns
     made = wait.made

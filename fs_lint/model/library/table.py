@@ -22,7 +22,8 @@ Three kinds of entry:
   it calls a callback with (``callback``, ``callback_args``: the parameters of
   ``async def handle(reader, writer)`` handed to ``asyncio.start_server`` are a ``StreamReader``
   and a ``StreamWriter``);
-- ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``).
+- ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``);
+- ``[[constant]]``: a value that means "no bound" when given as one (``threading.TIMEOUT_MAX``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ _API_FIELDS = {
 }
 _TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
 _SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
+_CONSTANT_FIELDS = {"name": str, "means": str, "source": str, "fixture": str}
 
 
 class LibraryTableError(ValueError):
@@ -125,6 +127,16 @@ class Scope:
     fixture: str = ""
 
 
+@dataclass(frozen=True)
+class Constant:
+    """A library value with a meaning for a bound: ``threading.TIMEOUT_MAX`` waits for ever."""
+
+    name: str
+    means: str = "forever"
+    source: str = ""
+    fixture: str = ""
+
+
 @dataclass
 class LibraryModel:
     """The table, indexed: ``api("aio_pika.RobustQueue.cancel")``, ``type_of``, ``scope``."""
@@ -133,6 +145,7 @@ class LibraryModel:
     types: dict[str, LibType] = field(default_factory=dict)
     scopes: dict[str, Scope] = field(default_factory=dict)
     _aliases: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, Constant] = field(default_factory=dict)
 
     @classmethod
     def from_entries(cls, data: Mapping[str, Any], origin: str) -> "LibraryModel":
@@ -142,9 +155,10 @@ class LibraryModel:
 
     def add(self, data: Mapping[str, Any], origin: str) -> None:
         """Add the ``api``, ``type`` and ``scope`` entries of ``data``; a later entry replaces an earlier one."""
-        unknown = set(data) - {"api", "type", "scope"}
+        unknown = set(data) - {"api", "type", "scope", "constant"}
         if unknown:
-            raise LibraryTableError(f"{origin}: unknown table {sorted(unknown)[0]!r} (expected api, type or scope)")
+            raise LibraryTableError(f"{origin}: unknown table {sorted(unknown)[0]!r} "
+                                    f"(expected api, type, scope or constant)")
         for index, raw in enumerate(data.get("type", ())):
             entry = LibType(**_fields(raw, _TYPE_FIELDS, f"{origin}: type #{index + 1}"))
             entry = LibType(entry.name, tuple(entry.same), tuple(entry.bases),
@@ -174,6 +188,11 @@ class LibraryModel:
         for index, raw in enumerate(data.get("scope", ())):
             entry = Scope(**_fields(raw, _SCOPE_FIELDS, f"{origin}: scope #{index + 1}"))
             self.scopes[entry.name] = entry
+        for index, raw in enumerate(data.get("constant", ())):
+            entry = Constant(**_fields(raw, _CONSTANT_FIELDS, f"{origin}: constant #{index + 1}"))
+            if entry.means != "forever":
+                raise LibraryTableError(f"{origin}: constant {entry.name!r}: means = {entry.means!r} is not 'forever'")
+            self.constants[entry.name] = entry
 
     # -- questions -------------------------------------------------------------------------------
 
@@ -239,10 +258,14 @@ class LibraryModel:
     def scope(self, name: str) -> Scope | None:
         return self.scopes.get(self.canonical(name))
 
-    def entries(self) -> Iterable[Api | LibType | Scope]:
+    def means_forever(self, name: str) -> bool:
+        return self.canonical(name) in self.constants
+
+    def entries(self) -> Iterable[Api | LibType | Scope | Constant]:
         yield from self.types.values()
         yield from self.apis.values()
         yield from self.scopes.values()
+        yield from self.constants.values()
 
 
 def _fields(raw: Any, allowed: dict[str, type], where: str) -> dict[str, Any]:
@@ -280,6 +303,7 @@ def library_model(project_entries: str = "") -> LibraryModel:
     base = builtin_table()
     if not project_entries:
         return base
-    model = LibraryModel(dict(base.apis), dict(base.types), dict(base.scopes), dict(base._aliases))
+    model = LibraryModel(dict(base.apis), dict(base.types), dict(base.scopes), dict(base._aliases),
+                         dict(base.constants))
     model.add(json.loads(project_entries), "[tool.fs-lint.library]")
     return model
