@@ -269,7 +269,8 @@ def normal_path(path: str) -> str:
 
 
 def fail(message: str) -> None:
-    print(f"realworld: {message}", file=sys.stderr)
+    """Say why, named after the script that runs (``fresh_corpus.py`` uses this too), and exit 2."""
+    print(f"{Path(sys.argv[0]).stem or 'realworld'}: {message}", file=sys.stderr)
     raise SystemExit(2)
 
 
