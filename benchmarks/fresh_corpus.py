@@ -284,7 +284,8 @@ class Anchors:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     name = prefix + child.name
-                    scopes.append((child.lineno, child.end_lineno or child.lineno, name))
+                    start = min([child.lineno, *(decorator.lineno for decorator in child.decorator_list)])
+                    scopes.append((start, child.end_lineno or child.lineno, name))  # its decorators too
                     visit(child, name + ".")
                 else:
                     visit(child, prefix)
