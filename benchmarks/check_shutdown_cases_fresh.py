@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no mirror could be read under {args.mirrors}", file=sys.stderr)
         return 2
     if args.markdown:
-        print("| case | what hung | file : function | statement (pre-fix line) | FSR901 | the fix |")
+        print("| case | issue | file : function | statement (pre-fix line) | FSR901 | the fix |")
         print("| --- | --- | --- | --- | --- | --- |")
     for r in results:
         case = r.fresh.case
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         status = r.status or f"not checked: {r.problem}"
         if args.markdown:
             status = "**caught**" if r.status == "caught" else status
-            print(f"| {case.id} | {case.repo.replace('+', '/', 1)} {r.fresh.issue} | `{where}` | `{case.statement}` "
+            print(f"| {case.id} | {r.fresh.issue} | `{where}` | `{case.statement}` "
                   f"({at}) | {status} (FSR901 at {flagged}) | {r.after or '-'}: {r.fresh.fix_shape} |")
         else:
             print(f"{case.id} {status:22} {where}:{at}  FSR901 at {flagged}  after the fix: {r.after or '-'}")

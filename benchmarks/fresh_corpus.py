@@ -400,8 +400,10 @@ def build_report(markdown: bool, corpus: Path, repositories: Sequence[Repository
         report.heading(f"Unreviewed findings ({run.mode.name}): {len(unreviewed)}", 3)
         report.items([f"{item.repo}/{item.path}:{item.line} {item.code} [{item.kind}"
                       f"{' guessed' if item.kind_guessed else ''}] {item.message}" for item in unreviewed])
-        if run.file_errors:
-            report.heading(f"Files fs-lint could not check ({run.mode.name})", 3)
+    for index, run in enumerate(runs):
+        if run.file_errors and (index == 0 or run.file_errors != runs[0].file_errors):
+            same = " (the same in every mode)" if all(r.file_errors == run.file_errors for r in runs) else ""
+            report.heading(f"Files fs-lint could not check ({run.mode.name}){same}", 3)
             report.items(run.file_errors)
     return report.render()
 
