@@ -55,8 +55,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from realworld import (  # the reviewed corpus's benchmark, beside this one
-    UNREVIEWED, USEFUL_VALUES, Finding, Report, Tally, fail, guess_kind, percent, read_tsv, run_fs_lint,
-    shorten, verdict_counts)
+    UNREVIEWED, USEFUL_VALUES, Finding, Report, Tally, add_fs_lint_options, fail, guess_kind, percent, read_tsv,
+    run_fs_lint, shorten, split_at_double_dash, verdict_counts)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPOSITORIES = REPO_ROOT / "benchmarks" / "fresh_corpus.tsv"
@@ -462,9 +462,7 @@ def template_rows(runs: Sequence[ModeRun]) -> str:
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    argv = list(argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    own = argv[:argv.index("--")] if "--" in argv else argv
+    own, extra = split_at_double_dash(argv)
     parser = argparse.ArgumentParser(
         description="Lay out the fresh corpus of service repositories, run fs-lint over it in three modes and "
                     "score its findings against benchmarks/fresh_verdicts.tsv.",
@@ -474,10 +472,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="where the repositories are laid out, outside any git checkout (default: %(default)s)")
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS,
                         help="the folder of the <owner+name>/repo bare mirrors (default: %(default)s)")
-    parser.add_argument("--python", default=sys.executable, metavar="PATH",
-                        help="the interpreter that runs fs-lint (default: this one)")
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="fs-lint's worker processes (default: %(default)s)")
+    add_fs_lint_options(parser)
     parser.add_argument("--mode", action="append", choices=[mode.name for mode in MODES],
                         help="run only this mode (repeatable; default: all three)")
     parser.add_argument("--only", metavar="OWNER+NAME", help="check one repository")
