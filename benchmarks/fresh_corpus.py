@@ -157,12 +157,13 @@ def read_verdicts(path: Path) -> list[Verdict]:
 
 def lay_out(repositories: Sequence[Repository], mirrors: Path, corpus: Path) -> list[str]:
     """Each repository at its commit in ``corpus/<owner+name>``; what could not be done, as lines."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    inside = subprocess.run(["git", "-C", str(corpus), "rev-parse", "--show-toplevel"], capture_output=True,
+    existing = next(folder for folder in (corpus, *corpus.parents) if folder.is_dir())
+    inside = subprocess.run(["git", "-C", str(existing), "rev-parse", "--show-toplevel"], capture_output=True,
                             text=True, check=False)
     if inside.returncode == 0:
         fail(f"{corpus} is inside the git checkout {inside.stdout.strip()}: fs-lint would list its files "
              f"with git and find none there; choose a corpus folder outside any checkout")
+    corpus.mkdir(parents=True, exist_ok=True)
     problems = []
     for repository in repositories:
         target = corpus / repository.folder
@@ -357,13 +358,14 @@ def per_thousand(count: int, files: int) -> str:
 
 
 def build_report(markdown: bool, corpus: Path, repositories: Sequence[Repository], files: dict[str, tuple[int, int]],
-                 runs: Sequence[ModeRun], verdicts: Sequence[Verdict], problems: Sequence[str]) -> str:
+                 runs: Sequence[ModeRun], verdicts: Sequence[Verdict], problems: Sequence[str],
+                 verdicts_file: Path = VERDICTS) -> str:
     report = Report(markdown)
     total_files = sum(count for count, _ in files.values())
     product_files = sum(count for _, count in files.values())
     report.heading("fs-lint on the fresh corpus", 2)
     report.text(f"Corpus {corpus}: {len(repositories)} repositories ({REPOSITORIES.name}), {total_files} Python files "
-                f"({product_files} outside test code); verdicts: {VERDICTS.name}, {len(verdicts)} rows. Files "
+                f"({product_files} outside test code); verdicts: {verdicts_file.name}, {len(verdicts)} rows. Files "
                 f"checked = those files less the ones fs-lint could not parse (listed below).")
     report.items([f"{run.mode.name}: `{shown_command(run.command, repositories)}`, scored on "
                   f"{run.mode.scored_prefix}xx: {len(run.scored)} findings, {run.seconds:.0f} s, "
@@ -472,6 +474,8 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
                         help="where the repositories are laid out, outside any git checkout (default: %(default)s)")
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS,
                         help="the folder of the <owner+name>/repo bare mirrors (default: %(default)s)")
+    parser.add_argument("--verdicts", type=Path, default=VERDICTS, metavar="FILE",
+                        help="the verdicts to score against (default: %(default)s; none when missing)")
     add_fs_lint_options(parser)
     parser.add_argument("--mode", action="append", choices=[mode.name for mode in MODES],
                         help="run only this mode (repeatable; default: all three)")
@@ -499,7 +503,7 @@ def main(argv: Sequence[str]) -> int:
     present = [r for r in repositories if (corpus / r.folder / LAID_OUT).is_file()]
     if not present:
         fail(f"no repository could be laid out in {corpus}:\n  " + "\n  ".join(problems))
-    verdicts = read_verdicts(VERDICTS) if VERDICTS.is_file() else []
+    verdicts = read_verdicts(args.verdicts) if args.verdicts.is_file() else []
     index, anchors = VerdictIndex(verdicts), Anchors(corpus)
     files = files_checked(corpus, [r.folder for r in present])
     targets = [r.folder for r in present]
@@ -515,7 +519,7 @@ def main(argv: Sequence[str]) -> int:
     if args.template:
         sys.stdout.write(template_rows(runs))
     else:
-        sys.stdout.write(build_report(args.markdown, corpus, present, files, runs, verdicts, problems))
+        sys.stdout.write(build_report(args.markdown, corpus, present, files, runs, verdicts, problems, args.verdicts))
     if args.json:
         args.json.write_text(json.dumps({"corpus": str(corpus), "files": files, "runs": [
             {"mode": run.mode.name, "command": run.command, "seconds": run.seconds, "file_errors": run.file_errors,
