@@ -269,7 +269,8 @@ def normal_path(path: str) -> str:
 
 
 def fail(message: str) -> None:
-    print(f"realworld: {message}", file=sys.stderr)
+    """Say why, named after the script that runs (``fresh_corpus.py`` uses this too), and exit 2."""
+    print(f"{Path(sys.argv[0]).stem or 'realworld'}: {message}", file=sys.stderr)
     raise SystemExit(2)
 
 
@@ -555,10 +556,24 @@ def build_report(markdown: bool, corpus: Path, runs: Sequence[Run], before: list
 # ---------------------------------------------------------------------------------------------- main
 
 
-def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+def split_at_double_dash(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The script's own arguments, and those after ``--`` that go to ``fs-lint check`` unchanged."""
     argv = list(argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    own = argv[:argv.index("--")] if "--" in argv else argv
+    if "--" not in argv:
+        return argv, []
+    return argv[:argv.index("--")], argv[argv.index("--") + 1:]
+
+
+def add_fs_lint_options(parser: argparse.ArgumentParser) -> None:
+    """``--python`` and ``-j``: which interpreter runs fs-lint, with how many worker processes."""
+    parser.add_argument("--python", default=sys.executable, metavar="PATH",
+                        help="the interpreter that runs fs-lint (default: this one)")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="fs-lint's worker processes (default: %(default)s)")
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    own, extra = split_at_double_dash(argv)
     parser = argparse.ArgumentParser(
         description="Score fs-lint's findings on the reviewed 40-repository corpus against the reviewers' "
                     "verdicts, next to fs-lint of 2026-12-01.",
@@ -571,10 +586,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--verdicts", type=Path, default=PROJECT_VERDICTS, metavar="FILE",
                         help="the project's own verdicts, overriding the shared ones (default: %(default)s; "
                              "skipped when missing)")
-    parser.add_argument("--python", default=sys.executable, metavar="PATH",
-                        help="the interpreter that runs fs-lint (default: this one)")
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="fs-lint's worker processes (default: %(default)s)")
+    add_fs_lint_options(parser)
     parser.add_argument("--only", metavar="OWNER+NAME", help="check one repository (paths stay corpus-relative)")
     parser.add_argument("--compare", action="append", default=[], metavar="ARGS",
                         help="also run fs-lint with these arguments (one string, e.g. \"--extend-select FSR9\") "
