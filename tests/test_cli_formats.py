@@ -48,7 +48,9 @@ def test_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     items = json.loads(out)
     assert [(i["code"], i["line"], i["column"]) for i in items] == [("FSR001", 5, 5), ("FSR002", 8, 9)]
     first = items[0]
-    assert set(first) == {"code", "name", "message", "filename", "line", "column", "docs", "fix", "fixable", "url"}
+    assert set(first) == {"code", "name", "message", "filename", "line", "column", "docs", "fix", "fixable", "url",
+                          "evidence"}
+    assert all(isinstance(i["evidence"], list) for i in items)  # the facts behind a finding, as --explain prints
     assert first["name"] == "retry-loop-without-shutdown-check"
     assert first["filename"] == "pkg/svc.py"
     assert first["message"].startswith("retry loop without shutdown check: ")  # the code is its own field

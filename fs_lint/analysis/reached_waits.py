@@ -154,7 +154,7 @@ class ReachedWaits:
                          reached: Reached) -> ModelWait:
         verb = "awaits" if call.awaited else "calls"
         last = reached.steps[-1] if reached.steps else None
-        where = f" ({last.where})" if last is not None else ""
+        where = f" ({self._at(last.where)})" if last is not None else ""
         callee_title = _qualified_title(callee)
         if reached.kind == "loop":
             inside = last.title if last else callee_title
@@ -175,6 +175,12 @@ class ReachedWaits:
 
     def _where(self, function: FunctionFacts, line: int) -> str:
         return str(self.program.where(function.qualname, line))
+
+    def _at(self, where) -> str:
+        """``line 19`` in the module of the finding, ``pkg/other.py:19`` elsewhere: a message reads the same
+        whatever name the file was checked under."""
+        own = self.program.where(next(iter(self.facts.functions), ""), 1).path if self.facts.functions else None
+        return f"line {where.line}" if where.path == own else str(where)
 
     # -- loops in the path ---------------------------------------------------------------------------
 
@@ -274,7 +280,7 @@ class ReachedWaits:
                 if swallowed is not None:
                     step = swallowed.steps[-1]
                     return Verdict(True, f"it was cancelled first, but the work it runs ({_qualified_title(runs)}) "
-                                         f"catches {swallowed.says.split('catches ', 1)[-1]} ({step.where})",
+                                         f"catches {swallowed.says.split('catches ', 1)[-1]} ({self._at(step.where)})",
                                    tuple(f"{s.where}: {s.title}: `{s.text}`" for s in swallowed.steps))
             return Verdict(False)
         for runs in work:
@@ -284,11 +290,11 @@ class ReachedWaits:
                 last = first.steps[-1] if first.steps else None
                 runs_title = _qualified_title(runs)
                 if first.kind == "loop" and last is not None and last.title == runs_title:
-                    what = f"{first.says} ({last.where})"
+                    what = f"{first.says} ({self._at(last.where)})"
                 elif first.kind == "loop" and last is not None:
-                    what = f"reaches a loop in {last.title} ({last.where}) that {first.says}"
+                    what = f"reaches a loop in {last.title} ({self._at(last.where)}) that {first.says}"
                 else:
-                    what = f"waits for {first.says}" + (f" ({last.where})" if last else "")
+                    what = f"waits for {first.says}" + (f" ({self._at(last.where)})" if last else "")
                 return Verdict(True, f"the work it runs, {runs_title}, {what}, without looking at the stop",
                                tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
         return Verdict(False)

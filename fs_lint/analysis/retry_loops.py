@@ -864,6 +864,7 @@ class ModuleAnalysis:
         """The project this module belongs to, with this module's facts taken from its tree: asked only
         by the questions that need more than this module (what a called function or library waits for)."""
         program = program_for(self.filename, self.settings.library, self.settings.cache)
+        program.begin()
         self.module_facts = program.add_tree(self.tree, self.filename or "")
         return program
 

@@ -26,7 +26,7 @@ from .summaries import ClassFacts, FunctionFacts, ModuleFacts, summarize
 from .terms import Term
 
 MAX_DEPTH = 16  # how far one evaluation may go through names, attributes and calls
-MAX_MODULES = 400  # how many modules one program may load to answer its questions
+MAX_LOADED = 2000  # modules kept in memory at once; the least recently used are read again when needed
 # A collection's methods that hand on what it holds: ``self.servers.values()``, ``self._tasks.pop()``.
 _COLLECTION_METHODS = frozenset({"values", "copy", "keys", "__iter__", "pop", "popleft", "get", "popitem"})
 # Builtins that make a new collection of the same items: ``list(self._tasks)``.
@@ -119,17 +119,34 @@ class Program:
         for name in [n for n, f in self._modules.items() if f is None]:
             del self._modules[name]  # a module that could not be read may exist now
 
+    def begin(self) -> None:
+        """Forget the answers found so far (not the facts): each file is answered from the project's facts
+        alone, whatever other files this process looked at before, so that every process, and every
+        order of files, gives it the same answer."""
+        self._memo.clear()
+        self._lineages.clear()
+        self._callbacks.clear()
+
     def module(self, name: str) -> ModuleFacts | None:
         if name in self._modules:
+            self._modules[name] = self._modules.pop(name)  # the most recently used last
             return self._modules[name]
         facts = None
-        if self.layout is not None and len(self._modules) < MAX_MODULES:
+        if self.layout is not None:
             path = self.layout.file_of(name)
             if path is not None:
                 facts = self._load(path, name, path.name == "__init__.py")
         self._modules[name] = facts
         if facts is not None:
             self.add(facts)
+        while len(self._modules) > MAX_LOADED:
+            oldest = next(iter(self._modules))
+            dropped = self._modules.pop(oldest)
+            if dropped is not None:
+                for qualname in dropped.functions:
+                    self._functions.pop(qualname, None)
+                for qualname in dropped.classes:
+                    self._classes.pop(qualname, None)
         return facts
 
     def function(self, qualname: str) -> FunctionFacts | None:
@@ -514,7 +531,7 @@ class Program:
         """Load every module of the project (for questions that look backwards: who calls this?)."""
         if self.layout is None:
             return
-        for name in list(self.layout.modules)[:MAX_MODULES]:
+        for name in list(self.layout.modules)[:MAX_LOADED]:
             self.module(name)
 
 
