@@ -15,6 +15,7 @@ table files them (``aio_pika.RobustQueue``).
 from __future__ import annotations
 
 import ast
+import builtins
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ from .library import Api, LibraryModel, builtin_table
 from .summaries import ClassFacts, FunctionFacts, ModuleFacts, summarize
 from .terms import Term
 
-MAX_DEPTH = 16  # how far one evaluation may go through names, attributes and calls
+_BUILTINS = frozenset(dir(builtins))
+MAX_DEPTH = 24  # how far one evaluation may go through names, attributes and calls
 MAX_LOADED = 2000  # modules kept in memory at once; the least recently used are read again when needed
 # A collection's methods that hand on what it holds: ``self.servers.values()``, ``self._tasks.pop()``.
 _COLLECTION_METHODS = frozenset({"values", "copy", "keys", "__iter__", "pop", "popleft", "get", "popitem"})
@@ -187,6 +189,7 @@ class Program:
     def resolve(self, qualified: str, depth: int = 0) -> frozenset[Value]:
         """What a dotted global name is: a project module, class or function, or a library name."""
         if depth > MAX_DEPTH:
+            self.cuts += 1
             return frozenset()
         split = self.layout.split(qualified) if self.layout is not None else None
         if split is None:
@@ -330,10 +333,15 @@ class Program:
         return None
 
     def _local(self, name: str, context: str | None, depth: int) -> frozenset[Value]:
+        """A name read in a function: a parameter or local of it, or of a function around it, else a global
+        of its module (an import, a definition, a builtin), as Python looks names up."""
+        if context:
+            self.function(context)  # loads its module, if it is not yet
+        module = self.module_of(context) if context else None
         while context:
             function = self.function(context)
             if function is None:
-                return frozenset()
+                break
             values: set[Value] = set()
             for param in function.params:
                 if param.name == name:
@@ -351,6 +359,14 @@ class Program:
             if values or any(p.name == name for p in function.params) or name in function.locals:
                 return frozenset(values)
             context = function.parent  # a closure's variable
+        if module is None:
+            return frozenset()
+        if name in module.imports:
+            return self.resolve(module.imports[name], depth + 1)
+        if name in module.defined:
+            return self.resolve(f"{module.name}.{name}", depth + 1)
+        if name in _BUILTINS:
+            return self.resolve(f"builtins.{name}", depth + 1)
         return frozenset()
 
     def callback_arguments(self, function: FunctionFacts, depth: int = 0) -> dict[str, frozenset[Value]]:
@@ -392,6 +408,7 @@ class Program:
 
     def attribute(self, value: Value, name: str, depth: int = 0) -> frozenset[Value]:
         if depth > MAX_DEPTH:
+            self.cuts += 1
             return frozenset()
         if value.kind == "module":
             return self.resolve(f"{value.name}.{name}", depth + 1)

@@ -21,9 +21,11 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 5  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 6  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Expression nodes with nothing to look at below them (for the walk of expressions, by exact type).
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.JoinedStr, ast.Load, ast.Store, ast.Del})
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _TRY = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _BUILTINS = frozenset(dir(builtins))
@@ -209,15 +211,26 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
 
 
 class _Frame:
-    """What a term conversion needs to know about the function it is in."""
+    """What a term conversion needs to know about the code it is in: the function (None at module or
+    class level, where a name is a global) and the name its instance goes by."""
 
-    def __init__(self, qualname: str | None, self_name: str | None, local_names: set[str]) -> None:
+    def __init__(self, qualname: str | None, self_name: str | None) -> None:
         self.qualname = qualname
         self.self_name = self_name
-        self.local_names = local_names
+
+
+_GLOBAL = _Frame(None, None)
 
 
 class _Collector:
+    """One module's facts, in one pass over each function's own statements (no walk before or after).
+
+    A name inside a function is written ``("local", name)`` whatever it is: the ``Program`` looks in
+    the function's parameters and locals first, then its enclosing functions, then the module's
+    globals, imports and the builtins, as Python does. So no pass is needed to learn which names a
+    function binds before its statements are read.
+    """
+
     def __init__(self, module: str, path: str, is_package: bool) -> None:
         self.module = module
         self.facts = ModuleFacts(module, path, is_package, {}, {}, {}, {}, {})
@@ -225,107 +238,80 @@ class _Collector:
     # -- the module --------------------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> ModuleFacts:
-        self._imports(tree)
-        for stmt in tree.body:
+        for stmt in _top_statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.add_import(stmt)
+            kind = "class" if isinstance(stmt, ast.ClassDef) else "function" if isinstance(stmt, _FUNCTIONS) \
+                else "value"
             for name in _bound_names(stmt):
-                kind = "class" if isinstance(stmt, ast.ClassDef) else "function" if isinstance(stmt, _FUNCTIONS) \
-                    else "value"
                 self.facts.defined.setdefault(name, kind)
-        top = _Frame(None, None, set())
-        for stmt in tree.body:
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and getattr(stmt, "value", None) is not None:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
                     if isinstance(target, ast.Name):
-                        self.facts.globals.setdefault(target.id, []).append(self.term(stmt.value, top))
-        self._definitions(tree.body, owner=None, parent=None, prefix=self.module)
-        # Module-level code (registrations, ``if __name__ == "__main__":``) as a function of its own.
-        self._function_body("<module>", f"{self.module}.<module>", tree.body, node=tree, owner=None, parent=None)
+                        self.facts.globals.setdefault(target.id, []).append(self.term(stmt.value, _GLOBAL))
+        # Module-level code (registrations, ``if __name__ == "__main__":``) as a function of its own;
+        # the classes and functions it defines are read as the walk meets them.
+        self._body("<module>", f"{self.module}.<module>", tree.body, tree, owner=None, parent=None)
         return self.facts
 
-    def _imports(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.facts.imports[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.facts.imports.setdefault(top, top)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module if node.level == 0 else resolve_relative(
-                    self.module, self.facts.is_package, node.level, node.module)
-                if base is None:
-                    continue
-                for alias in node.names:
-                    if alias.name != "*":
-                        self.facts.imports.setdefault(alias.asname or alias.name, f"{base}.{alias.name}")
+    def add_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        imports = self.facts.imports
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    imports.setdefault(top, top)
+            return
+        base = node.module if node.level == 0 else resolve_relative(
+            self.module, self.facts.is_package, node.level, node.module)
+        if base is None:
+            return
+        for alias in node.names:
+            if alias.name != "*":
+                imports.setdefault(alias.asname or alias.name, f"{base}.{alias.name}")
 
-    def _definitions(self, body: Iterable[ast.stmt], owner: str | None, parent: str | None, prefix: str) -> None:
-        for stmt in body:
-            if isinstance(stmt, ast.ClassDef):
-                self._class(stmt, prefix, parent)
-            elif isinstance(stmt, _FUNCTIONS):
-                self._function(stmt, f"{prefix}.{stmt.name}", owner, parent)
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith) + _TRY):
-                # ``if TYPE_CHECKING:``, ``try: import x`` and friends at module or class level
-                for block in _blocks(stmt):
-                    self._definitions(block, owner, parent, prefix)
+    def definition(self, node: ast.AST, prefix: str, owner: str | None, parent: str | None) -> None:
+        """A class or function met in a body: read it, with the names it lives under."""
+        if isinstance(node, ast.ClassDef):
+            self._class(node, prefix, parent)
+        else:
+            self._body(node.name, f"{prefix}.{node.name}", node.body, node, owner, parent)
 
     def _class(self, node: ast.ClassDef, prefix: str, parent: str | None) -> None:
         qualname = f"{prefix}.{node.name}"
-        frame = _Frame(None, None, set())
         bases = [b.value if isinstance(b, ast.Subscript) else b for b in node.bases]  # ``Handler[Msg]``
-        facts = ClassFacts(qualname, node.name, node.lineno, tuple(self.term(b, frame) for b in bases), {}, {}, {})
+        facts = ClassFacts(qualname, node.name, node.lineno, tuple(self.term(b, _GLOBAL) for b in bases), {}, {}, {})
         self.facts.classes[qualname] = facts
-        for stmt in node.body:
+        for stmt in _top_statements(node.body):
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                facts.attributes.setdefault(stmt.target.id, []).append(self.annotation(stmt.annotation, frame))
+                facts.attributes.setdefault(stmt.target.id, []).append(self.annotation(stmt.annotation, _GLOBAL))
             elif isinstance(stmt, ast.Assign) and stmt.value is not None:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
-                        facts.attributes.setdefault(target.id, []).append(self.term(stmt.value, frame))
+                        facts.attributes.setdefault(target.id, []).append(self.term(stmt.value, _GLOBAL))
             elif isinstance(stmt, _FUNCTIONS):
                 facts.methods[stmt.name] = f"{qualname}.{stmt.name}"
-        self._definitions(node.body, owner=qualname, parent=parent, prefix=qualname)
-
-    def _function(self, node, qualname: str, owner: str | None, parent: str | None) -> None:
-        self._function_body(node.name, qualname, node.body, node=node, owner=owner, parent=parent)
-        # Functions nested in this one: their own frames, with this one as their parent.
-        nested = [n for n in _own_frame(node.body) if isinstance(n, (*_FUNCTIONS, ast.ClassDef))]
-        for inner in nested:
-            if isinstance(inner, ast.ClassDef):
-                self._class(inner, f"{qualname}.<locals>", qualname)
-            else:
-                self._function(inner, f"{qualname}.<locals>.{inner.name}", None, qualname)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.add_import(stmt)
+        for stmt in _top_statements(node.body):
+            if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+                self.definition(stmt, qualname, qualname, parent)
 
     # -- one function ------------------------------------------------------------------------------
 
-    def _function_body(self, name: str, qualname: str, body: list[ast.stmt], node: ast.AST, owner: str | None,
-                       parent: str | None) -> None:
+    def _body(self, name: str, qualname: str, body: list[ast.stmt], node: ast.AST, owner: str | None,
+              parent: str | None) -> None:
         is_function = isinstance(node, _FUNCTIONS)
         self_name = instance_name(node) if is_function and owner else None
+        frame = _Frame(qualname, self_name)
         params = []
-        local_names: set[str] = set()
         if is_function:
             arguments = node.args
             positional = [*arguments.posonlyargs, *arguments.args]
             defaults = [None] * (len(positional) - len(arguments.defaults)) + list(arguments.defaults)
             pairs = list(zip(positional, defaults)) + list(zip(arguments.kwonlyargs, arguments.kw_defaults))
-            for extra in (arguments.vararg, arguments.kwarg):
-                if extra is not None:
-                    local_names.add(extra.arg)
-            for arg, default in pairs:
-                local_names.add(arg.arg)
-        for n in _own_frame(body):
-            for target in _assigned_targets(n):
-                if isinstance(target, ast.Name):
-                    local_names.add(target.id)
-            if isinstance(n, (ast.Global, ast.Nonlocal)):
-                local_names.difference_update(n.names)
-        if self_name:
-            local_names.discard(self_name)
-        frame = _Frame(qualname, self_name, local_names)
-        if is_function:
             for arg, default in pairs:
                 if arg.arg == self_name:
                     continue
@@ -335,69 +321,34 @@ class _Collector:
         facts = FunctionFacts(
             qualname=qualname, name=name, line=getattr(node, "lineno", 1), end_line=getattr(node, "end_lineno", 1),
             is_async=isinstance(node, ast.AsyncFunctionDef), owner=owner, parent=parent, self_name=self_name,
-            decorators=tuple(self.term(d, frame) for d in getattr(node, "decorator_list", ())),
+            decorators=tuple(self.term(d, _GLOBAL) for d in getattr(node, "decorator_list", ())),
             params=params,
-            returns=self.annotation(node.returns, frame) if is_function and node.returns is not None else None,
+            returns=self.annotation(node.returns, _GLOBAL) if is_function and node.returns is not None else None,
             returned=(), locals={},
         )
-        returned = []
-        for n in _own_frame(body):
-            if isinstance(n, ast.Return) and n.value is not None and len(returned) < 4:
-                returned.append(self.term(n.value, frame))
-            self._record_locals(n, frame, facts)
-        facts.returned = tuple(returned)
-        _BodyWalk(self, frame, facts).walk(body)
         self.facts.functions[qualname] = facts
-
-    def _record_locals(self, node: ast.AST, frame: _Frame, facts: FunctionFacts) -> None:
-        def add(target: ast.expr, value: Term) -> None:
-            if isinstance(target, ast.Name):
-                facts.locals.setdefault(target.id, []).append(value)
-            elif frame.self_name and facts.owner and isinstance(target, ast.Attribute) \
-                    and isinstance(target.value, ast.Name) and target.value.id == frame.self_name:
-                cls = self.facts.classes.get(facts.owner)
-                if cls is not None:
-                    cls.attributes.setdefault(target.attr, []).append(t.written_in(frame.qualname, value))
-
-        if isinstance(node, ast.Assign):
-            value = self.term(node.value, frame)
-            for target in node.targets:
-                add(target, value)
-                if isinstance(target, (ast.Tuple, ast.List)):
-                    for index, element in enumerate(target.elts):
-                        add(element, ("item", value, index))
-                if isinstance(target, ast.Subscript):
-                    self._element(target.value, node.value, frame, facts)
-        elif isinstance(node, ast.AnnAssign):
-            add(node.target, self.annotation(node.annotation, frame))
-            if node.value is not None:
-                add(node.target, self.term(node.value, frame))
-        elif isinstance(node, ast.NamedExpr):
-            add(node.target, self.term(node.value, frame))
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            add(node.target, ("elem", self.term(node.iter, frame)))
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    add(item.optional_vars, ("enter", self.term(item.context_expr, frame)))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("append", "add", "appendleft", "put_nowait", "setdefault") and node.args:
-            self._element(node.func.value, node.args[-1], frame, facts)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            facts.locals.setdefault(node.name, []).append(
-                self.term(node.type, frame) if node.type is not None else t.name("builtins.BaseException"))
-
-    def _element(self, holder: ast.expr, value: ast.expr, frame: _Frame, facts: FunctionFacts) -> None:
-        """``self._tasks.append(task)``, ``self._tasks[k] = task``: what ``self._tasks`` holds."""
-        if frame.self_name and facts.owner and isinstance(holder, ast.Attribute) \
-                and isinstance(holder.value, ast.Name) and holder.value.id == frame.self_name:
-            cls = self.facts.classes.get(facts.owner)
-            if cls is not None:
-                cls.elements.setdefault(holder.attr, []).append(t.written_in(frame.qualname, self.term(value, frame)))
-        elif isinstance(holder, ast.Name):
-            facts.locals.setdefault(f"{holder.id}[]", []).append(self.term(value, frame))
+        walk = _BodyWalk(self, frame, facts)
+        walk.walk(body)
+        facts.returned = tuple(walk.returned[:4])
+        prefix = self.module if node is not None and not is_function else f"{qualname}.<locals>"
+        for inner in walk.nested:
+            if is_function:
+                self.definition(inner, prefix, None, qualname)
+            else:  # the module's own classes and functions
+                self.definition(inner, self.module, None, None)
 
     # -- expressions as terms ----------------------------------------------------------------------
+
+    def qualified(self, node: ast.expr) -> str | None:
+        """``itertools.count`` however it was imported, for the few checks made on the spot."""
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head = self.global_name(node.id)
+        return ".".join([head, *reversed(parts)]) if head else None
 
     def global_name(self, identifier: str) -> str | None:
         if identifier in self.facts.imports:
@@ -414,23 +365,21 @@ class _Collector:
         if isinstance(node, ast.Name):
             if node.id == frame.self_name:
                 return t.SELF
-            if node.id in frame.local_names:
-                return ("local", node.id)
+            if frame.qualname is not None:
+                return ("local", node.id)  # a local, a parameter, a closure's or a global: the Program decides
             qualified = self.global_name(node.id)
-            return t.name(qualified) if qualified else ("local", node.id)  # a closure's variable
+            return t.name(qualified) if qualified else ("local", node.id)
         if isinstance(node, ast.Attribute):
             return t.attr(self.term(node.value, frame, depth + 1), node.attr)
         if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name) and node.func.id == "super" and "super" not in frame.local_names:
+            if isinstance(node.func, ast.Name) and node.func.id == "super":
                 return t.SUPER
             args = tuple(self.term(a, frame, depth + 1) for a in node.args[:_MAX_ARGS]
                          if not isinstance(a, ast.Starred))
             keywords = tuple((k.arg, self.term(k.value, frame, depth + 1)) for k in node.keywords[:_MAX_KEYWORDS]
                              if k.arg is not None)
             return t.call(self.term(node.func, frame, depth + 1), args, keywords)
-        if isinstance(node, ast.Await):
-            return self.term(node.value, frame, depth)
-        if isinstance(node, (ast.Yield, ast.YieldFrom)) and node.value is not None and isinstance(node, ast.YieldFrom):
+        if isinstance(node, (ast.Await, ast.YieldFrom)):
             return self.term(node.value, frame, depth)
         if isinstance(node, ast.Constant):
             literal = _literal(node)
@@ -470,7 +419,7 @@ class _Collector:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             return t.union([self.annotation(node.left, frame, depth + 1), self.annotation(node.right, frame, depth + 1)])
         if isinstance(node, ast.Subscript):
-            base = self.term(node.value, frame, depth + 1)
+            base = self.term(node.value, _GLOBAL, depth + 1)
             base_name = base[1] if base[0] == "name" else ""
             inner = node.slice
             items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
@@ -484,21 +433,25 @@ class _Collector:
             if base_name.endswith((".Awaitable", ".Coroutine")) and items:
                 return self.annotation(items[-1], frame, depth + 1)
             if base_name in ("typing.Type", "builtins.type", "Type", "type") and items:
-                inner = self.annotation(items[0], frame, depth + 1)  # ``Type[X]``: the class X itself
-                return inner[1] if inner[0] == "of" else inner
+                inner_term = self.annotation(items[0], frame, depth + 1)  # ``Type[X]``: the class X itself
+                return inner_term[1] if inner_term[0] == "of" else inner_term
             return ("of", base)
         if isinstance(node, (ast.Name, ast.Attribute)):
-            return ("of", self.term(node, _Frame(None, None, set()), depth + 1))
+            return ("of", self.term(node, _GLOBAL, depth + 1))
         return t.UNKNOWN
 
 
 class _BodyWalk:
-    """The calls, loops, handlers and sets of one function's own frame, with their surroundings."""
+    """One pass over a function's own statements: its calls, loops, handlers, locals, returns and sets,
+    each with what surrounds it, and the definitions nested in it (read after it)."""
 
     def __init__(self, collector: _Collector, frame: _Frame, facts: FunctionFacts) -> None:
         self.collector = collector
         self.frame = frame
         self.facts = facts
+        self.returned: list[Term] = []
+        self.nested: list[ast.AST] = []
+        self._loops: list[int] = []  # the loops the walk is in, innermost last
 
     def term(self, node: ast.AST) -> Term:
         return self.collector.term(node, self.frame)
@@ -514,30 +467,27 @@ class _BodyWalk:
                 guards = guards + tuple(sorted(keys_read(stmt.test)))  # ``if x.is_closed: return`` guards the rest
 
     def _statement(self, stmt: ast.stmt, scopes, guards, loop: int, handler: str) -> None:
-        if isinstance(stmt, _SCOPES):
+        if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+            self.nested.append(stmt)
+            self._bind(ast.Name(stmt.name), t.UNKNOWN)
             return
         if isinstance(stmt, ast.If):
             self._expression(stmt.test, stmt, scopes, guards, loop, handler)
+            if loop >= 0 and any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in stmt.body):
+                self.facts.loops[loop].exit_keys += tuple(k for k in sorted(keys_read(stmt.test))
+                                                          if k not in self.facts.loops[loop].exit_keys)
             inner = guards + tuple(sorted(keys_read(stmt.test)))
             self._block(stmt.body, scopes, inner, loop, handler)
             self._block(stmt.orelse, scopes, inner, loop, handler)
             return
         if isinstance(stmt, (ast.While, ast.For, ast.AsyncFor)):
-            index = self._loop(stmt, loop)
-            head = stmt.test if isinstance(stmt, ast.While) else stmt.iter
-            if isinstance(stmt, ast.AsyncFor) and isinstance(head, ast.Call):
-                # ``async for frame in conn.read_frames():`` runs the generator's body, awaiting what it awaits
-                self._expression(head, stmt, scopes, guards, index, handler, awaited=True)
-            else:
-                self._expression(head, stmt, scopes, guards, loop if not isinstance(stmt, ast.While) else index,
-                                 handler)
-            inner = guards + (tuple(sorted(keys_read(stmt.test))) if isinstance(stmt, ast.While) else ())
-            self._block(stmt.body, scopes, inner, index, handler)
-            self._block(stmt.orelse, scopes, guards, loop, handler)
+            self._loop_statement(stmt, scopes, guards, loop, handler)
             return
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self._expression(item.context_expr, stmt, scopes, guards, loop, handler)
+                if item.optional_vars is not None:
+                    self._bind(item.optional_vars, ("enter", self.term(item.context_expr)))
             inner = scopes + tuple(self.term(item.context_expr) for item in stmt.items)
             self._block(stmt.body, inner, guards, loop, handler)
             return
@@ -545,11 +495,15 @@ class _BodyWalk:
             self._block(stmt.body, scopes, guards, loop, handler)
             for clause in stmt.handlers:
                 caught = self._caught(clause.type)
+                own = list(_own_frame(clause.body))
                 self.facts.handlers.append(HandlerFact(
                     clause.lineno, caught, loop,
-                    reraises=any(isinstance(n, ast.Raise) for n in _own_frame(clause.body)),
-                    leaves=any(isinstance(n, (ast.Return, ast.Break)) for n in _own_frame(clause.body)),
+                    reraises=any(isinstance(n, ast.Raise) for n in own),
+                    leaves=any(isinstance(n, (ast.Return, ast.Break)) for n in own),
                     text=spelled(clause.type, 60) if clause.type is not None else ""))
+                if clause.name:
+                    self.facts.locals.setdefault(clause.name, []).append(
+                        self.term(clause.type) if clause.type is not None else t.name("builtins.BaseException"))
                 self._block(clause.body, scopes, guards, loop, "except:" + ",".join(caught))
             self._block(stmt.orelse, scopes, guards, loop, handler)
             self._block(stmt.finalbody, scopes, guards, loop, "finally")
@@ -559,61 +513,145 @@ class _BodyWalk:
             for case in stmt.cases:
                 self._block(case.body, scopes, guards, loop, handler)
             return
+        if isinstance(stmt, (ast.Break, ast.Return, ast.Raise)) and self._loops:
+            leaving = self._loops[-1:] if isinstance(stmt, ast.Break) else self._loops
+            for index in leaving:
+                self.facts.loops[index].exits = True
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            self.returned.append(self.term(stmt.value))
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.collector.add_import(stmt)
+        elif isinstance(stmt, ast.Assign):
+            value = self.term(stmt.value)
+            for target in stmt.targets:
+                self._bind(target, value)
+                if isinstance(target, ast.Subscript):
+                    self._element(target.value, stmt.value)
+        elif isinstance(stmt, ast.AnnAssign):
+            self._bind(stmt.target, self.collector.annotation(stmt.annotation, self.frame))
+            if stmt.value is not None:
+                self._bind(stmt.target, self.term(stmt.value))
         self._sets(stmt)
         for child in ast.iter_child_nodes(stmt):
             self._expression(child, stmt, scopes, guards, loop, handler)
 
+    def _loop_statement(self, stmt, scopes, guards, loop: int, handler: str) -> None:
+        index = self._loop(stmt, loop)
+        if isinstance(stmt, ast.While):
+            self._expression(stmt.test, stmt, scopes, guards, index, handler)
+            inner = guards + tuple(sorted(keys_read(stmt.test)))
+        else:
+            if isinstance(stmt, ast.AsyncFor) and isinstance(stmt.iter, ast.Call):
+                # ``async for frame in conn.read_frames():`` runs the generator's body, awaiting what it awaits
+                self._expression(stmt.iter, stmt, scopes, guards, index, handler, awaited=True)
+            else:
+                self._expression(stmt.iter, stmt, scopes, guards, loop, handler)
+            self._bind(stmt.target, ("elem", self.term(stmt.iter)))
+            inner = guards
+        self._loops.append(index)
+        self._block(stmt.body, scopes, inner, index, handler)
+        self._loops.pop()
+        self._block(stmt.orelse, scopes, guards, loop, handler)
+        facts = self.facts.loops[index]
+        tests = set(facts.test_keys) | set(facts.exit_keys)
+        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests)
+
+    def _bind(self, target: ast.expr, value: Term) -> None:
+        """What an assignment (a ``for``, a ``with ... as``) binds: a local, ``self.x``, or the items of a tuple."""
+        if isinstance(target, ast.Name):
+            self.facts.locals.setdefault(target.id, []).append(value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for index, element in enumerate(target.elts):
+                self._bind(element, ("item", value, index))
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, t.UNKNOWN)
+        elif self.frame.self_name and self.facts.owner and isinstance(target, ast.Attribute) \
+                and isinstance(target.value, ast.Name) and target.value.id == self.frame.self_name:
+            cls = self.collector.facts.classes.get(self.facts.owner)
+            if cls is not None:
+                cls.attributes.setdefault(target.attr, []).append(t.written_in(self.frame.qualname, value))
+
+    def _element(self, holder: ast.expr, value: ast.expr) -> None:
+        """``self._tasks.append(task)``, ``self._tasks[k] = task``: what ``self._tasks`` holds."""
+        if self.frame.self_name and self.facts.owner and isinstance(holder, ast.Attribute) \
+                and isinstance(holder.value, ast.Name) and holder.value.id == self.frame.self_name:
+            cls = self.collector.facts.classes.get(self.facts.owner)
+            if cls is not None:
+                cls.elements.setdefault(holder.attr, []).append(t.written_in(self.frame.qualname, self.term(value)))
+        elif isinstance(holder, ast.Name):
+            self.facts.locals.setdefault(f"{holder.id}[]", []).append(self.term(value))
+
     def _expression(self, node: ast.AST, stmt: ast.stmt, scopes, guards, loop: int, handler: str,
                     awaited: bool = False) -> None:
+        """The calls of an expression, with whether each is awaited and the tests it sits behind.
+
+        Most nodes of an expression are names, attributes and constants: they are stepped over by
+        their type, and only the others are taken apart field by field."""
         stack = [(node, awaited)]
+        pop, push = stack.pop, stack.append
         while stack:
-            current, awaited = stack.pop()
-            if isinstance(current, _SCOPES):
+            current, awaited = pop()
+            kind = type(current)
+            if kind in _LEAVES:
                 continue
-            if isinstance(current, (ast.Await, ast.YieldFrom)):
-                if isinstance(current.value, (ast.Name, ast.Attribute, ast.Subscript)) or \
-                        isinstance(current.value, ast.Call) and _makes_awaitable(current.value):
-                    self._awaited_value(current.value, stmt, scopes, guards, loop, handler)
-                if current.value is not None:
-                    stack.append((current.value, True))
+            if kind is ast.Attribute:
+                push((current.value, False))
                 continue
-            if isinstance(current, ast.IfExp):
-                stack.append((current.test, False))
+            if kind is ast.Call:
+                self._call(current, awaited, stmt, scopes, guards, loop, handler)
+                for keyword in current.keywords:
+                    push((keyword.value, False))
+                for arg in reversed(current.args):
+                    push((arg, False))
+                push((current.func, False))
+                continue
+            if kind is ast.Await or kind is ast.YieldFrom:
+                value = current.value
+                if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) or \
+                        isinstance(value, ast.Call) and _makes_awaitable(value):
+                    self._awaited_value(value, stmt, scopes, guards, loop, handler)
+                if value is not None:
+                    push((value, True))
+                continue
+            if kind in _SCOPES:
+                continue
+            if kind is ast.IfExp:
+                push((current.test, False))
                 inner = guards + tuple(sorted(keys_read(current.test)))
                 for branch in (current.body, current.orelse):
                     self._expression(branch, stmt, scopes, inner, loop, handler)
                 continue
-            if isinstance(current, ast.BoolOp):
+            if kind is ast.BoolOp:
                 # ``a and b.wait()``: what comes after a test runs only when it passed
                 seen: tuple[str, ...] = ()
                 for value in current.values:
                     self._expression(value, stmt, scopes, guards + seen, loop, handler)
                     seen = seen + tuple(sorted(keys_read(value)))
                 continue
-            if isinstance(current, ast.Call):
-                self._call(current, awaited, stmt, scopes, guards, loop, handler)
-                if isinstance(current.func, ast.Attribute) and current.func.attr in ("set", "set_result") \
-                        and not current.args[1:]:
-                    k = key(current.func.value)
-                    if k:
-                        self.facts.sets.append(SetFact(k, current.lineno, "set"))
-            for child in reversed(list(ast.iter_child_nodes(current))):
-                stack.append((child, False))
+            if kind is ast.NamedExpr:
+                self._bind(current.target, self.term(current.value))
+            stack.extend((child, False) for child in reversed(list(ast.iter_child_nodes(current))))
 
     def _call(self, node: ast.Call, awaited: bool, stmt: ast.stmt, scopes, guards, loop, handler) -> None:
         func = node.func
         receiver = key(func.value) if isinstance(func, ast.Attribute) else None
         literals = [(str(i), _literal(a)) for i, a in enumerate(node.args) if _literal(a) is not None]
         literals += [(k.arg, _literal(k.value)) for k in node.keywords if k.arg and _literal(k.value) is not None]
+        value = self.term(node)
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("set", "set_result") and len(node.args) <= 1 and receiver:
+                self.facts.sets.append(SetFact(receiver, node.lineno, "set"))
+            elif func.attr in ("append", "add", "appendleft", "put_nowait", "setdefault") and node.args:
+                self._element(func.value, node.args[-1])
         self.facts.calls.append(CallFact(
             line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
-            function=self.term(func), receiver=receiver,
+            function=value[1] if value[0] == "call" else self.term(func), receiver=receiver,
             method=func.attr if isinstance(func, ast.Attribute) else None, awaited=awaited,
             args=sum(1 for a in node.args if not isinstance(a, ast.Starred)) + (99 if any(
                 isinstance(a, ast.Starred) for a in node.args) else 0),
             keywords=tuple(k.arg or "**" for k in node.keywords), literals=tuple(literals),
-            text=spelled(node, 80), scopes=tuple(scopes), guards=tuple(dict.fromkeys(guards)), loop=loop,
-            handler=handler, statement=stmt.lineno, value=self.term(node)))
+            text=short_text(node), scopes=tuple(scopes), guards=tuple(dict.fromkeys(guards)), loop=loop,
+            handler=handler, statement=stmt.lineno, value=value))
 
     def _awaited_value(self, node: ast.expr, stmt: ast.stmt, scopes, guards, loop, handler) -> None:
         """``await self._task``: waiting on a value, written down as a call of its ``__await__``."""
@@ -621,8 +659,8 @@ class _BodyWalk:
         self.facts.calls.append(CallFact(
             line=node.lineno, col=node.col_offset, end_line=node.end_lineno or node.lineno,
             function=t.attr(self.term(node), "__await__"),
-            receiver=receiver or spelled(node, 40), method="__await__", awaited=True, args=0, keywords=(),
-            literals=(), text=spelled(node, 80), scopes=tuple(scopes), guards=tuple(dict.fromkeys(guards)),
+            receiver=receiver or short_text(node), method="__await__", awaited=True, args=0, keywords=(),
+            literals=(), text=short_text(node), scopes=tuple(scopes), guards=tuple(dict.fromkeys(guards)),
             loop=loop, handler=handler, statement=stmt.lineno, value=self.term(node)))
 
     def _loop(self, stmt, parent: int) -> int:
@@ -634,21 +672,12 @@ class _BodyWalk:
             test_keys = tuple(sorted(keys_read(stmt.test)))
         else:
             iterates = self.term(stmt.iter)
-            infinite = iterates[0] == "call" and iterates[1] in (t.name("itertools.count"), t.name("itertools.cycle"))
-        exit_keys: list[str] = []
-        exits = False
-        for n in _own_loop(stmt.body):
-            if isinstance(n, (ast.Break, ast.Return, ast.Raise)):
-                exits = True
-            if isinstance(n, ast.If) and any(isinstance(m, (ast.Break, ast.Return, ast.Raise))
-                                             for m in _own_loop(n.body)):
-                exit_keys.extend(sorted(keys_read(n.test)))
-        tests = set(test_keys) | set(exit_keys)
-        deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests)
+            infinite = isinstance(stmt.iter, ast.Call) and \
+                self.collector.qualified(stmt.iter.func) in ("itertools.count", "itertools.cycle")
         self.facts.loops.append(LoopFact(stmt.lineno, "while" if isinstance(stmt, ast.While) else
                                          "async for" if isinstance(stmt, ast.AsyncFor) else "for",
-                                         infinite, test_keys, tuple(dict.fromkeys(exit_keys)), exits, deadline, parent,
-                                         iterates, spelled(stmt.test, 60) if isinstance(stmt, ast.While) else ""))
+                                         infinite, test_keys, (), False, False, parent, iterates,
+                                         short_text(stmt.test) if isinstance(stmt, ast.While) else ""))
         return len(self.facts.loops) - 1
 
     def _caught(self, node: ast.expr | None) -> tuple[str, ...]:
@@ -657,7 +686,7 @@ class _BodyWalk:
         parts = node.elts if isinstance(node, ast.Tuple) else [node]
         names = []
         for part in parts:
-            term = self.term(part)
+            term = self.collector.term(part, _GLOBAL)
             names.append(term[1] if term[0] == "name" else spelled(part, 40))
         return tuple(names)
 
@@ -672,6 +701,44 @@ class _BodyWalk:
             k = key(target)
             if k and "." in k:
                 self.facts.sets.append(SetFact(k, stmt.lineno, text))
+
+
+def short_text(node: ast.AST, limit: int = 80) -> str:
+    """The code of ``node`` as written, cut to ``limit``: quick for the common shapes (names, attribute
+    chains, calls of them with plain arguments), ``ast.unparse`` for the rest."""
+    text = _quick_text(node, 0)
+    if text is None:
+        text = ast.unparse(node)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quick_text(node: ast.AST, depth: int) -> str | None:
+    if depth > 6:
+        return None
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _quick_text(node.value, depth + 1)
+        return None if base is None else f"{base}.{node.attr}"
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool, type(None))):
+        return repr(node.value)
+    if isinstance(node, ast.Call):
+        func = _quick_text(node.func, depth + 1)
+        if func is None:
+            return None
+        parts = []
+        for arg in node.args:
+            text = _quick_text(arg, depth + 1)
+            if text is None:
+                return None
+            parts.append(text)
+        for keyword in node.keywords:
+            text = _quick_text(keyword.value, depth + 1)
+            if text is None or keyword.arg is None:
+                return None
+            parts.append(f"{keyword.arg}={text}")
+        return f"{func}({', '.join(parts)})"
+    return None
 
 
 def _makes_awaitable(call: ast.Call) -> bool:
@@ -753,16 +820,23 @@ def _names_in(target: ast.expr) -> list[ast.expr]:
 
 
 def _bound_names(stmt: ast.stmt) -> list[str]:
+    """The names one statement of a module binds (its blocks are read as statements of their own)."""
     found = []
-    if isinstance(stmt, (ast.If,) + _TRY + (ast.With, ast.AsyncWith)):
-        for block in _blocks(stmt):
-            for inner in block:
-                found.extend(_bound_names(inner))
-        return found
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return found  # an import is an import, not a definition of the module
     for target in _assigned_targets(stmt):
         if isinstance(target, ast.Name):
             found.append(target.id)
     return found
+
+
+def _top_statements(body: list[ast.stmt]) -> Iterable[ast.stmt]:
+    """The statements of a module or class body, with those of its ``if``/``try``/``with`` blocks
+    (``if TYPE_CHECKING:``, ``try: import x``): what runs at its top level."""
+    for stmt in body:
+        yield stmt
+        for block in _blocks(stmt):
+            yield from _top_statements(block)
 
 
 def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:

@@ -408,7 +408,7 @@ def _title(function: FunctionFacts) -> str:
 
 
 def _last_name(term: t.Term) -> str | None:
-    if term[0] == "name":
+    if term[0] in ("name", "local"):
         return term[1].rsplit(".", 1)[-1]
     if term[0] == "attr":
         return term[2]

@@ -48,11 +48,20 @@ def key(node: ast.AST) -> str | None:
 
 def keys_read(node: ast.AST) -> set[str]:
     """Every name and attribute chain an expression mentions (``a.b.c`` gives a, a.b, a.b.c)."""
-    found = set()
-    for n in ast.walk(node):
-        k = key(n) if isinstance(n, (ast.Name, ast.Attribute)) else None
-        if k:
-            found.add(k)
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is ast.Name:
+            found.add(current.id)
+        elif kind is ast.Attribute:
+            k = key(current)
+            if k:
+                found.add(k)
+            stack.append(current.value)
+        elif kind is not ast.Constant:
+            stack.extend(ast.iter_child_nodes(current))
     return found
 
 
