@@ -127,7 +127,7 @@ class ReachedWaits:
                          reached: Reached) -> ModelWait:
         api = _short_api(reached.api)
         verb = "awaits" if call.awaited else "calls"
-        peer = _peer_words(reached) if reached.kind in PEER_KINDS else "that work does not end"
+        peer = _peer_words(reached, self._peer(reached)) if reached.kind in PEER_KINDS else "that work does not end"
         detail = f"{path.title} {verb} `{api}()`, which waits for {reached.says}"
         if reached.note:
             detail += f" ({reached.note})"
@@ -163,7 +163,7 @@ class ReachedWaits:
             peer = "that loop goes round"
         elif reached.api:
             what = f"waits for {reached.says} in `{_short_api(reached.api)}()`{where}"
-            peer = _peer_words(reached)
+            peer = _peer_words(reached, self._peer(reached))
         else:
             what = f"waits for {reached.says}{where}"
             peer = "that does not come"
@@ -172,6 +172,10 @@ class ReachedWaits:
                     f"({self.program.where(callee.qualname)})",) + tuple(
             f"{step.where}: {step.title}: `{step.text}`" for step in reached.steps)
         return ModelWait(call.line, call.col, reached.kind, detail, evidence)
+
+    def _peer(self, reached: Reached) -> str:
+        entry = self.program.library.api(reached.api) if reached.api else None
+        return entry.peer if entry is not None else ""
 
     def _where(self, function: FunctionFacts, line: int) -> str:
         return str(self.program.where(function.qualname, line))
@@ -397,10 +401,11 @@ def _short_api(api: str) -> str:
     return ".".join(parts[-2:]) if len(parts) >= 2 and parts[-2][:1].isupper() else parts[-1] if parts else api
 
 
-def _peer_words(reached: Reached) -> str:
+def _peer_words(reached: Reached, peer: str = "") -> str:
+    """``while RabbitMQ is down``: the peer the library table names, or the broker / the peer."""
     if reached.kind == "reconnect":
-        return "the broker is down" if not reached.api.startswith("paho") else "the MQTT broker is down"
-    return "the peer does not answer"
+        return f"{peer or 'the broker'} is down"
+    return f"{peer} does not answer" if peer else "the peer does not answer"
 
 
 def _qualified_title(function: FunctionFacts) -> str:

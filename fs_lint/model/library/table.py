@@ -28,6 +28,7 @@ Three kinds of entry:
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -171,7 +172,10 @@ class LibraryModel:
             values = _fields(raw, _API_FIELDS, where)
             where = f"{origin}: api {values['name']!r}"
             if values.get("waits", "nothing") not in WAIT_KINDS:
-                raise LibraryTableError(f"{where}: waits = {values['waits']!r} is not one of {', '.join(WAIT_KINDS)}")
+                close = difflib.get_close_matches(values["waits"], WAIT_KINDS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise LibraryTableError(f"{where}: waits = {values['waits']!r} is not one of "
+                                        f"{', '.join(WAIT_KINDS)}{hint}")
             if values.get("unit", "s") not in UNITS:
                 raise LibraryTableError(f"{where}: unit = {values['unit']!r} is not one of {', '.join(UNITS)}")
             if values.get("starts", "") not in ("",) + START_KINDS:
