@@ -303,6 +303,36 @@ class ReachedWaits:
                                tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
         return Verdict(False)
 
+    def review_event_wait(self, function: FunctionFacts, target: str) -> Verdict | None:
+        """``self._stopped.wait()`` where a method of the same object sets ``self._stopped`` as it ends (a
+        thread's ``run`` that says it is done): a wait for that method's work, reviewed as a join of it.
+        None when no method of the class is seen to set it."""
+        if not target.startswith("self.") or function.owner is None:
+            return None
+        setters = []
+        for name in self.program.lineage(function.owner):
+            cls = self.program.class_(name) if not name.startswith("lib:") else None
+            for method in (cls.methods.values() if cls is not None else ()):
+                facts = self.program.function(method)
+                if facts is not None and facts.qualname != function.qualname and any(
+                        s.key == target for s in facts.sets):
+                    setters.append(facts)
+        if not setters:
+            return None
+        stop_keys = self.stop_keys(function)
+        for setter in setters:
+            reached = self.waits.reached(setter, stop_keys)
+            if reached:
+                first = reached[0]
+                last = first.steps[-1] if first.steps else None
+                where = f" ({self._at(last.where)})" if last is not None else ""
+                return Verdict(True, f"it is set by {_qualified_title(setter)}, which {first.says}{where} without "
+                                     f"looking at the stop",
+                               tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
+        if any(loop.test_keys and set(loop.test_keys) & stop_keys for setter in setters for loop in setter.loops):
+            return Verdict(False)  # the work that sets it tests the flag this stop set: a deliberate drain
+        return None
+
     def _call_at(self, function: FunctionFacts, node: ast.AST) -> CallFact | None:
         target = node.value if isinstance(node, ast.Await) else node
         if isinstance(target, ast.Call):

@@ -168,13 +168,15 @@ class ModuleShutdownWaits:
             verdict = None
         else:
             verdict = model.review_library(function, wait.node)
+            if verdict is None and wait.kind == EVENT_WAIT:
+                verdict = model.review_event_wait(function, wait.target)
         if verdict is None:
             return wait
         if not verdict.keep:
             return None
         if not verdict.detail:
             return wait
-        verb = "joins" if wait.kind == JOIN else "awaits"
+        verb = "joins" if wait.kind == JOIN else "waits for" if wait.kind == EVENT_WAIT else "awaits"
         return replace(wait, evidence=verdict.evidence, detail=(
             f"{wait.path.title} {verb} `{wait.target}` with no timeout; {verdict.detail}, so "
             f"{wait.path.never_returns}"))
