@@ -8,9 +8,11 @@ and the statement that hung. For each row this script
 1. checks that the statement is in the fix's first parent (``git show FIX^:PATH`` in the bare
    mirror ``<mirrors>/<owner+name>/repo``), inside the named function and not in a function nested
    in it, and says how the fix changed it (the statement gone, changed or still there);
-2. runs this checkout's FSR901 on that pre-fix file and says whether a finding lands on the
-   statement ("caught"), elsewhere in the function, elsewhere in the file, or nowhere ("missed"),
-   and for a caught case whether the fix cleared it.
+2. runs this checkout's FSR901 on that pre-fix file, in a layout of the repository's Python files at
+   that commit (``shutdown_cases.checkout``, so that the program model sees the file's package, as
+   ``shutdown_cases.py --set fresh`` does), and says whether a finding lands on the statement
+   ("caught"), elsewhere in the function, elsewhere in the file, or nowhere ("missed"), and for a
+   caught case whether the fix cleared it.
 
 It ends with ``N of M caught on the statement that hung: ...``. Exit status: 0; 1 when a row does
 not match its mirror (a data error, named on stderr); 2 when no mirror could be read at all::
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shutdown_cases import (  # the first set's benchmark, beside this one
-    _COMPOUND, DEFAULT_MIRRORS, Case, _functions, _squash, fsr901_lines, git_show)
+    _COMPOUND, DEFAULT_MIRRORS, DEFAULT_WORKDIR, Case, _functions, _squash, checkout, fsr901_lines, git_show)
 
 CASES_FILE = Path(__file__).resolve().with_name("shutdown_cases_fresh.tsv")
 COLUMNS = ("id", "repo", "fix", "path", "function", "statement", "what", "issue", "fix_shape")
@@ -95,7 +97,7 @@ def locate(source: bytes, case: Case) -> tuple[range | None, list[range]]:
     return None, []
 
 
-def check(fresh: FreshCase, mirrors: Path) -> Checked:
+def check(fresh: FreshCase, mirrors: Path, workdir: Path = DEFAULT_WORKDIR) -> Checked:
     case = fresh.case
     result = Checked(fresh)
     mirror = mirrors / case.repo / "repo"
@@ -115,18 +117,19 @@ def check(fresh: FreshCase, mirrors: Path) -> Checked:
         return result
     statement_lines = {line for span in spans for line in span}
     result.lines = tuple(span.start for span in spans)
-    result.findings = fsr901_lines(before, case.path)
+    tree = checkout(mirror, f"{case.fix}^", workdir)
+    result.findings = fsr901_lines(before, str(tree / case.path) if tree is not None else case.path)
     if statement_lines & set(result.findings):
         result.status = "caught"
     elif any(line in result.function for line in result.findings):
         result.status = "in the function"
     else:
         result.status = "elsewhere in the file" if result.findings else "missed"
-    result.after = after_the_fix(mirror, case, result.status == "caught")
+    result.after = after_the_fix(mirror, case, result.status == "caught", workdir)
     return result
 
 
-def after_the_fix(mirror: Path, case: Case, caught: bool) -> str:
+def after_the_fix(mirror: Path, case: Case, caught: bool, workdir: Path = DEFAULT_WORKDIR) -> str:
     after = git_show(mirror, f"{case.fix}:{case.path}")
     if after is None:
         return "file gone"
@@ -138,7 +141,9 @@ def after_the_fix(mirror: Path, case: Case, caught: bool) -> str:
     if not caught:
         return "statement kept"
     lines = {line for span in spans for line in span}
-    return "statement kept, still flagged" if lines & set(fsr901_lines(after, case.path)) else "statement kept, cleared"
+    tree = checkout(mirror, case.fix, workdir)
+    found = fsr901_lines(after, str(tree / case.path) if tree is not None else case.path)
+    return "statement kept, still flagged" if lines & set(found) else "statement kept, cleared"
 
 
 def main(argv: list[str] | None = None) -> int:
