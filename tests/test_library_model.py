@@ -163,7 +163,7 @@ WRAPPER_SERVICE = textwrap.dedent("""\
             await self._bus.close()
 
         async def close(self) -> None:
-            if self._bus.connected:
+            if not self._bus.is_closed:
                 await self._bus.close()
 """)
 
@@ -175,7 +175,7 @@ GOOD_WRAPPER_ENTRY = textwrap.dedent("""\
     name = "acme.bus.Client.close"
     waits = "reconnect"
     peer = "the Acme bus"
-    guard = ["connected"]
+    guard = ["is_closed"]
     says = "the Acme bus to come back, then the unsubscribe round trip"
     source = "acme-bus 4.2, acme/bus/client.py"
 """)
@@ -265,7 +265,7 @@ def test_a_project_entry_for_its_own_wrapper_makes_fsr901_flag_the_unguarded_wai
     reported = [line for line in cli.stdout.splitlines() if "FSR901" in line]
     assert len(reported) == 1 and reported[0].startswith(str(Path("orders") / "service.py") + ":12:"), cli.stdout
     assert "`OrderService.stop()` awaits `Client.close()`, which waits for the Acme bus to come back" in reported[0]
-    assert "guard it with `if not self._bus.connected:`" in reported[0]
+    assert "guard it with `if not self._bus.is_closed:`" in reported[0]
     flake8 = _flake8(project)
     assert [line.split(": ", 1)[0] for line in flake8.stdout.splitlines()] == \
         [line.split(": ", 1)[0] for line in reported]
