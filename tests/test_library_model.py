@@ -14,6 +14,7 @@ checked as the shipped ones are, and serve FSR901 the same way.
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import textwrap
@@ -198,42 +199,26 @@ def _flake8(cwd: Path) -> subprocess.CompletedProcess:
     return _run(cwd, "flake8", "--select", "FSR", "--extend-select", "FSR901", "orders")
 
 
-def _entry_config(body: str) -> str:
-    return '[tool.fs-lint]\nextend-select = ["FSR901"]\n\n' + textwrap.dedent(body)
+def _entry_config(table: str, **keys: object) -> str:
+    """A config with one entry of ``[tool.fs-lint.library]``: ``keys`` as TOML (JSON spells their values alike)."""
+    lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in keys.items())
+    return f'[tool.fs-lint]\nextend-select = ["FSR901"]\n\n[[tool.fs-lint.library.{table}]]\n{lines}'
 
 
+CLOSE = "acme.bus.Client.close"
 BAD_ENTRIES = [
-    pytest.param(_entry_config("""\
-        [[tool.fs-lint.library.api]]
-        name = "acme.bus.Client.close"
-        waits = "forever"
-    """), "api 'acme.bus.Client.close': waits = 'forever' is not one of reconnect, peer,", id="bad-waits"),
-    pytest.param(_entry_config("""\
-        [[tool.fs-lint.library.api]]
-        name = "acme.bus.Client.close"
-        waits = "reconnect"
-        timeout = "5"
-    """), "api #1 (acme.bus.Client.close): unknown key 'timeout'; known keys: bound, bound_position,",
-        id="unknown-key"),
-    pytest.param(_entry_config("""\
-        [[tool.fs-lint.library.api]]
-        waits = "reconnect"
-    """), "api #1: needs a name (the dotted name of the API)", id="missing-name"),
-    pytest.param(_entry_config("""\
-        [[tool.fs-lint.library.api]]
-        name = "acme.bus.Client.close"
-        waits = "reconnect"
-        bound_position = "1"
-    """), "api #1 (acme.bus.Client.close): bound_position must be an integer, got '1'", id="wrong-type"),
-    pytest.param(_entry_config("""\
-        [[tool.fs-lint.library.type]]
-        name = "acme.bus.Client"
-        bases = "acme.bus.BaseClient"
-    """), "type #1 (acme.bus.Client): bases must be a list, got 'acme.bus.BaseClient'", id="wrong-type-of-type"),
-    pytest.param(_entry_config("""\
-        [[tool.fs-lint.library.apis]]
-        name = "acme.bus.Client.close"
-    """), "unknown table 'apis' (expected api, type or scope)", id="unknown-table"),
+    pytest.param(_entry_config("api", name=CLOSE, waits="forever"),
+                 f"api '{CLOSE}': waits = 'forever' is not one of reconnect, peer,", id="bad-waits"),
+    pytest.param(_entry_config("api", name=CLOSE, waits="reconnect", timeout="5"),
+                 f"api #1 ({CLOSE}): unknown key 'timeout'; known keys: bound, bound_position,", id="unknown-key"),
+    pytest.param(_entry_config("api", waits="reconnect"),
+                 "api #1: needs a name (the dotted name of the API)", id="missing-name"),
+    pytest.param(_entry_config("api", name=CLOSE, waits="reconnect", bound_position="1"),
+                 f"api #1 ({CLOSE}): bound_position must be an integer, got '1'", id="wrong-type"),
+    pytest.param(_entry_config("type", name="acme.bus.Client", bases="acme.bus.BaseClient"),
+                 "type #1 (acme.bus.Client): bases must be a list, got 'acme.bus.BaseClient'", id="wrong-type-of-type"),
+    pytest.param(_entry_config("apis", name=CLOSE),
+                 "unknown table 'apis' (expected api, type or scope)", id="unknown-table"),
 ]
 
 
