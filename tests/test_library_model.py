@@ -218,7 +218,7 @@ BAD_ENTRIES = [
     pytest.param(_entry_config("type", name="acme.bus.Client", bases="acme.bus.BaseClient"),
                  "type #1 (acme.bus.Client): bases must be a list, got 'acme.bus.BaseClient'", id="wrong-type-of-type"),
     pytest.param(_entry_config("apis", name=CLOSE),
-                 "unknown table 'apis' (expected api, type or scope)", id="unknown-table"),
+                 "unknown table 'apis' (expected api, type, scope or constant)", id="unknown-table"),
 ]
 
 

@@ -33,9 +33,18 @@ from ..syntax.names import words
 from .shutdown_paths import ShutdownPath
 
 PEER_KINDS = frozenset({"reconnect", "peer"})
-# Waits for other work that the model cannot see end (an executor's jobs, a greenlet's body): reported
-# where the path calls them, since nothing shows that work to be prompt.
-UNSEEN_WORK_KINDS = frozenset({"jobs", "greenlet"})
+# Waits for other work: what it runs is looked at when the model sees it (a thread's target, a task's
+# coroutine); an executor's jobs and a pool's are not seen, and nothing shows them to be prompt.
+WORK_KINDS = frozenset({"thread", "task", "process", "greenlet"})
+UNSEEN_WORK_KINDS = frozenset({"jobs"})
+# Waits for another party's signal: a lock's holder, an event's setter, a queue's other end.
+SIGNAL_KINDS = frozenset({"lock", "event", "queue-space", "queue-item", "queue-drain"})
+# What a wait found by its shape waits for (``shutdown_waits``' kinds), as the table would say it: a typed
+# wait that means something else (``queue.get()`` that is a broker round trip) gets the table's words.
+_SHAPE_MEANS = {"get": "queue-item", "put": "queue-space", "queue-join": "queue-drain", "wait": "event",
+                "result": "jobs"}
+_UNTIL = {"lock": "the holder does not release it", "event": "it is not set", "queue-space": "the queue stays full",
+          "queue-item": "nothing is put", "queue-drain": "its items are not all processed"}
 _READ_METHODS = frozenset({"read", "recv", "receive", "receive_str", "receive_bytes", "readline", "get"})
 _READER_WORDS = frozenset({"reader", "ws", "websocket", "socket", "sock", "stream", "conn", "connection",
                            "transport", "channel"})
@@ -60,6 +69,7 @@ class Verdict:
     keep: bool
     detail: str = ""
     evidence: tuple[str, ...] = ()
+    message: str = ""  # the whole of the finding's words, when the models can say all of it
 
 
 class ReachedWaits:
@@ -87,10 +97,14 @@ class ReachedWaits:
         """What the path sets before it waits (flags, events, futures), itself or through its calls."""
         return self.waits.sets(function)
 
-    def path_waits(self, path: ShutdownPath, function: FunctionFacts) -> list[ModelWait]:
+    def path_waits(self, path: ShutdownPath, function: FunctionFacts,
+                   seen: frozenset[tuple[int, int]] = frozenset()) -> list[ModelWait]:
+        """The waits of a path the models find; ``seen``: the calls the shape walk already judged."""
         found: list[ModelWait] = []
         stop_keys = self.stop_keys(function)
         for call in self.calls_in(path, function):
+            if (call.line, call.col) in seen:
+                continue
             if self.waits.is_bounded_scope(function, call):
                 continue
             if call.method == "__await__":
@@ -100,7 +114,12 @@ class ReachedWaits:
                 continue  # awaiting a task: see ``review_work_wait``
             direct = self.waits.library_wait(function, call)
             if direct is not None:
-                if direct.kind in PEER_KINDS or direct.kind in UNSEEN_WORK_KINDS:
+                if direct.kind in WORK_KINDS:
+                    verdict = self._review_work_of_call(function, call)
+                    if verdict is not None and not verdict.keep:
+                        continue  # the work it waits for ends once told to stop
+                    found.append(self._library_finding(path, function, call, direct, verdict))
+                elif direct.kind in PEER_KINDS or direct.kind in UNSEEN_WORK_KINDS or direct.kind in SIGNAL_KINDS:
                     found.append(self._library_finding(path, function, call, direct))
                 continue
             for callee in self._followed(path, function, call):
@@ -124,13 +143,20 @@ class ReachedWaits:
         return found
 
     def _library_finding(self, path: ShutdownPath, function: FunctionFacts, call: CallFact,
-                         reached: Reached) -> ModelWait:
+                         reached: Reached, work: Verdict | None = None) -> ModelWait:
         api = _short_api(reached.api)
         verb = "awaits" if call.awaited else "calls"
-        peer = _peer_words(reached, self._peer(reached)) if reached.kind in PEER_KINDS else "that work does not end"
+        if reached.kind in PEER_KINDS:
+            peer = _peer_words(reached, self._peer(reached))
+        else:
+            peer = _UNTIL.get(reached.kind, "that work does not end")
         detail = f"{path.title} {verb} `{api}()`, which waits for {reached.says}"
         if reached.note:
             detail += f" ({reached.note})"
+        if work is not None and work.detail:
+            detail += f"; {work.detail}, so {_never(path, function, call)}"
+            evidence = (f"{self._where(function, call.line)}: `{call.text}` is `{reached.api}`",) + work.evidence
+            return ModelWait(call.line, call.col, reached.kind, detail, evidence, reached.guard)
         detail += f"; while {peer}, {_never(path, function, call)}"
         if reached.guard:
             detail += f" (guard it with `if not {reached.guard}:`, or bound it with `asyncio.timeout`)"
@@ -293,13 +319,32 @@ class ReachedWaits:
                 first = reached[0]
                 last = first.steps[-1] if first.steps else None
                 runs_title = _qualified_title(runs)
-                if first.kind == "loop" and last is not None and last.title == runs_title:
-                    what = f"{first.says} ({self._at(last.where)})"
-                elif first.kind == "loop" and last is not None:
+                if first.kind == "loop" and last is not None:
                     what = f"reaches a loop in {last.title} ({self._at(last.where)}) that {first.says}"
                 else:
                     what = f"waits for {first.says}" + (f" ({self._at(last.where)})" if last else "")
                 return Verdict(True, f"the work it runs, {runs_title}, {what}, without looking at the stop",
+                               tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
+        return Verdict(False)
+
+    def _review_work_of_call(self, function: FunctionFacts, call: CallFact) -> Verdict | None:
+        """The work a library wait waits for (``gevent.joinall(greenlets)``, ``proc.wait()``), reviewed as a
+        join of it; None when the model cannot see it."""
+        holders = self._receiver_values(function, call, frozenset())
+        for argument in (call.value[2] if call.value[0] == "call" else ()):
+            holders |= self.program.evaluate(argument, function.qualname)
+        work = self.waits.work_of(frozenset(v for h in holders for v in ((h,) if h.kind != "collection" else h.items)))
+        if not work:
+            return None
+        stop_keys = self.stop_keys(function)
+        for runs in work:
+            reached = self.waits.reached(runs, stop_keys)
+            if reached:
+                first = reached[0]
+                last = first.steps[-1] if first.steps else None
+                where = f" ({self._at(last.where)})" if last is not None else ""
+                return Verdict(True, f"the work it runs, {_qualified_title(runs)}, {first.says}{where}, without "
+                                     f"looking at the stop",
                                tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
         return Verdict(False)
 
@@ -348,9 +393,11 @@ class ReachedWaits:
             return self.program.evaluate(term[1], function.qualname)
         return frozenset()
 
-    def review_library(self, function: FunctionFacts, node: ast.AST) -> Verdict | None:
-        """A wait found by its shape that the library table knows: never waits, bounded by the library, or
-        a queue made with no size. None when the table says nothing (or that it does wait)."""
+    def review_library(self, function: FunctionFacts, node: ast.AST, path: ShutdownPath | None = None,
+                       shape: str = "") -> Verdict | None:
+        """A wait found by its shape that the library table knows: dropped when it never waits, is bounded
+        (by the library, an argument, a scope, a liveness guard) or is a put on a queue made with no size;
+        kept in the table's words when it does wait. None when the table does not know the call."""
         call = self._call_at(function, node)
         if call is None:
             return None
@@ -361,7 +408,14 @@ class ReachedWaits:
                 return Verdict(False)
             if entry.size_arg and self.waits._made_without_size(function, call, entry):
                 return Verdict(False)
-            return None
+            reached = self.waits.library_wait(function, call)
+            if reached is None:
+                return Verdict(False)  # bounded by an argument, a scope or a liveness guard the table knows
+            if path is None or reached.kind in WORK_KINDS or \
+                    reached.kind not in PEER_KINDS and reached.kind == _SHAPE_MEANS.get(shape, reached.kind):
+                return None  # it waits, for what its shape says: the shape's words stand
+            finding = self._library_finding(path, function, call, reached)
+            return Verdict(True, evidence=finding.evidence, message=finding.detail)
         if self.waits.project_callees(function, call):
             return Verdict(False)  # a method of the project: what it waits for is followed, not guessed
         return None

@@ -58,6 +58,9 @@ _FINISHED_WORDS = frozenset({"stopped", "closed", "finished", "done", "exited", 
 _TASK_MAKERS = frozenset({"create_task", "ensure_future"})
 _QUEUE_CLASSES = frozenset({"Queue", "LifoQueue", "PriorityQueue", "SimpleQueue", "JoinableQueue"})
 _RACES = frozenset({"FIRST_COMPLETED", "FIRST_EXCEPTION"})
+# The methods whose waits this walk judges by shape (with the models' review): the models judge the rest.
+_SHAPES = frozenset({"join", "wait", "result", "put", "get"})
+_AWAITED_SHAPES = frozenset({"join", "wait", "put", "get", "drain", "flush", "wait_closed"})
 
 
 @dataclass(frozen=True)
@@ -116,12 +119,14 @@ class ModuleShutdownWaits:
         for path in self.shutdown_paths.paths:
             function = model.function_of(path.function) if model is not None else None
             walk = _PathWalk(self, path)
-            for wait in walk.waits():
+            by_shape = walk.waits()
+            for wait in by_shape:
                 reviewed = self._reviewed(wait, function) if function is not None else wait
                 if reviewed is not None:
                     found.setdefault(reviewed.position, reviewed)
             if function is None:
                 continue
+            seen = frozenset((w.waited.lineno, w.waited.col_offset) for w in by_shape) | walk.judged
             for node, target in walk.cancelled_awaits:
                 verdict = model.review_work_wait(function, node, target, cancelled_first=True)
                 if verdict is not None and verdict.keep:
@@ -129,7 +134,7 @@ class ModuleShutdownWaits:
                         f"{path.title} awaits `{target}` with no timeout; {verdict.detail}: the cancellation may be "
                         f"swallowed, and {path.never_returns}"), evidence=verdict.evidence)
                     found.setdefault(wait.position, wait)
-            for model_wait in model.path_waits(path, function):
+            for model_wait in model.path_waits(path, function, seen):
                 wait = Wait(self._place(model_wait), model_wait.kind, "", path, True,
                             detail=model_wait.detail, evidence=model_wait.evidence, guard=model_wait.guard)
                 found.setdefault(wait.position, wait)
@@ -167,19 +172,46 @@ class ModuleShutdownWaits:
         elif wait.kind in (GATHER, ASYNCIO_WAIT):
             verdict = None
         else:
-            verdict = model.review_library(function, wait.node)
+            verdict = model.review_library(function, wait.node, wait.path, wait.kind)
             if verdict is None and wait.kind == EVENT_WAIT:
                 verdict = model.review_event_wait(function, wait.target)
         if verdict is None:
             return wait
         if not verdict.keep:
             return None
+        if verdict.message:
+            return replace(wait, evidence=verdict.evidence, detail=verdict.message)
         if not verdict.detail:
             return wait
         verb = "joins" if wait.kind == JOIN else "waits for" if wait.kind == EVENT_WAIT else "awaits"
+        bound = (f"with `{wait.forever}`, a timeout that is None or for ever unless a caller passes one"
+                 if wait.forever else "with no timeout")
         return replace(wait, evidence=verdict.evidence, detail=(
-            f"{wait.path.title} {verb} `{wait.target}` with no timeout; {verdict.detail}, so "
-            f"{wait.path.never_returns}"))
+            f"{wait.path.title} {verb} `{wait.target}` {bound}; {verdict.detail}, so {wait.path.never_returns}"))
+
+    def _fact(self, call: ast.Call, function_node: ast.AST):
+        model = self.model
+        function = model.function_of(function_node) if model is not None else None
+        if function is None:
+            return None, None
+        fact = next((c for c in function.calls if c.line == call.lineno and c.col == call.col_offset
+                     and c.method != "__await__"), None)
+        return function, fact
+
+    def typed(self, call: ast.Call, function_node: ast.AST) -> str | None:
+        """What the library table says the call waits for (``queue-item``, ``peer``...), when the models
+        know its type; None when they do not, and the call is judged by its shape."""
+        function, fact = self._fact(call, function_node)
+        if fact is None:
+            return None
+        found = self.model.waits.api_of(function, fact)
+        return found[0].waits if found is not None else None
+
+    def typed_unbounded(self, call: ast.Call, function_node: ast.AST) -> bool:
+        """The table knows the call, and nothing bounds it: no argument, scope or liveness guard (a
+        ``get(True)`` waits for ever, whatever its positional argument looks like)."""
+        function, fact = self._fact(call, function_node)
+        return fact is not None and self.model.waits.library_wait(function, fact) is not None
 
     def forever_bound(self, call: ast.Call, function_node: ast.AST) -> bool:
         """The bound passed to a wait is None, or waits for ever, unless a caller passes another
@@ -334,7 +366,15 @@ class _PathWalk:
 
     def waits(self) -> list[Wait]:
         self.cancelled_awaits: list[tuple[ast.Await, str]] = []  # ``t.cancel(); await t``: asked of the models
+        # Every call this walk judges by its shape (the waits it knows, kept or left alone for a reason):
+        # the models review those it keeps, and do not judge them again.
+        self.undecided: set[tuple[int, int]] = set()  # shape calls this walk leaves to the models
         self._walk(self.path.statements, bounded=False, statement=None)
+        awaited = {id(node.value) for node in walk_local(self.path.statements) if isinstance(node, ast.Await)}
+        self.judged = frozenset((node.lineno, node.col_offset) for node in walk_local(self.path.statements)
+                                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                                and node.func.attr in (_AWAITED_SHAPES if id(node) in awaited else _SHAPES)
+                                ) - self.undecided
         return self._found
 
     def _walk(self, nodes, bounded: bool, statement: ast.stmt | None) -> None:
@@ -401,9 +441,24 @@ class _PathWalk:
             return
         receiver = _receiver(value.func.value)
         if receiver is None or self.module.imports.binds(receiver.split(".")[0]):
+            self.undecided.add((value.lineno, value.col_offset))  # a module's function: the models judge it
             return  # ``asyncio.sleep()``, a chain through a call or a module: not a wait on an object
         method = value.func.attr
         last = set(words(receiver.rsplit(".", 1)[-1]))
+        kind = self.module.typed(value, self.function)
+        if kind is not None and kind not in ("nothing", "bounded", "sleep") and method in ("put", "get", "drain",
+                                                                                           "flush", "join"):
+            if not self.module.typed_unbounded(value, self.function):
+                return  # bounded the way the library takes a bound
+            if method == "put" and not self.module.never_full(receiver, self.function):
+                self._add(node, PUT, receiver, True)
+            elif method == "get":
+                self._add(node, GET, receiver, True)
+            elif method in ("drain", "flush"):
+                self._add(node, DRAIN, receiver, True)
+            elif method == "join":
+                self._add(node, QUEUE_JOIN, receiver, True)
+            return
         if method == "wait":
             if value.args or has_bound_argument(value, 0) or self._killed_before(receiver, node):
                 return
@@ -456,9 +511,23 @@ class _PathWalk:
         if isinstance(receiver_node, ast.Constant):
             return  # ``", ".join()``
         receiver = _receiver(receiver_node)
-        if receiver is None or self.module.imports.binds(receiver.split(".")[0]) or self._delegates(call):
+        if receiver is None or self.module.imports.binds(receiver.split(".")[0]):
+            self.undecided.add((call.lineno, call.col_offset))  # a module's function: the models judge it
+            return
+        if self._delegates(call):
             return
         last = set(words(receiver.rsplit(".", 1)[-1]))
+        kind = self.module.typed(call, self.function)
+        if kind is not None and kind not in ("nothing", "bounded", "sleep") and method in ("result", "put", "get"):
+            if not self.module.typed_unbounded(call, self.function):
+                return  # bounded the way the library takes a bound (``get(True)`` is not one)
+            if method == "result":
+                self._add(call, RESULT, receiver, False)
+            elif method == "put" and not self.module.never_full(receiver, self.function):
+                self._add(call, PUT, receiver, False)
+            elif method == "get":
+                self._add(call, GET, receiver, False)
+            return
         if method == "join":
             if (call.args and not is_none(call.args[0]) or has_bound_argument(call, 0)) \
                     and not self.module.forever_bound(call, self.function):

@@ -13,7 +13,8 @@ from .summaries import ModuleFacts
 
 def entries_by_line(program: Program, facts: ModuleFacts) -> dict[int, set[str]]:
     """Line -> the names of the table entries a call on that line resolves to: the API called, the
-    type of its receiver (and the type's bases in the table), and the timeout scopes around it."""
+    type of its receiver (and the type's bases in the table), the timeout scopes around it, and the
+    constants it is given (``threading.TIMEOUT_MAX``)."""
     found: dict[int, set[str]] = {}
     library = program.library
     for function in facts.functions.values():
@@ -26,6 +27,10 @@ def entries_by_line(program: Program, facts: ModuleFacts) -> dict[int, set[str]]
                 owner = value.bound or (value.name if value.kind == "libclass" else "")
                 if owner:
                     here.update(name for name in library.lineage(owner) if name in library.types)
+            for argument in (call.value[2] + tuple(v for _, v in call.value[3])) if call.value[0] == "call" else ():
+                for value in program.evaluate(argument, function.qualname):
+                    if value.kind.startswith("lib") and library.means_forever(value.name):
+                        here.add(library.canonical(value.name))
             for scope in call.scopes:
                 if scope[0] != "call":
                     continue

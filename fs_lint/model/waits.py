@@ -119,30 +119,36 @@ class WaitModel:
         return bool(scope[2]) and scope[2][0][:2] == ("const", "NoneType")
 
     def bound_of(self, entry: Api, call: CallFact, function: FunctionFacts | None = None) -> str | None:
-        """How the call bounds its own wait: the argument that does, or None when nothing does."""
+        """How the call bounds its own wait: the argument that does, or None when nothing does.
+
+        A value the entry says waits for ever (``timeout=None``, ``block=True``, ``time_limit=None``),
+        given explicitly or by a variable that is None unless a caller says otherwise, is no bound;
+        with nothing given, the entry's default decides."""
         literals = dict(call.literals)
         for name, value in entry.no_wait:
             if literals.get(name) == repr(value):
                 return f"{name}={value!r}"
+        given_forever = False
         for name in entry.bounds:
             if name in call.keywords:
                 given = literals.get(name)
-                if given is None and function is not None and \
+                if given in entry.forever or given is None and function is not None and \
                         self.forever_by_default(function, t.keyword(call.value, name) or t.UNKNOWN):
+                    given_forever = True
                     continue
-                if given is None or given not in entry.forever:
-                    return f"{name}="
-        if entry.bound_position >= 0 and call.args > entry.bound_position:
-            given = literals.get(str(entry.bound_position))
-            term = t.argument(call.value, entry.bound_position)
-            if given is None and function is not None and term is not None and \
+                return f"{name}="
+        # From ``bound_position`` on, each positional argument is a bound or a flag (``put(item, True, 5)``).
+        for index in range(max(entry.bound_position, 0), min(call.args, 8)) if entry.bound_position >= 0 else ():
+            given = literals.get(str(index))
+            term = t.argument(call.value, index)
+            if given in entry.forever or given is None and function is not None and term is not None and \
                     self.forever_by_default(function, term):
-                pass
-            elif given is None or given not in entry.forever:
-                return f"argument {entry.bound_position + 1}"
+                given_forever = True
+            else:
+                return f"argument {index + 1}"
         if "**" in call.keywords:
             return "**options"
-        if entry.bounds and not entry.default_is_forever:
+        if entry.bounds and not entry.default_is_forever and not given_forever:
             return f"{entry.bounds[0]}={entry.default} by default"
         return None
 
@@ -178,10 +184,12 @@ class WaitModel:
         bound = self.bound_of(entry, call, function)
         note = ""
         if bound is not None:
-            if entry.covers == "rpc" and entry.waits == "reconnect" and not bound.endswith("by default"):
+            if entry.covers == "rpc" and entry.waits == "reconnect":
                 effect = "skips only the wait for the reply" if bound.endswith(("True", "False")) else \
                     "bounds only the round trip"
-                note = f"its `{bound}` {effect}, not the wait for the reconnect"
+                spelled_bound = f"default `{bound[:-len(' by default')]}`" if bound.endswith(" by default") \
+                    else f"`{bound}`"
+                note = f"its {spelled_bound} {effect}, not the wait for the reconnect"
             else:
                 return None
         offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""
