@@ -39,9 +39,9 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from fresh_corpus import (  # the fresh corpus's benchmark, beside this one
     DEFAULT_CORPUS as FRESH_ROOT, DEFAULT_MIRRORS, LAID_OUT, REPOSITORIES, Anchors, Scored, Verdict, VerdictIndex,
@@ -66,6 +66,7 @@ class CorpusRun:
     command: list[str]
     seconds: float
     files: int  # Python files fs-lint found there
+    targets: list[str]  # the paths fs-lint was given, relative to root
     scored: list[Scored] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     stale: list[Verdict] = field(default_factory=list)  # verdicts that match no finding now
@@ -128,7 +129,7 @@ def run_corpus(name: str, root: Path, args: argparse.Namespace, extra: Sequence[
     findings = [finding for finding in run.findings if finding.code == CODE]
     scored = score(findings, VerdictIndex(verdicts), Anchors(root))
     files = sum(count for count, _ in files_checked(root, folders).values())
-    return CorpusRun(name, root, run.command, run.seconds, files, scored, run.file_errors,
+    return CorpusRun(name, root, run.command, run.seconds, files, targets, scored, run.file_errors,
                      stale_verdicts(verdicts, scored), problems)
 
 
@@ -209,7 +210,7 @@ def leftovers(report: Report, run: CorpusRun) -> None:
 def build_report(markdown: bool, runs: Sequence[CorpusRun], verdicts_file: Path) -> str:
     report = Report(markdown)
     report.heading("FSR901's findings judged", 2)
-    report.items([f"{run.name}: {run.root}, {run.files} Python files; `fs-lint {' '.join(run.command[3:8])} …`: "
+    report.items([f"{run.name}: {run.root}, {run.files} Python files; `{shown_command(run)}`: "
                   f"{len(run.scored)} findings, {run.seconds:.0f} s, {len(run.file_errors)} files not checked"
                   for run in runs])
     report.text(f"Verdicts: {verdicts_file.name}.")
@@ -221,6 +222,13 @@ def build_report(markdown: bool, runs: Sequence[CorpusRun], verdicts_file: Path)
     for run in runs:
         leftovers(report, run)
     return report.render()
+
+
+def shown_command(run: CorpusRun) -> str:
+    """``fs-lint check ...`` as run from the corpus root, a long list of folders shortened."""
+    words = run.command[3:len(run.command) - len(run.targets)]
+    shown = run.targets if len(run.targets) <= 3 else [f"<the {len(run.targets)} repository folders>"]
+    return " ".join(["fs-lint", *words, *shown])
 
 
 def template_rows(runs: Sequence[CorpusRun]) -> str:
