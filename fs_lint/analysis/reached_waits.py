@@ -43,6 +43,8 @@ SIGNAL_KINDS = frozenset({"lock", "event", "queue-space", "queue-item", "queue-d
 # wait that means something else (``queue.get()`` that is a broker round trip) gets the table's words.
 _SHAPE_MEANS = {"get": "queue-item", "put": "queue-space", "queue-join": "queue-drain", "wait": "event",
                 "result": "jobs"}
+# Calls that tell a pool or a worker to finish what it holds and end (the drain the author meant).
+_STOPPING_METHODS = frozenset({"close", "stop", "shutdown", "cancel", "kill", "stop_consuming"})  # not terminate(): a SIGTERM may be handled slowly, or not at all
 _UNTIL = {"lock": "the holder does not release it", "event": "it is not set", "queue-space": "the queue stays full",
           "queue-item": "nothing is put", "queue-drain": "its items are not all processed"}
 _READ_METHODS = frozenset({"read", "recv", "receive", "receive_str", "receive_bytes", "readline", "get"})
@@ -75,10 +77,11 @@ class Verdict:
 class ReachedWaits:
     """The models' view of one module's shutdown paths."""
 
-    def __init__(self, program: Program, facts: ModuleFacts) -> None:
+    def __init__(self, program: Program, facts: ModuleFacts, strict: bool = False) -> None:
         self.program = program
         self.facts = facts
         self.waits = WaitModel(program)
+        self.strict = strict  # report waits for work the models cannot see, as the shape would
 
     @cached_property
     def _by_line(self) -> dict[int, FunctionFacts]:
@@ -119,6 +122,9 @@ class ReachedWaits:
                     if verdict is not None and not verdict.keep:
                         continue  # the work it waits for ends once told to stop
                     found.append(self._library_finding(path, function, call, direct, verdict))
+                elif direct.kind in UNSEEN_WORK_KINDS and not self.strict and \
+                        self.signalled_before(function, call.line, call.receiver):
+                    continue  # ``pool.close(); pool.join()``: a drain of work the stop told to end
                 elif direct.kind in PEER_KINDS or direct.kind in UNSEEN_WORK_KINDS or direct.kind in SIGNAL_KINDS:
                     found.append(self._library_finding(path, function, call, direct))
                 continue
@@ -347,6 +353,21 @@ class ReachedWaits:
                                      f"looking at the stop",
                                tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
         return Verdict(False)
+
+    def signalled_before(self, function: FunctionFacts, line: int, receiver: str | None) -> str:
+        """What the path did, before the wait, to tell unseen work to end: set a flag or an event, put on
+        a queue, or closed what it waits for (``pool.close(); pool.join()``). "" when nothing."""
+        for fact in function.sets:
+            if fact.line < line:
+                return f"line {fact.line} sets `{fact.key}`"
+        for call in function.calls:
+            if call.line >= line or not call.receiver:
+                continue
+            if call.method in ("put", "put_nowait", "set", "set_result"):
+                return f"line {call.line}: `{call.text}`"
+            if receiver and call.receiver == receiver and call.method in _STOPPING_METHODS:
+                return f"line {call.line}: `{call.text}`"
+        return ""
 
     def review_event_wait(self, function: FunctionFacts, target: str) -> Verdict | None:
         """``self._stopped.wait()`` where a method of the same object sets ``self._stopped`` as it ends (a

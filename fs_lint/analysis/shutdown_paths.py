@@ -36,6 +36,10 @@ _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _ASKING_WORDS = frozenset({"wait", "waits", "is", "has", "should", "can", "get", "gets", "set", "check", "checks",
                            "when", "until", "must", "needs", "will", "was", "test"})
 _EXIT_DUNDERS = frozenset({"__exit__", "__aexit__"})
+_CONNECTION_WORDS = frozenset({"connection", "conn", "socket", "sock", "transport", "link", "peer", "stream", "ws",
+                               "websocket"})
+_STOP_WORDS = frozenset({"close", "closed", "closing", "lost", "disconnect", "disconnected", "stop", "stopped",
+                         "shutdown", "terminate", "terminated", "exit"})
 _HOOK_DECORATORS = frozenset({"on_shutdown", "after_shutdown", "after_serving", "before_server_stop",
                               "after_server_stop", "on_cleanup"})
 _HOOK_LISTS = frozenset({"on_shutdown", "after_shutdown", "on_cleanup"})
@@ -79,6 +83,8 @@ class ModuleShutdownPaths:
             return False  # ``__del__``, ``__init__``: not asked to stop
         first = (words(name) or ("",))[0]
         if first in _ASKING_WORDS:
+            return False
+        if _names_an_event(name):
             return False
         return self.stops.is_shutdown_name(name) or self._extra.matches(name)
 
@@ -171,6 +177,18 @@ class ModuleShutdownPaths:
 
     def _is_manager(self, function) -> bool:
         return any(self.imports.qualified_name(d) in _CONTEXT_MANAGERS for d in function.decorator_list)
+
+
+def _names_an_event(name: str) -> bool:
+    """A name whose stop word says what happened to something else, not what the function does:
+    ``handle_connection_close`` and ``on_socket_closed`` react to a lost connection (and often
+    reconnect); ``process_IN_CLOSE_WRITE`` handles a file event whose constant it spells."""
+    parts = [p for p in name.split("_") if p]
+    if any(p.isupper() and len(p) > 1 and p.lower() in _STOP_WORDS for p in parts) and \
+            any(p.islower() for p in parts):
+        return True
+    spelled = words(name)
+    return any(a in _CONNECTION_WORDS and b in _STOP_WORDS for a, b in zip(spelled, spelled[1:]))
 
 
 def _hook_decorator(decorator: ast.expr) -> str | None:

@@ -29,7 +29,7 @@ from ..syntax.names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
 from ..model.terms import argument
-from .reached_waits import ReachedWaits
+from .reached_waits import ReachedWaits, Verdict
 from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_timeout_scope
 
 _KEY = "_module_shutdown_waits"
@@ -110,7 +110,7 @@ class ModuleShutdownWaits:
         """The program and library models' view of this module (None when they cannot be built)."""
         program = self.analysis.program
         facts = getattr(self.analysis, "module_facts", None)
-        return ReachedWaits(program, facts) if facts is not None else None
+        return ReachedWaits(program, facts, self.analysis.settings.strict) if facts is not None else None
 
     @cached_property
     def waits(self) -> list[Wait]:
@@ -169,8 +169,10 @@ class ModuleShutdownWaits:
             if outlived:
                 return replace(wait, detail=_described_join(wait, outlived), evidence=(outlived,))
             verdict = model.review_work_wait(function, wait.node, wait.target, cancelled_first=False)
-        elif wait.kind in (GATHER, ASYNCIO_WAIT):
-            verdict = None
+            if verdict is None:
+                verdict = self._unseen_drain(wait, function)
+        elif wait.kind in (GATHER, ASYNCIO_WAIT, QUEUE_JOIN):
+            verdict = self._unseen_drain(wait, function)
         else:
             verdict = model.review_library(function, wait.node, wait.path, wait.kind)
             if verdict is None and wait.kind == EVENT_WAIT:
@@ -226,6 +228,16 @@ class ModuleShutdownWaits:
             return False
         bound = argument(fact.value, 0, "timeout")
         return bound is not None and bound[0] != "const" and model.waits.forever_by_default(function, bound)
+
+    def _unseen_drain(self, wait: Wait, function):
+        """A wait for work the models cannot see (a thread made elsewhere, the tasks of a gather, a queue's
+        consumers), after the stop told that work to end (it set a flag, put a sentinel, closed the pool):
+        the drain the author meant, left alone outside ``strict``. None when it stands."""
+        model = self.model
+        if self.analysis.settings.strict:
+            return None
+        receiver = wait.target.split("(")[0] if wait.kind in (JOIN, TASK, QUEUE_JOIN) else None
+        return Verdict(False) if model.signalled_before(function, wait.node.lineno, receiver) else None
 
     @staticmethod
     def _outlived_bounded_join(wait: Wait, function) -> str:

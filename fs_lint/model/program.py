@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -44,6 +44,11 @@ class Value:
     made: Term | None = None  # the call that made an instance, when known (``asyncio.Queue(maxsize=10)``)
     items: frozenset["Value"] = frozenset()  # what a collection holds
     context: str = ""  # the function the ``made`` term was written in
+
+
+def ordered(values) -> list[Value]:
+    """Values in one order whatever the hash seed: every choice made among them is the same in every run."""
+    return sorted(values, key=lambda v: (v.kind, v.name, v.bound, repr(v.made), v.context))
 
 
 @dataclass(frozen=True)
@@ -388,7 +393,7 @@ class Program:
                 handed += [name for name, arg in call.value[3] if arg in mentions]
                 if not handed:
                     continue
-                for callee in self.evaluate(call.function, other.qualname, depth + 1):
+                for callee in ordered(self.evaluate(call.function, other.qualname, depth + 1)):
                     entry = self.api_of(callee)
                     if entry is None or not entry.callback_args:
                         continue
@@ -476,7 +481,7 @@ class Program:
             if cls is None:
                 continue
             for base in cls.bases:
-                for value in self.evaluate(base, None):
+                for value in ordered(self.evaluate(base, None)):
                     if value.kind == "class":
                         queue.append(value.name)
                     elif value.kind in ("libclass", "libname") and value.name not in ("builtins.object",):
@@ -500,10 +505,11 @@ class Program:
                 function = self.function(callee.name)
                 if function is None:
                     continue
-                if function.returns is not None:
-                    found |= self.evaluate(function.returns, callee.name, depth + 1)
-                else:
-                    found |= self._evaluate_all(function.returned, callee.name, depth + 1)
+                returned = self.evaluate(function.returns, callee.name, depth + 1) if function.returns is not None \
+                    else self._evaluate_all(function.returned, callee.name, depth + 1)
+                # ``create_task(coro)`` of the project's own that returns a task: the task is made by this call
+                found |= {replace(v, made=term, context=context or "") if v.kind == "libinstance" and v.made is None
+                          else v for v in returned}
             elif callee.kind == "libclass":
                 found.add(Value("libinstance", callee.name, made=term, context=context or ""))
             elif callee.kind in ("libfunc", "libname"):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..syntax.names import words
 from .library import Api
-from .program import Program, Value, Where
+from .program import Program, Value, Where, ordered
 from .summaries import CallFact, FunctionFacts, LoopFact
 from . import terms as t
 
@@ -34,6 +34,10 @@ _BLOCKING_KINDS = frozenset({"reconnect", "peer", "thread", "process", "task", "
                              "queue-drain", "jobs", "lock", "greenlet"})
 _PEER_KINDS = frozenset({"reconnect", "peer"})
 _STARTERS = ("thread", "task", "greenlet", "process")
+# Which of several possible waits a call is taken to be: the one that may last longest comes first.
+_WAIT_RANK = {kind: rank for rank, kind in enumerate((
+    "reconnect", "peer", "thread", "process", "greenlet", "task", "jobs", "queue-space", "queue-item",
+    "queue-drain", "event", "lock", "sleep", "bounded", "nothing"))}
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,16 @@ class WaitModel:
         return self.program.evaluate(call.function, function.qualname)
 
     def api_of(self, function: FunctionFacts, call: CallFact) -> tuple[Api, Value] | None:
-        for value in self.callees(function, call):
+        """The table's entry for what the call runs. A receiver that may be one of several types (``Queue(n)
+        if n else SimpleQueue()``) is taken as the one that waits longest: the wait may happen."""
+        found = []
+        for value in ordered(self.callees(function, call)):
             entry = self.program.api_of(value)
             if entry is not None and self._applies(entry, call):
-                return entry, value
-        return None
+                found.append((entry, value))
+        if not found:
+            return None
+        return min(found, key=lambda pair: _WAIT_RANK.get(pair[0].waits, len(_WAIT_RANK)))
 
     @staticmethod
     def _applies(entry: Api, call: CallFact) -> bool:
@@ -240,7 +249,7 @@ class WaitModel:
 
     def project_callees(self, function: FunctionFacts, call: CallFact) -> list[FunctionFacts]:
         found = []
-        for value in self.callees(function, call):
+        for value in ordered(self.callees(function, call)):
             if value.kind == "function":
                 callee = self.program.function(value.name)
                 if callee is not None:
@@ -332,7 +341,7 @@ class WaitModel:
     def work_of(self, values: frozenset[Value]) -> list[FunctionFacts]:
         """The functions a thread, task or greenlet value runs, as far as the model sees where it was made."""
         found: list[FunctionFacts] = []
-        for value in values:
+        for value in ordered(values):
             if value.kind == "instance":
                 for entry in self.program.lineage(value.name):
                     cls = self.program.class_(entry) if not entry.startswith("lib:") else None
@@ -345,12 +354,16 @@ class WaitModel:
             if value.kind != "libinstance" or value.made is None:
                 continue
             made = value.made
-            for starter in self.program.evaluate(made[1], value.context or None):
-                entry = self.program.api_of(starter) if starter.kind.startswith("lib") else None
-                if entry is None or entry.starts not in _STARTERS:
-                    continue
-                runs = t.argument(made, entry.runs_position, entry.runs or None) if entry.runs_position >= 0 \
-                    else t.keyword(made, entry.runs)
+            for starter in ordered(self.program.evaluate(made[1], value.context or None)):
+                if starter.kind == "function":
+                    # the project's own ``create_task(coro)`` or ``spawn(fn)``: what it is handed is what runs
+                    runs = next((a for a in made[2] if a[0] == "call" or a[0] in ("local", "attr")), None)
+                else:
+                    entry = self.program.api_of(starter) if starter.kind.startswith("lib") else None
+                    if entry is None or entry.starts not in _STARTERS:
+                        continue
+                    runs = t.argument(made, entry.runs_position, entry.runs or None) if entry.runs_position >= 0 \
+                        else t.keyword(made, entry.runs)
                 if runs is None:
                     continue
                 target = runs[1] if runs[0] == "call" else runs  # a coroutine made by a call, or a callable
