@@ -111,13 +111,20 @@ class WaitModel:
         bound = t.argument(scope, 0, "delay") or t.keyword(scope, "timeout") or t.keyword(scope, "seconds")
         if bound is None or bound[0] == "const":
             return False
-        return self.forever_by_default(function, bound)
+        return self.forever_by_default(function, bound, attributes=True)
 
-    def forever_by_default(self, function: FunctionFacts, bound: t.Term) -> bool:
+    def forever_by_default(self, function: FunctionFacts, bound: t.Term, attributes: bool = False) -> bool:
         """A bound that is None, or a value the library table says waits for ever (``threading.TIMEOUT_MAX``),
-        unless a caller passes another: ``def close(self, timeout=None): ... join(timeout)``."""
+        unless a caller passes another: ``def close(self, timeout=None): ... join(timeout)``.
+
+        A bound read from an attribute (``self.config.shutdown_timeout``) is the project's setting: the
+        author thought of one, and it counts as a bound, unless ``attributes`` (a timeout scope's bound,
+        where a None disables the scope: ``async_timeout(self.connect_timeout)``)."""
+        if bound[0] not in ("local", "attr"):
+            return False
+        settings = bound[0] == "attr" and not attributes  # a project's setting: only a library constant counts
         for value in self.program.evaluate(bound, function.qualname):
-            if value.kind == "const" and value.name == "NoneType":
+            if value.kind == "const" and value.name == "NoneType" and not settings:
                 return True
             if value.kind.startswith("lib") and self.program.library.means_forever(value.name):
                 return True
