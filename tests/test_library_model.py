@@ -64,7 +64,8 @@ class Resolved:
         facts = program.add_tree(ast.parse(self.text, filename=str(path)), str(path))
         self.entries = entries_by_line(program, facts)
         forget_programs()
-        self.findings = check_source(self.text.encode(), Settings(), codes=["FSR901"], filename=str(path))
+        self.settings = load(path).settings  # a ``# fs-lint-config:`` first line (strict) applies
+        self.findings = check_source(self.text.encode(), self.settings, codes=["FSR901"], filename=str(path))
         self.flagged = {f.line for f in self.findings}
 
     def lines_of(self, name: str) -> list[int]:

@@ -37,8 +37,15 @@ PEER_KINDS = frozenset({"reconnect", "peer"})
 # coroutine); an executor's jobs and a pool's are not seen, and nothing shows them to be prompt.
 WORK_KINDS = frozenset({"thread", "task", "process", "greenlet"})
 UNSEEN_WORK_KINDS = frozenset({"jobs"})
+# A pool's work (``gevent.pool.Pool.join()``, ``killall``): the requests in flight, which a stop drains.
+POOLED_WORK_KINDS = frozenset({"greenlet"})
 # Waits for another party's signal: a lock's holder, an event's setter, a queue's other end.
 SIGNAL_KINDS = frozenset({"lock", "event", "queue-space", "queue-item", "queue-drain"})
+# Of those, the signals a stop normally gets without asking (the worker that sets the event as it ends,
+# the holder that releases the lock, the consumers that empty the queue): reported outside strict only
+# when the models show the other party stalls. A full queue with no reader, or an empty one with no
+# writer, is reported from its shape.
+UNSEEN_SIGNAL_KINDS = frozenset({"lock", "event", "queue-drain"})
 # What a wait found by its shape waits for (``shutdown_waits``' kinds), as the table would say it: a typed
 # wait that means something else (``queue.get()`` that is a broker round trip) gets the table's words.
 _SHAPE_MEANS = {"get": "queue-item", "put": "queue-space", "queue-join": "queue-drain", "wait": "event",
@@ -121,10 +128,14 @@ class ReachedWaits:
                     verdict = self._review_work_of_call(function, call)
                     if verdict is not None and not verdict.keep:
                         continue  # the work it waits for ends once told to stop
+                    if verdict is None and direct.kind in POOLED_WORK_KINDS and not self.strict:
+                        continue  # a pool's greenlets: the in-flight work the stop drains, unseen
                     found.append(self._library_finding(path, function, call, direct, verdict))
-                elif direct.kind in UNSEEN_WORK_KINDS and not self.strict and \
-                        self.signalled_before(function, call.line, call.receiver):
+                elif direct.kind in UNSEEN_WORK_KINDS and not self.strict and (
+                        self.signalled_before(function, call.line, call.receiver) or self._running_only(function, call)):
                     continue  # ``pool.close(); pool.join()``: a drain of work the stop told to end
+                elif direct.kind in UNSEEN_SIGNAL_KINDS and not self.strict:
+                    continue  # an event's setter, a lock's holder, a queue's consumers: nothing shows they stall
                 elif direct.kind in PEER_KINDS or direct.kind in UNSEEN_WORK_KINDS or direct.kind in SIGNAL_KINDS:
                     found.append(self._library_finding(path, function, call, direct))
                 continue
@@ -135,6 +146,11 @@ class ReachedWaits:
                     break
         found.extend(self._loops(path, function, stop_keys))
         return found
+
+    def _running_only(self, function: FunctionFacts, call: CallFact) -> bool:
+        """``executor.shutdown(cancel_futures=True)``: it waits only for the calls already running."""
+        found = self.waits.api_of(function, call)
+        return found is not None and self.waits.running_only(found[0], call)
 
     def _followed(self, path: ShutdownPath, function: FunctionFacts, call: CallFact) -> list[FunctionFacts]:
         """The project functions the call runs, but not another shutdown path of the same object:

@@ -178,7 +178,7 @@ class ModuleShutdownWaits:
             if verdict is None and wait.kind == EVENT_WAIT:
                 verdict = model.review_event_wait(function, wait.target)
         if verdict is None:
-            return wait
+            return None if self._unseen_in_flight(wait, function) else wait
         if not verdict.keep:
             return None
         if verdict.message:
@@ -238,6 +238,37 @@ class ModuleShutdownWaits:
             return None
         receiver = wait.target.split("(")[0] if wait.kind in (JOIN, TASK, QUEUE_JOIN) else None
         return Verdict(False) if model.signalled_before(function, wait.node.lineno, receiver) else None
+
+    def _unseen_in_flight(self, wait: Wait, function) -> bool:
+        """Outside ``strict``: a wait whose other party the models cannot see, of a kind a stop waits for
+        on purpose: the work in flight (a gather or ``asyncio.wait`` of tasks, a queue's items, a join of
+        each thread or task of a collection) or an event someone else sets. Nothing shows that it stalls,
+        so it is the drain the author meant. A child process stays: a supervisor that signals a child
+        and waits for it with no bound is held by the child's own shutdown."""
+        if self.analysis.settings.strict or self._waits_for_child(wait, function):
+            return False
+        if wait.kind in (GATHER, ASYNCIO_WAIT):
+            return not _names_each_task(wait.node.value if isinstance(wait.node, ast.Await) else wait.node)
+        if wait.kind in (QUEUE_JOIN, EVENT_WAIT):
+            return True
+        if wait.kind in (JOIN, TASK):
+            call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
+            pooled = isinstance(call, ast.Call) and self.typed(call, wait.path.function) in ("greenlet", "jobs")
+            return pooled or "[" in wait.target or wait.target in _loop_variables(wait.path.function)
+        return False
+
+    def _waits_for_child(self, wait: Wait, function) -> bool:
+        """The wait is for a child process: the table types it so, or the path terminated it first."""
+        if wait.kind not in (JOIN, EVENT_WAIT):
+            return False
+        call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
+        if isinstance(call, ast.Call) and self.typed(call, wait.path.function) == "process":
+            return True
+        sources = loop_sources(wait.path.function.body)
+        targets = {wait.target, sources.get(wait.target)} - {None}
+        return any(c.method in ("terminate", "send_signal") and c.line <= wait.node.lineno
+                   and ({c.receiver, sources.get(c.receiver or "")} - {None}) & targets
+                   for c in function.calls)
 
     @staticmethod
     def _outlived_bounded_join(wait: Wait, function) -> str:
@@ -709,6 +740,26 @@ class _Position:
 
     lineno: int
     col_offset: int
+
+
+def _names_each_task(call: ast.AST) -> bool:
+    """``gather(self._reader, self._writer)``, ``asyncio.wait([self._task])``: the tasks are named one by one,
+    the object's own workers, not a collection of the work in flight (``gather(*tasks)``)."""
+    if not isinstance(call, ast.Call) or not call.args:
+        return False
+    parts = call.args
+    if last_name(call.func) == "wait":
+        first = call.args[0]
+        if not isinstance(first, (ast.List, ast.Tuple, ast.Set)):
+            return False
+        parts = first.elts
+    return all(isinstance(part, (ast.Name, ast.Attribute)) for part in parts)
+
+
+def _loop_variables(function: ast.AST) -> frozenset[str]:
+    """The names a ``for`` of the function binds, one item of a collection each (``for i, t in ...``)."""
+    return frozenset(n.id for node in walk_local(function.body) if isinstance(node, (ast.For, ast.AsyncFor))
+                     for n in ast.walk(node.target) if isinstance(n, ast.Name))
 
 
 def _described_join(wait: Wait, outlived: str) -> str:

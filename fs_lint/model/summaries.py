@@ -78,7 +78,7 @@ class LoopFact:
     test_keys: tuple[str, ...]  # what the ``while`` condition reads
     exit_keys: tuple[str, ...]  # what the tests of its ``break``/``return``/``raise`` branches read
     exits: bool  # it has a ``break``, ``return`` or ``raise`` of its own
-    deadline: bool  # its condition or an exit test reads a clock or a deadline
+    deadline: bool  # its condition or an exit test reads a clock or a deadline, or a count the loop moves
     parent: int  # index of the loop around it, or -1
     iterates: Term = t.UNKNOWN  # what a ``for`` walks over
     test: str = ""  # the ``while`` condition as written
@@ -554,7 +554,7 @@ class _BodyWalk:
         self._block(stmt.orelse, scopes, guards, loop, handler)
         facts = self.facts.loops[index]
         tests = set(facts.test_keys) | set(facts.exit_keys)
-        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests)
+        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests) or _counts_rounds(stmt)
 
     def _bind(self, target: ast.expr, value: Term) -> None:
         """What an assignment (a ``for``, a ``with ... as``) binds: a local, ``self.x``, or the items of a tuple."""
@@ -701,6 +701,23 @@ class _BodyWalk:
             k = key(target)
             if k and "." in k:
                 self.facts.sets.append(SetFact(k, stmt.lineno, text))
+
+
+def _counts_rounds(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
+    """``while retries > 0: ...; retries -= 1``: a ``while`` whose condition, or a test that leaves it,
+    compares a count the loop itself moves (``+=``/``-=``): it ends after so many rounds."""
+    if not isinstance(loop, ast.While):
+        return False
+    own = list(_own_frame(loop.body))
+    counters = {key(n.target) for n in own if isinstance(n, ast.AugAssign) and isinstance(n.op, (ast.Add, ast.Sub))}
+    counters.discard(None)
+    if not counters:
+        return False
+    tests = [loop.test] + [n.test for n in own if isinstance(n, ast.If)
+                           and any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in n.body)]
+    compared = {k for test in tests for node in ast.walk(test) if isinstance(node, ast.Compare)
+                for k in keys_read(node)}
+    return bool(counters & compared)
 
 
 def short_text(node: ast.AST, limit: int = 80) -> str:

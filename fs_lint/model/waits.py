@@ -86,6 +86,12 @@ class WaitModel:
         return min(found, key=lambda pair: _WAIT_RANK.get(pair[0].waits, len(_WAIT_RANK)))
 
     @staticmethod
+    def running_only(entry: Api, call: CallFact) -> bool:
+        """The call waits only for the work already running (``shutdown(cancel_futures=True)``)."""
+        literals = dict(call.literals)
+        return bool(entry.running_only) and all(literals.get(name) == repr(value) for name, value in entry.running_only)
+
+    @staticmethod
     def _applies(entry: Api, call: CallFact) -> bool:
         literals = dict(call.literals)
         return all(literals.get(name) == repr(value) for name, value in entry.when)

@@ -17,7 +17,8 @@ Three kinds of entry:
   itself; ``nothing`` when it never blocks), who must answer (``peer``), the
   parameters that bound it (comma-separated), their unit, its default and the values that mean "forever", whether the
   bound also covers the wait for a reconnect (``covers``), the liveness tests that skip it while
-  the peer is gone (``guard``), the keywords that make it return at once (``no_wait``), what it
+  the peer is gone (``guard``), the keywords that make it return at once (``no_wait``), the keywords under which it waits only
+  for the work already running, not for the work queued behind it (``running_only``), what it
   returns, what it starts (``starts``: a thread, a task or a greenlet, running ``runs``), and what
   it calls a callback with (``callback``, ``callback_args``: the parameters of
   ``async def handle(reader, writer)`` handed to ``asyncio.start_server`` are a ``StreamReader``
@@ -52,7 +53,7 @@ _API_FIELDS = {
     "name": str, "waits": str, "peer": str, "bound": str, "bound_position": int, "unit": str, "covers": str,
     "forever": list, "default": str, "guard": list, "no_wait": dict, "returns": str, "says": str,
     "source": str, "fixture": str, "starts": str, "runs": str, "runs_position": int, "daemon": str,
-    "when": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
+    "when": dict, "running_only": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
 }
 _TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
 _SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
@@ -85,6 +86,7 @@ class Api:
     runs_position: int = -1
     daemon: str = ""  # the keyword that makes a started thread daemon
     when: tuple[tuple[str, Any], ...] = ()  # keyword values under which the entry applies
+    running_only: tuple[tuple[str, Any], ...] = ()  # keyword values under which it waits only for the work already running
     size_arg: str = ""  # it blocks only when the receiver was made with a positive value of this argument
     callback: str = ""  # the keyword of a callback the library calls later (``client_connected_cb``)
     callback_position: int = -1
@@ -185,7 +187,7 @@ class LibraryModel:
             for name in ("forever", "guard"):
                 if name in values:
                     values[name] = tuple(str(v) for v in values[name])
-            for name in ("no_wait", "when"):
+            for name in ("no_wait", "when", "running_only"):
                 if name in values:
                     values[name] = tuple(sorted(values[name].items()))
             self.apis[values["name"]] = Api(**values)
