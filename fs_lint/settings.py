@@ -36,6 +36,13 @@ class Settings:
     include_tests: bool = False
     shutdown_timeout: float = 10.0
     shutdown_path_names: tuple[str, ...] = ()
+    # The oldest Python the code must run on, (3, 11); None when neither the configuration nor the
+    # project's requires-python says: the rewrites then use only what every Python has.
+    target_version: tuple[int, int] | None = None
+
+    def python_at_least(self, major: int, minor: int) -> bool:
+        """Every Python the code targets has what ``major.minor`` brought (False when the target is unknown)."""
+        return self.target_version is not None and self.target_version >= (major, minor)
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -47,7 +54,7 @@ class Option:
 
     name: str
     field: str
-    kind: str  # "words" | "bool" | "number"
+    kind: str  # "words" | "bool" | "number" | "version"
     help: str
     extends: bool = False  # an ``extend-*`` option adds to ``field`` instead of replacing it
 
@@ -81,6 +88,9 @@ OPTIONS = (
     Option("shutdown-path-names", "shutdown_path_names", "words",
            "more words that make a function a shutdown path for FSR901 (matched as words inside its name), "
            "added to stop, close, shutdown, disconnect, terminate, teardown, aclose, …"),
+    Option("target-version", "target_version", "version",
+           "the oldest Python the code must run on, as ruff writes it (py310, py311, …); by default the "
+           "lowest that requires-python of the pyproject.toml allows: fixes use only what it has"),
 )
 
 
@@ -92,6 +102,8 @@ def apply_option(settings: Settings, option: Option, value: Any) -> Settings:
             value = getattr(settings, option.field) + value
     elif option.kind == "number":
         value = float(value)
+    elif option.kind == "version":
+        value = tuple(value)
     else:
         value = bool(value)
     return settings.replace(**{option.field: value})

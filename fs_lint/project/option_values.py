@@ -11,8 +11,9 @@ from typing import Any, Iterable, Mapping
 
 from .. import settings as settings_table
 from ..settings import Option, Settings, apply_option
+from .python_versions import parse_target
 
-KINDS = ("words", "bool", "number")
+KINDS = ("words", "bool", "number", "version")
 
 
 def options() -> tuple[Option, ...]:
@@ -35,6 +36,8 @@ def config_value(option: Option, value: Any) -> Any:
             raise ValueError(f"expected a number, got {describe_toml(value)}")
         check_seconds(float(value))
         return float(value)
+    if option.kind == "version":
+        return parse_target(value)
     raise ValueError(f"has kind {option.kind!r}, which fs-lint cannot read")
 
 
