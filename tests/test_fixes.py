@@ -62,10 +62,14 @@ class FixCase:
     @property
     def settings(self) -> Settings:
         """``strict_*`` cases show rewrites of shapes that only the strict mode reports (a policy
-        with no stop path to defeat): the rewrite is the same in both modes."""
+        with no stop path to defeat): the rewrite is the same in both modes. The cases are code for
+        Python 3.11 and newer (``target-version = "py311"``), unless their name says ``py310``: the
+        rewrites then use only what 3.10 has."""
         if self.path.name.startswith("test_"):  # test code, read as the strict mode with include-tests reads it
-            return dataclasses.replace(STRICT, include_tests=True)
-        return STRICT if self.path.name.startswith("strict_") else SETTINGS
+            settings = dataclasses.replace(STRICT, include_tests=True)
+        else:
+            settings = STRICT if self.path.name.startswith("strict_") else SETTINGS
+        return settings.replace(target_version=(3, 10) if "py310" in self.path.name else (3, 11))
 
     def fix(self, unsafe: bool) -> FixResult:
         return fix_source(self.source, self.settings, self.codes, unsafe, str(self.path))
@@ -203,9 +207,11 @@ def _import_lines(source: bytes) -> set[int]:
 def _flagged_spans(source: bytes, result: FixResult) -> list[tuple[int, int]]:
     """The lines of the code each fixed finding names: a loop or a handler (FSR001-FSR003), else the
     largest statement or expression that starts where the finding does (a pause, a growing
-    assignment, a retry decorator), short of a whole ``def``."""
+    assignment, a retry decorator), short of a whole ``def``; with the comment lines right above and
+    below it."""
     tree = ast.parse(source)
     analysis = ModuleAnalysis(tree, SETTINGS)
+    lines = source.splitlines()
     spans = []
     for finding in result.applied:
         place = (finding.line, finding.col)
@@ -219,8 +225,25 @@ def _flagged_spans(source: bytes, result: FixResult) -> list[tuple[int, int]]:
                      if isinstance(n, (ast.stmt, ast.expr)) and not isinstance(n, _DEFINITIONS)
                      and (n.lineno, n.col_offset) == place]
         assert found, f"no code starts where {finding} does"
-        spans.append(max(found, key=lambda span: span[1] - span[0]))
+        first, last = max(found, key=lambda span: span[1] - span[0])
+        spans.append((_comments_above(lines, first), _comments_below(lines, last)))
     return spans
+
+
+def _comments_above(lines: list[bytes], first: int) -> int:
+    """The first line of the comment lines right above line ``first``: they speak of that code (a
+    comment the fix makes false goes, see ``fs_lint.codemods.stale_words``)."""
+    while first > 1 and lines[first - 2].strip().startswith(b"#"):
+        first -= 1
+    return first
+
+
+def _comments_below(lines: list[bytes], last: int) -> int:
+    """The last of the comment lines that end the block of line ``last`` (``ast`` ends a block at its
+    last statement; a rewrite that wraps the block puts its clause after them)."""
+    while last < len(lines) and lines[last].strip().startswith(b"#"):
+        last += 1
+    return last
 
 
 def _clause_slots(source: bytes, result: FixResult) -> set[tuple[int, int]]:
