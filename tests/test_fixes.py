@@ -2,7 +2,8 @@
 
 ``<case>.fixed.py`` is what ``fs-lint fix`` makes of the case and ``<case>.diff``
 the same change as a unified diff, headed by one ``# refused`` line per finding
-left alone, with the reason. When ``--unsafe-fixes`` would do more, the case
+left alone, with the reason, and one ``# note`` line per thing a fix did besides
+the fix (a comment it made false, removed), as ``--show-fixes`` lists them. When ``--unsafe-fixes`` would do more, the case
 also has ``<case>.unsafe.fixed.py`` and ``<case>.unsafe.diff``. The ``all``
 folder runs every rule at once. ``pytest --regen-fixes`` rewrites the expected
 files; without it they are compared byte for byte.
@@ -91,6 +92,8 @@ CASES = all_cases()
 
 def render_diff(case: FixCase, result: FixResult) -> bytes:
     header = [f"# refused {r.line}:{r.col + 1} {r.code}: {r.reason}\n".encode() for r in result.refused]
+    header += [f"# note {f.line}:{f.col + 1} {f.code}: {note}\n".encode()
+               for f, notes in sorted(result.notes.items()) for note in notes]
     name = case.id.encode()
     diff = difflib.diff_bytes(difflib.unified_diff, case.source.splitlines(keepends=True),
                               result.source.splitlines(keepends=True), fromfile=b"a/" + name, tofile=b"b/" + name)
