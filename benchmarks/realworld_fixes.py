@@ -1,8 +1,9 @@
 """Would a maintainer merge the fixes fs-lint makes on the reviewed corpus? Count them against verdicts.
 
-Runs ``fs-lint fix --isolated --diff --show-fixes`` on the corpus laid out by
-``../shared/realworld/materialize.sh``, once with the safe fixes only and once with
-``--unsafe-fixes``, and gives every fix the verdict a reviewer gave its hunk:
+Runs ``fs-lint fix --diff --show-fixes`` in each project of the corpus laid out by
+``../shared/realworld/materialize.sh`` (from the project's folder, as its maintainer would: the
+project's ``requires-python`` is the Python its fixes may target), once with the safe fixes only
+and once with ``--unsafe-fixes``, and gives every fix the verdict a reviewer gave its hunk:
 
 - the team's verdicts (``benchmarks/realworld_fix_verdicts.tsv``): each row names the fix
   (``file:line``, code) and the hunk it was judged on, by a hash of the hunk's changed lines, so
@@ -54,12 +55,18 @@ class Fix:
 
 
 def _run(corpus: Path, extra: list[str], unsafe: bool) -> tuple[list[tuple[str, int, str]], dict[str, list]]:
-    argv = [sys.executable, "-m", "fs_lint", "fix", "--isolated", "--diff", "--show-fixes", *extra]
+    """Every project's fixes, as ``owner+name/path`` places, and the hunks of its diff."""
+    argv = [sys.executable, "-m", "fs_lint", "fix", "--diff", "--show-fixes", *extra]
     if unsafe:
         argv.append("--unsafe-fixes")
-    done = subprocess.run([*argv, "."], cwd=corpus, capture_output=True, text=True)
-    fixes = [(m["file"], int(m["line"]), m["code"]) for m in map(_FIX_LINE.match, done.stderr.splitlines()) if m]
-    return fixes, _hunks(done.stdout)
+    fixes: list[tuple[str, int, str]] = []
+    hunks: dict[str, list] = {}
+    for project in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        done = subprocess.run([*argv, "."], cwd=project, capture_output=True, text=True)
+        fixes += [(f"{project.name}/{m['file']}", int(m["line"]), m["code"])
+                  for m in map(_FIX_LINE.match, done.stderr.splitlines()) if m]
+        hunks.update({f"{project.name}/{file}": found for file, found in _hunks(done.stdout).items()})
+    return fixes, hunks
 
 
 def _hunks(diff: str) -> dict[str, list[tuple[int, int, str]]]:
