@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
-import threading
 import types
 from typing import Callable
 
@@ -109,12 +108,46 @@ def _raising(error: BaseException):
     return future
 
 
-async def preempted(task_box: list):
+async def preempted():
     """A job that someone else cancels while the loop awaits it: a manual refresh pre-empting it."""
     job = asyncio.ensure_future(asyncio.sleep(10))
-    task_box.append(job)
     asyncio.get_running_loop().call_later(0.01, job.cancel)
     return job
+
+
+async def hanging_job():
+    """A job that takes long: the loop is waiting on it when its own task is cancelled."""
+    return asyncio.sleep(10)
+
+
+def runs(function: str, jobs: Callable[[], list]):
+    """The module's ``function(jobs, log)`` run to its end: what it returned, and what it logged."""
+    def run(module):
+        log: list[str] = []
+        return run_async(getattr(module, function), jobs(), log), log
+    return run
+
+
+def cancelled_while_waiting(function: str):
+    """The stop: the task that runs ``function`` is cancelled while it waits on a job. What the
+    function returned (it swallowed its own cancellation and went on), or "stopped"."""
+    async def scenario(module):
+        task = asyncio.ensure_future(getattr(module, function)([hanging_job, lambda: finished_job("after")], []))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        try:
+            return await task
+        except asyncio.CancelledError:
+            return "stopped"
+    return lambda module: run_async(scenario, module)
+
+
+def a_cancelled_child_then(value):
+    return lambda: [cancelled_job, lambda: finished_job(value)]
+
+
+def a_pre_emption_then(value):
+    return lambda: [preempted, lambda: finished_job(value)]
 
 
 # -- FSR002 in async code: the task's own cancellation, guarded first in the broad handler ----------
@@ -142,33 +175,14 @@ def test_fsr002_guard_own_cancellation_first() -> None:
                 log.append(type(exc).__name__)
     """)
 
-    def collect(jobs):
-        def run(module):
-            log = []
-            return run_async(module.collect, jobs(), log), log
-        return run
-
     # a cancelled child task, a pre-empted operation, a gevent-style BaseException: handled as before
-    assert same_on_both(original, fixed, collect(lambda: [cancelled_job, lambda: finished_job("ok")])) == (
-        ["ok"], ["CancelledError"])
-    assert same_on_both(original, fixed, collect(lambda: [lambda: preempted([]), lambda: finished_job("ok")])) == (
-        ["ok"], ["CancelledError"])
-    assert same_on_both(original, fixed, collect(lambda: [lambda: asyncio.sleep(0, _raising(Timeout())),
-                                                         lambda: finished_job("ok")])) == (["ok"], ["Timeout"])
-
-    # the stop: the task that runs the loop is cancelled while it waits
-    async def cancel_while_waiting(module):
-        task = asyncio.ensure_future(module.collect([lambda: asyncio.sleep(0, asyncio.sleep(10)),
-                                                     lambda: finished_job("after")], []))
-        await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            return await task
-        except asyncio.CancelledError:
-            return "stopped"
-
-    assert run_async(cancel_while_waiting, original) == ["after"]  # the original swallowed its own stop
-    assert run_async(cancel_while_waiting, fixed) == "stopped"
+    assert same_on_both(original, fixed, runs("collect", a_cancelled_child_then("ok"))) == (["ok"], ["CancelledError"])
+    assert same_on_both(original, fixed, runs("collect", a_pre_emption_then("ok"))) == (["ok"], ["CancelledError"])
+    assert same_on_both(original, fixed, runs("collect", lambda: [lambda: asyncio.sleep(0, _raising(Timeout())),
+                                                                  lambda: finished_job("ok")])) == (["ok"], ["Timeout"])
+    # the stop: the original swallowed its own cancellation and went on to the next job
+    assert cancelled_while_waiting("collect")(original) == ["after"]
+    assert cancelled_while_waiting("collect")(fixed) == "stopped"
 
 
 # -- before 3.11: the stop flag set where the code cancels this task --------------------------------
@@ -219,7 +233,7 @@ def test_fsr003_guard_with_the_stop_flag_before_3_11() -> None:
         return lambda module: run_async(drain, module, jobs())
 
     assert same_on_both(original, fixed, pumped(lambda: [cancelled_job, lambda: finished_job(1)])) == ["cancelled", 1]
-    assert same_on_both(original, fixed, pumped(lambda: [lambda: preempted([]), lambda: finished_job(1)])) == [
+    assert same_on_both(original, fixed, pumped(lambda: [preempted, lambda: finished_job(1)])) == [
         "cancelled", 1]
 
     async def close_while_waiting(module):
@@ -261,34 +275,16 @@ def test_fsr003_guard_keeps_the_tuple() -> None:
                 log.append(type(exc).__name__)
     """)
 
-    def send(attempts):
-        def run(module):
-            log = []
-            return run_async(module.send, attempts(), log), log
-        return run
-
-    assert same_on_both(original, fixed, send(lambda: [cancelled_job, lambda: finished_job("sent")])) == (
-        "sent", ["CancelledError"])
-    assert same_on_both(original, fixed, send(lambda: [lambda: preempted([]), lambda: finished_job("sent")])) == (
-        "sent", ["CancelledError"])
-    assert same_on_both(original, fixed, send(lambda: [lambda: asyncio.sleep(0, _raising(ConnectionError())),
-                                                      lambda: finished_job("sent")])) == ("sent", ["ConnectionError"])
+    assert same_on_both(original, fixed, runs("send", a_cancelled_child_then("sent"))) == ("sent", ["CancelledError"])
+    assert same_on_both(original, fixed, runs("send", a_pre_emption_then("sent"))) == ("sent", ["CancelledError"])
+    assert same_on_both(original, fixed, runs("send", lambda: [lambda: asyncio.sleep(0, _raising(ConnectionError())),
+                                                               lambda: finished_job("sent")])) == (
+        "sent", ["ConnectionError"])
     # a gevent-style BaseException was never caught here, and still is not
-    assert same_on_both(original, fixed, send(lambda: [lambda: asyncio.sleep(0, _raising(Timeout()))])) == \
+    assert same_on_both(original, fixed, runs("send", lambda: [lambda: asyncio.sleep(0, _raising(Timeout()))])) == \
         "raised Timeout"
-
-    async def cancel_while_sending(module):
-        task = asyncio.ensure_future(module.send([lambda: asyncio.sleep(0, asyncio.sleep(10)),
-                                                  lambda: finished_job("sent")], []))
-        await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            return await task
-        except asyncio.CancelledError:
-            return "stopped"
-
-    assert run_async(cancel_while_sending, original) == "sent"
-    assert run_async(cancel_while_sending, fixed) == "stopped"
+    assert cancelled_while_waiting("send")(original) == "after"
+    assert cancelled_while_waiting("send")(fixed) == "stopped"
 
 
 SUPPRESSED = """\
@@ -315,24 +311,10 @@ def test_fsr003_suppress_of_the_cancellation_becomes_a_guarded_try() -> None:
     """)
     assert "contextlib" not in fixed.__dict__  # the import the rewrite left unused is gone
 
-    def drain(jobs):
-        return lambda module: run_async(module.drain, jobs(), [])
-
-    assert same_on_both(original, fixed, drain(lambda: [cancelled_job, lambda: finished_job(1)])) == [1]
-    assert same_on_both(original, fixed, drain(lambda: [lambda: preempted([]), lambda: finished_job(1)])) == [1]
-
-    async def cancel_while_draining(module):
-        task = asyncio.ensure_future(module.drain([lambda: asyncio.sleep(0, asyncio.sleep(10)),
-                                                   lambda: finished_job(1)], []))
-        await asyncio.sleep(0.01)
-        task.cancel()
-        try:
-            return await task
-        except asyncio.CancelledError:
-            return "stopped"
-
-    assert run_async(cancel_while_draining, original) == [1]
-    assert run_async(cancel_while_draining, fixed) == "stopped"
+    assert same_on_both(original, fixed, runs("drain", a_cancelled_child_then(1))) == ([1], [1])
+    assert same_on_both(original, fixed, runs("drain", a_pre_emption_then(1))) == ([1], [1])
+    assert cancelled_while_waiting("drain")(original) == ["after"]
+    assert cancelled_while_waiting("drain")(fixed) == "stopped"
 
 
 # -- FSR002 in sync code: a clause before the broad handler -----------------------------------------

@@ -459,3 +459,17 @@ def test_a_sleep_inside_an_expression_is_not_awaited() -> None:
                 except OSError:
                     log(time.sleep(5))
     """, ["FSR007"]) == [(8, "`time.sleep(5)` is part of a larger expression; await an async sleep there by hand")]
+
+
+def test_a_system_exit_whose_code_the_handler_reads_is_an_outcome() -> None:
+    """A test that runs a command line expects its ``SystemExit``: re-raising it would fail the test."""
+    assert refusals("""\
+        def test_help_exits_cleanly(shell):
+            for argv in (["--help"], ["run", "--help"]):
+                try:
+                    shell.run(argv)
+                except SystemExit as e:
+                    assert e.code == 0
+    """, ["FSR003"]) == [(5, "the handler reads the exit's code (`e.code`, line 6): this `SystemExit` is the "
+                             "outcome it expects of the code it runs, not a request to stop; re-raising it would "
+                             "change that")]

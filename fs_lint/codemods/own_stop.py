@@ -17,7 +17,8 @@ it does, and in a form that leaves every other arrival as it was:
   handler does not raise, no Ctrl-C ever arrives as one: a ``KeyboardInterrupt`` there was raised
   by code the thread runs, and re-raising it ends the thread. Such a fix is unsafe.
 - **SystemExit** around code that loads or runs other people's code (``foreign_code``: plugins,
-  callbacks) is that code's failure; the fix never re-raises it there and is refused.
+  callbacks) is that code's failure, and one whose ``code`` the handler reads is the outcome it
+  expects (a command line under a test); the fix never re-raises it there and is refused.
 - **GeneratorExit** in a generator whose ``try`` yields is always its close.
 """
 
@@ -27,7 +28,7 @@ import ast
 from dataclasses import dataclass
 
 from ..analysis.foreign_code import runs_foreign_code
-from ..analysis.local_nodes import spelled
+from ..analysis.local_nodes import spelled, walk_local
 from ..analysis.retry_loops import Handler
 from ..analysis.shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT
 from ..analysis.shutdown_indicators import Indicator, indicator_candidates
@@ -86,7 +87,7 @@ def own_stop(handler: Handler, kinds: frozenset[str], context: FixContext, flavo
         if kind in context.bound_names:
             raise CannotFix(f"this module binds its own name `{kind}`, so it might not mean the built-in")
         if kind == SYSTEM_EXIT:
-            _refuse_other_peoples_exit(handler, context)
+            _refuse_an_exit_that_is_not_a_stop(handler, context)
         if kind == KEYBOARD_INTERRUPT:
             unsafe = unsafe or _interrupt_raised_by_code(handler, context)
         raised.append(kind)
@@ -158,13 +159,32 @@ def _flag_set_where_the_task_is_cancelled(handler: Handler, context: FixContext)
     return next(iter(found.values())) if len(found) == 1 else None
 
 
-def _refuse_other_peoples_exit(handler: Handler, context: FixContext) -> None:
+def _refuse_an_exit_that_is_not_a_stop(handler: Handler, context: FixContext) -> None:
+    """A ``SystemExit`` that is the failure of other people's code, or the outcome the handler expects
+    (it reads the exit's ``code``: a command line run under a test, argparse's ``--help``)."""
+    read = _exit_code_read(handler)
+    if read is not None:
+        raise CannotFix(
+            f"the handler reads the exit's code (`{spelled(read, 40)}`, line {read.lineno}): this `SystemExit` is "
+            "the outcome it expects of the code it runs, not a request to stop; re-raising it would change that")
     call = runs_foreign_code(handler.protected_body, handler.function.node, context.analysis)
     if call is not None:
         raise CannotFix(
             f"`{spelled(call, 50)}` (line {call.lineno}) loads or runs other people's code, so a `SystemExit` "
             "there may be that code's failure rather than a request to stop; re-raising it would end the "
             "program when that code exits, so the fix is left to a person")
+
+
+def _exit_code_read(handler: Handler) -> ast.Attribute | None:
+    """``e.code`` in a handler that binds the exception as ``e``."""
+    name = None if handler.is_suppress else handler.node.name
+    if name is None:
+        return None
+    for node in walk_local(handler.body):
+        if isinstance(node, ast.Attribute) and node.attr == "code" and isinstance(node.value, ast.Name) \
+                and node.value.id == name:
+            return node
+    return None
 
 
 def _interrupt_raised_by_code(handler: Handler, context: FixContext) -> str | None:
