@@ -692,3 +692,36 @@ def test_fsr002_structured_cancellation_in_the_clause() -> None:
 
     assert outcome(stopped, original) == ["CancelledError"] * 3  # swallowed, and delivered again at every await
     assert outcome(stopped, fixed) == []
+
+
+# -- FSR004: a retry policy has no place for a guard ------------------------------------------------
+
+POLICY = """\
+    import asyncio
+
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_none
+
+
+    @retry(stop=stop_after_attempt(3), wait=wait_none(),
+           retry=retry_if_exception_type((ConnectionError, asyncio.CancelledError)))
+    async def fetch(jobs):
+        return await (await jobs.pop(0)())
+"""
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_fsr004_no_longer_retrying_the_cancellation_is_unsafe() -> None:
+    """A policy that retried ``CancelledError`` also retried a job's cancellation; taking it out
+    changes that normal run, and the policy cannot tell the caller's own cancellation apart: the fix
+    is unsafe, applied only with --unsafe-fixes."""
+    pytest.importorskip("tenacity")
+    refused = fix_source(textwrap.dedent(POLICY).encode(), Settings(strict=True), None, False, "app.py")
+    assert refused.refused and "an unsafe fix" in refused.refused[0].reason
+    original, fixed = original_and_fixed(POLICY, Settings(strict=True), "retry=retry_if_exception_type(ConnectionError))",
+                                         unsafe=True)
+
+    def fetch(module):
+        return run_async(module.fetch, [cancelled_job, lambda: finished_job("ok")])
+
+    assert outcome(fetch, original) == "ok"  # the job's cancellation was retried
+    assert outcome(fetch, fixed) == "raised CancelledError"  # a change of the normal run

@@ -169,10 +169,33 @@ def _refuse_an_exit_that_is_not_a_stop(handler: Handler, context: FixContext) ->
             "the outcome it expects of the code it runs, not a request to stop; re-raising it would change that")
     call = runs_foreign_code(handler.protected_body, handler.function.node, context.analysis)
     if call is not None:
-        raise CannotFix(
-            f"`{spelled(call, 50)}` (line {call.lineno}) loads or runs other people's code, so a `SystemExit` "
-            "there may be that code's failure rather than a request to stop; re-raising it would end the "
-            "program when that code exits, so the fix is left to a person")
+        raise CannotFix(_OTHER_PEOPLES_EXIT.format(call=spelled(call, 50), line=call.lineno))
+
+
+def policy_caveat(kinds: frozenset[str], function: ast.AST | None, context: FixContext) -> str | None:
+    """Why no longer retrying the stop requests ``kinds`` (FSR004's safe half) may change a normal run of
+    ``function``, the function a retry policy retries; CannotFix where it must not be done at all.
+
+    A policy is not a handler: it has no place for a guard, so the task's own cancellation cannot
+    be told from that of a task the call awaited, and a ``KeyboardInterrupt`` in a thread is the
+    code's own; both make the fix unsafe. A ``SystemExit`` of other people's code is refused.
+    """
+    is_function = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+    if SYSTEM_EXIT in kinds and is_function:
+        call = runs_foreign_code(function.body, function, context.analysis)
+        if call is not None:
+            raise CannotFix(_OTHER_PEOPLES_EXIT.format(call=spelled(call, 50), line=call.lineno))
+    if CANCELLATION in kinds:
+        return ("a `CancelledError` that reaches the policy may be the outcome of a task the call awaited (a cancelled "
+                "job, a pre-empted operation), which it retried; a policy cannot tell it from the caller's own")
+    if KEYBOARD_INTERRUPT in kinds and is_function and context.analysis.contexts.of(function).in_thread:
+        return "no Ctrl-C reaches a thread, so a `KeyboardInterrupt` the policy retried there was raised by the code"
+    return None
+
+
+_OTHER_PEOPLES_EXIT = ("`{call}` (line {line}) loads or runs other people's code, so a `SystemExit` there may be "
+                       "that code's failure rather than a request to stop; re-raising it would end the program when "
+                       "that code exits, so the fix is left to a person")
 
 
 def _exit_code_read(handler: Handler) -> ast.Attribute | None:
