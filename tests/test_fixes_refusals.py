@@ -185,39 +185,6 @@ def test_own_cancellation_without_3_11_nor_a_stop_flag() -> None:
     assert refusals(_CANCELLED, ["FSR003"], target=(3, 11)) == []
 
 
-def test_a_stop_flag_set_where_other_tasks_are_cancelled_does_not_count() -> None:
-    """``close()`` cancels the jobs and needs the cleaner to go on collecting them: its flag says
-    nothing about the cleaner's own cancellation."""
-    (refusal,) = refusals("""\
-        import asyncio
-
-        class Pool:
-            def __init__(self):
-                self._closing = False
-                self._jobs = []
-                self._done = asyncio.Queue()
-
-            def start(self):
-                self._cleaner = asyncio.create_task(self._clean())
-
-            async def close(self):
-                self._closing = True
-                for job in self._jobs:
-                    job.cancel()
-                await self._done.join()
-
-            async def _clean(self):
-                while True:
-                    job = await self._done.get()
-                    try:
-                        await job
-                    except asyncio.CancelledError:
-                        pass
-                    self._done.task_done()
-    """, ["FSR003"], target=(3, 10))
-    assert refusal[1].startswith("the code targets Python 3.10 (py310), and before 3.11 only a stop flag")
-
-
 @pytest.mark.parametrize(("code", "line", "call"), [
     ("""\
         import importlib
@@ -259,24 +226,6 @@ def test_no_system_exit_is_re_raised_around_other_people_s_code(code: str, line:
     assert refusal == (line, f"{call} loads or runs other people's code, so a `SystemExit` there may be that code's "
                              "failure rather than a request to stop; re-raising it would end the program when that "
                              "code exits, so the fix is left to a person")
-
-
-def test_a_keyboard_interrupt_in_a_thread_is_not_a_ctrl_c() -> None:
-    code = """\
-        import threading
-
-        class Poller(threading.Thread):
-            def run(self):
-                while not self.stopped.is_set():
-                    try:
-                        self.conn.poll()
-                    except KeyboardInterrupt:
-                        continue
-    """
-    assert refusals(code, ["FSR003"]) == [(8, "no Ctrl-C reaches a thread, so a `KeyboardInterrupt` there was "
-                                              "raised by code the thread runs, and re-raising it ends the thread: "
-                                              "an unsafe fix, applied only with --unsafe-fixes")]
-    assert refusals(code, ["FSR003"], unsafe=True) == []
 
 
 def test_suppress_that_binds_a_name() -> None:

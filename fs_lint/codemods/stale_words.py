@@ -16,8 +16,9 @@ What is false depends on what the fix changes:
 - a handler that re-raises only the task's own cancellation: what says it goes on after a
   shutdown or a stop. ("ignore the cancel" stays true of the cancellations it still handles.)
 
-Tool directives (``# noqa``, ``# type:``, ``# pragma``) are never removed, and neither is a log
-call that is not a statement of its own.
+A text that says it stops ("stopping the retry loop") is true once the handler re-raises, and
+stays. Tool directives (``# noqa``, ``# type:``, ``# pragma``) are never removed, and neither is a
+log call that is not a statement of its own.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ _GOES_ON = re.compile(
     r"|\bstill (running|alive|going)\b"
     r"|\b(don'?t|do not|does ?n[o']t|won'?t|will not|must ?n[o']t|should ?n[o']t|never) (stop|die|exit|quit|crash|end)",
     re.IGNORECASE)
+# Says that it stops (a verb, not negated): "stopping the retry loop" stays true once the handler re-raises.
+_STOPS = re.compile(r"\b(stops?|stopping|stopped|exits?|exiting|quits?|quitting|aborts?|aborting|shutting down"
+                    r"|shuts down|terminates?|terminating)\b", re.IGNORECASE)
+_NEGATED_STOP = re.compile(r"\b(don'?t|do not|does ?n[o']t|won'?t|will not|must ?n[o']t|should ?n[o']t|never|not)"
+                           r" (stop|exit|quit|abort|terminate)", re.IGNORECASE)
 _STOP_WORDS = r"shut ?down|sigterm|terminat|teardown|stop request|being stopped|told to stop"
 _MENTIONS = {
     KEYBOARD_INTERRUPT: r"keyboard ?interrupt|ctrl[-+ ]?c\b|\^c\b|sigint",
@@ -99,7 +105,10 @@ def _falsified(change: str, kinds: frozenset[str]) -> re.Pattern[str] | None:
 
 
 def _says(mention: re.Pattern[str] | None, text: str) -> bool:
+    """``text`` says the handler goes on (and names what ``mention`` asks for), and not that it stops."""
     if not text or _DIRECTIVES.search(text) or not _GOES_ON.search(text):
+        return False
+    if _STOPS.search(text) and not _NEGATED_STOP.search(text):
         return False
     return mention is None or bool(mention.search(text))
 
