@@ -12,8 +12,11 @@ and once with ``--unsafe-fixes``, and gives every fix the verdict a reviewer gav
   place whose hunk was not judged again (reported as "shared, rewrite may differ").
 
 Prints, for safe and unsafe fixes, how many would be merged as they are (accept), with edits,
-or not at all, and lists every fix with its verdict. ``-- ARGS`` passes ARGS to fs-lint
-(``-- --strict --include-tests``). Needs the corpus, so it is a benchmark, not a test.
+or not at all, and lists every fix with its verdict. The fresh corpus (``/work/fresh-corpus``,
+laid out by ``benchmarks/fresh_corpus.py``) has its own verdicts:
+``python benchmarks/realworld_fixes.py ../fresh-corpus --verdicts benchmarks/fresh_fix_verdicts.tsv``.
+``-- ARGS`` passes ARGS to fs-lint (``-- --strict --include-tests``). Needs the corpus, so it is a
+benchmark, not a test.
 
     python benchmarks/realworld_fixes.py [corpus] [--markdown] [-- fs-lint args]
 """
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fix.place}\t{fix.code}\t{fix.safety}\t{fix.digest}\t{verdict}\t{reason}")
         return 0
     mode = " ".join(extra) or "default"
-    print(f"fs-lint fix on the reviewed corpus ({mode}): {len(fixes)} fixes\n")
+    print(f"fs-lint fix on {options.corpus.name} ({mode}): {len(fixes)} fixes\n")
     print(table(judged, options.markdown))
     print()
     for fix, verdict, reason in judged:
