@@ -717,8 +717,8 @@ def test_fsr004_no_longer_retrying_the_cancellation_is_unsafe() -> None:
     pytest.importorskip("tenacity")
     refused = fix_source(textwrap.dedent(POLICY).encode(), Settings(strict=True), None, False, "app.py")
     assert refused.refused and "an unsafe fix" in refused.refused[0].reason
-    original, fixed = original_and_fixed(POLICY, Settings(strict=True), "retry=retry_if_exception_type(ConnectionError))",
-                                         unsafe=True)
+    original, fixed = original_and_fixed(POLICY, Settings(strict=True),
+                                         "retry=retry_if_exception_type(ConnectionError))", unsafe=True)
 
     def fetch(module):
         return run_async(module.fetch, [cancelled_job, lambda: finished_job("ok")])

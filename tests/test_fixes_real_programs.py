@@ -86,7 +86,8 @@ def test_the_refresh_loop_goes_on_after_a_pre_emption_and_now_stops(tmp_path: Pa
 def test_the_refresh_loop_with_the_flag_its_close_sets_before_3_11(tmp_path: Path) -> None:
     program = copy("periodic_refresh.py", tmp_path)
     text = program.read_text()
-    text = text.replace("        self._refresh = None\n", "        self._refresh = None\n        self._closing = False\n")
+    text = text.replace("        self._refresh = None\n",
+                        "        self._refresh = None\n        self._closing = False\n")
     text = text.replace("        self._task.cancel()\n", "        self._closing = True\n        self._task.cancel()\n")
     program.write_text(text)
     assert run(program) == (HUNG, "close() did not return")
