@@ -1,8 +1,9 @@
 """Would a maintainer merge the fixes fs-lint makes on the reviewed corpus? Count them against verdicts.
 
-Runs ``fs-lint fix --isolated --diff --show-fixes`` on the corpus laid out by
-``../shared/realworld/materialize.sh``, once with the safe fixes only and once with
-``--unsafe-fixes``, and gives every fix the verdict a reviewer gave its hunk:
+Runs ``fs-lint fix --diff --show-fixes`` in each project of the corpus laid out by
+``../shared/realworld/materialize.sh`` (from the project's folder, as its maintainer would: the
+project's ``requires-python`` is the Python its fixes may target), once with the safe fixes only
+and once with ``--unsafe-fixes``, and gives every fix the verdict a reviewer gave its hunk:
 
 - the team's verdicts (``benchmarks/realworld_fix_verdicts.tsv``): each row names the fix
   (``file:line``, code) and the hunk it was judged on, by a hash of the hunk's changed lines, so
@@ -11,8 +12,11 @@ Runs ``fs-lint fix --isolated --diff --show-fixes`` on the corpus laid out by
   place whose hunk was not judged again (reported as "shared, rewrite may differ").
 
 Prints, for safe and unsafe fixes, how many would be merged as they are (accept), with edits,
-or not at all, and lists every fix with its verdict. ``-- ARGS`` passes ARGS to fs-lint
-(``-- --strict --include-tests``). Needs the corpus, so it is a benchmark, not a test.
+or not at all, and lists every fix with its verdict. The fresh corpus (``/work/fresh-corpus``,
+laid out by ``benchmarks/fresh_corpus.py``) has its own verdicts:
+``python benchmarks/realworld_fixes.py ../fresh-corpus --verdicts benchmarks/fresh_fix_verdicts.tsv``.
+``-- ARGS`` passes ARGS to fs-lint (``-- --strict --include-tests``). Needs the corpus, so it is a
+benchmark, not a test.
 
     python benchmarks/realworld_fixes.py [corpus] [--markdown] [-- fs-lint args]
 """
@@ -54,12 +58,18 @@ class Fix:
 
 
 def _run(corpus: Path, extra: list[str], unsafe: bool) -> tuple[list[tuple[str, int, str]], dict[str, list]]:
-    argv = [sys.executable, "-m", "fs_lint", "fix", "--isolated", "--diff", "--show-fixes", *extra]
+    """Every project's fixes, as ``owner+name/path`` places, and the hunks of its diff."""
+    argv = [sys.executable, "-m", "fs_lint", "fix", "--diff", "--show-fixes", *extra]
     if unsafe:
         argv.append("--unsafe-fixes")
-    done = subprocess.run([*argv, "."], cwd=corpus, capture_output=True, text=True)
-    fixes = [(m["file"], int(m["line"]), m["code"]) for m in map(_FIX_LINE.match, done.stderr.splitlines()) if m]
-    return fixes, _hunks(done.stdout)
+    fixes: list[tuple[str, int, str]] = []
+    hunks: dict[str, list] = {}
+    for project in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        done = subprocess.run([*argv, "."], cwd=project, capture_output=True, text=True)
+        fixes += [(f"{project.name}/{m['file']}", int(m["line"]), m["code"])
+                  for m in map(_FIX_LINE.match, done.stderr.splitlines()) if m]
+        hunks.update({f"{project.name}/{file}": found for file, found in _hunks(done.stdout).items()})
+    return fixes, hunks
 
 
 def _hunks(diff: str) -> dict[str, list[tuple[int, int, str]]]:
@@ -150,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fix.place}\t{fix.code}\t{fix.safety}\t{fix.digest}\t{verdict}\t{reason}")
         return 0
     mode = " ".join(extra) or "default"
-    print(f"fs-lint fix on the reviewed corpus ({mode}): {len(fixes)} fixes\n")
+    print(f"fs-lint fix on {options.corpus.name} ({mode}): {len(fixes)} fixes\n")
     print(table(judged, options.markdown))
     print()
     for fix, verdict, reason in judged:

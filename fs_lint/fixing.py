@@ -63,6 +63,9 @@ class FixResult:
     applied: list[Finding]  # findings of the input that the new source no longer has
     refused: list[Refusal]  # findings of fixable rules left as they are
     remaining: list[Finding]  # findings of the new source (positions in the new source)
+    # What an applied fix did besides the fix itself (a comment it removed because the fix made it
+    # false), for ``--show-fixes``.
+    notes: dict[Finding, tuple[str, ...]] = field(default_factory=dict)
 
 
 def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, unsafe: bool, filename: str,
@@ -98,7 +101,8 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     analysis = ModuleAnalysis(tree, settings, filename)
     findings = check_analysis(analysis, selected)
     second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
-    return FixResult(second.source, result.applied, result.refused + second.refused, second.remaining)
+    return FixResult(second.source, result.applied, result.refused + second.refused, second.remaining,
+                     {**result.notes, **second.notes})
 
 
 @dataclass
@@ -147,7 +151,8 @@ class _Fixer:
         applied = [f for f in wanted if f in outcome.gone]
         still_refused = {f: reason for f, reason in refused.items() if f not in outcome.gone}
         remaining = [f for f in outcome.findings if f.code in self.selected]
-        return FixResult(outcome.source, applied, _refusals(still_refused), remaining), outcome.revealed
+        notes = {e.finding: e.notes for e in edits if e.notes and e.finding in outcome.gone and e.finding not in refused}
+        return FixResult(outcome.source, applied, _refusals(still_refused), remaining, notes), outcome.revealed
 
     def _plan(self, wanted: list[Finding], unsafe: bool) -> tuple[list[Edit], dict[Finding, str]]:
         from .codemods import rewrite_for

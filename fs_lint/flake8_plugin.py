@@ -32,6 +32,7 @@ from .checker import check_tree, codes_that_may_fire
 from .project.errors import UsageError
 from .project.file_rules import FileRules
 from .project.option_values import check_seconds
+from .project.python_versions import parse_target
 from .project.selection import default_ignores
 from .project.noqa import drop_silenced
 from .rules import RULES
@@ -52,6 +53,11 @@ def _flake8_values(options: Any) -> dict[str, Any]:
         elif option.kind == "number":
             try:
                 check_seconds(value)
+            except ValueError as error:
+                raise UsageError(f"--fsr-{option.name}: {error}") from None
+        elif option.kind == "version":
+            try:
+                value = parse_target(value)
             except ValueError as error:
                 raise UsageError(f"--fsr-{option.name}: {error}") from None
         values[option.name] = value
@@ -103,6 +109,10 @@ class Plugin:
                 option_manager.add_option(
                     f"--fsr-{option.name}", default=None, type=float,
                     parse_from_config=True, help=f"fs-lint: {option.help} (seconds)",
+                )
+            elif option.kind == "version":
+                option_manager.add_option(
+                    f"--fsr-{option.name}", default=None, parse_from_config=True, help=f"fs-lint: {option.help}",
                 )
             else:
                 option_manager.add_option(

@@ -38,6 +38,13 @@ class Settings:
     shutdown_path_names: tuple[str, ...] = ()
     library: str = ""  # the project's own library entries, as canonical JSON (see fs_lint.model.library)
     cache: bool = True
+    # The oldest Python the code must run on, (3, 11); None when neither the configuration nor the
+    # project's requires-python says: the rewrites then use only what every Python has.
+    target_version: tuple[int, int] | None = None
+
+    def python_at_least(self, major: int, minor: int) -> bool:
+        """Every Python the code targets has what ``major.minor`` brought (False when the target is unknown)."""
+        return self.target_version is not None and self.target_version >= (major, minor)
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -49,7 +56,7 @@ class Option:
 
     name: str
     field: str
-    kind: str  # "words" | "bool" | "number" | "library"
+    kind: str  # "words" | "bool" | "number" | "library" | "version"
     help: str
     extends: bool = False  # an ``extend-*`` option adds to ``field`` instead of replacing it
     flag: bool = True  # also a command-line flag (``--NAME``, ``--fsr-NAME``); False: config file only
@@ -90,6 +97,9 @@ OPTIONS = (
     Option("library", "library", "library",
            "the project's own library entries: what its wrappers of brokers and clients wait for "
            "([tool.fs-lint.library], in the form of fs_lint/model/library/apis.toml)", flag=False),
+    Option("target-version", "target_version", "version",
+           "the oldest Python the code must run on, as ruff writes it (py310, py311, …); by default the "
+           "lowest that requires-python of the pyproject.toml allows: fixes use only what it has"),
 )
 
 
@@ -103,6 +113,8 @@ def apply_option(settings: Settings, option: Option, value: Any) -> Settings:
         value = float(value)
     elif option.kind == "library":
         value = str(value)
+    elif option.kind == "version":
+        value = tuple(value)
     else:
         value = bool(value)
     return settings.replace(**{option.field: value})

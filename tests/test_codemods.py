@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from libcst.codemod import CodemodTest
@@ -21,6 +25,19 @@ from fs_lint.libcst_codemods import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def _project(pyproject: str) -> Iterator[None]:
+    """Run in a project of its own: the codemods read ``[tool.fs-lint]`` and ``requires-python`` there."""
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "pyproject.toml").write_text(pyproject)
+        os.chdir(folder)
+        try:
+            yield
+        finally:
+            os.chdir(here)
 
 
 class TestLetStopThroughBroadHandler(CodemodTest):
@@ -46,7 +63,7 @@ class TestLetStopThroughBroadHandler(CodemodTest):
                 while not stop.is_set():
                     try:
                         conn.poll()
-                    except (KeyboardInterrupt, SystemExit):
+                    except KeyboardInterrupt:
                         raise
                     except:  # why
                         pass
@@ -75,7 +92,7 @@ class TestLetStopThroughBroadHandler(CodemodTest):
                 while not stop.is_set():
                     try:
                         conn.poll()
-                    except (KeyboardInterrupt, SystemExit):
+                    except KeyboardInterrupt:
                         raise
                     except (BaseException, Exception) as exc:
                         log(exc)
@@ -84,7 +101,7 @@ class TestLetStopThroughBroadHandler(CodemodTest):
         """
         self.assertCodemod(before, after, expected_warnings=[
             "10:14 FSR002 not fixed: `suppress(...)` has no clause to let the stop requests through first; write "
-            "it as a `try` with an `except (KeyboardInterrupt, SystemExit): raise` clause before the broad one",
+            "it as a `try` with an `except KeyboardInterrupt: raise` clause before the broad one",
         ])
 
     def test_nothing_to_do(self) -> None:
@@ -120,55 +137,98 @@ class TestLetShutdownExceptionThrough(CodemodTest):
 
     def test_reraise_and_take_out(self) -> None:
         before = """
-            import asyncio
+            import threading
 
-            async def send(downstream, message, stop_event):
-                while not stop_event.is_set():
+            def send(downstream, message, stop: threading.Event):
+                while not stop.is_set():
                     try:
-                        await downstream.send(message)
-                    except asyncio.CancelledError:
-                        log("cancelled")
+                        downstream.send(message)
+                    except KeyboardInterrupt:
+                        log("interrupted")
                     try:
-                        await downstream.flush()
-                    except (ConnectionError, asyncio.CancelledError):
-                        await asyncio.sleep(1)
+                        downstream.flush()
+                    except (ConnectionError, KeyboardInterrupt):
+                        stop.wait(1)
         """
         after = """
-            import asyncio
+            import threading
 
-            async def send(downstream, message, stop_event):
-                while not stop_event.is_set():
+            def send(downstream, message, stop: threading.Event):
+                while not stop.is_set():
                     try:
-                        await downstream.send(message)
-                    except asyncio.CancelledError:
-                        log("cancelled")
+                        downstream.send(message)
+                    except KeyboardInterrupt:
+                        log("interrupted")
                         raise
                     try:
-                        await downstream.flush()
+                        downstream.flush()
                     except ConnectionError:
-                        await asyncio.sleep(1)
+                        stop.wait(1)
         """
         self.assertCodemod(before, after, expected_warnings=[])
 
-    def test_suppress_alone_gives_way_to_its_body(self) -> None:
-        before = """
-            import asyncio
-            from contextlib import suppress
+    CANCELLED = """
+        import asyncio
+        from contextlib import suppress
 
-            async def poll(channel, stop_event):
-                while not stop_event.is_set():
-                    with suppress(asyncio.CancelledError):
-                        await channel.poll()
-                    await channel.flush()
-        """
+        async def send(downstream, message, stop_event):
+            while not stop_event.is_set():
+                try:
+                    await downstream.send(message)
+                except (ConnectionError, asyncio.CancelledError):
+                    await asyncio.sleep(1)
+                with suppress(asyncio.CancelledError):
+                    await downstream.flush()
+    """
+
+    def test_the_task_s_own_cancellation_in_a_project_for_python_3_11(self) -> None:
         after = """
             import asyncio
+
+            async def send(downstream, message, stop_event):
+                while not stop_event.is_set():
+                    try:
+                        await downstream.send(message)
+                    except (ConnectionError, asyncio.CancelledError):
+                        if asyncio.current_task().cancelling():
+                            raise
+                        await asyncio.sleep(1)
+                    try:
+                        await downstream.flush()
+                    except asyncio.CancelledError:
+                        if asyncio.current_task().cancelling():
+                            raise
+        """
+        with _project('[project]\nrequires-python = ">=3.11"\n'):
+            self.assertCodemod(self.CANCELLED, after, expected_warnings=[])
+
+    def test_the_task_s_own_cancellation_is_refused_for_python_3_10(self) -> None:
+        reason = ("the code targets Python 3.10 (py310), and before 3.11 only a stop flag that the code sets where "
+                  "it cancels this task can tell its own cancellation from that of a task it awaits; none was "
+                  "found, and re-raising every `CancelledError` would also end the loop when something it awaits "
+                  "is cancelled")
+        with _project('[project]\nrequires-python = ">=3.10"\n'):
+            self.assertCodemod(self.CANCELLED, self.CANCELLED, expected_warnings=[
+                f"8:9 FSR003 not fixed: {reason}", f"10:14 FSR003 not fixed: {reason}"])
+
+    def test_suppress_alone_gives_way_to_its_body(self) -> None:
+        before = """
+            import threading
             from contextlib import suppress
 
-            async def poll(channel, stop_event):
-                while not stop_event.is_set():
-                    await channel.poll()
-                    await channel.flush()
+            def poll(channel, stop: threading.Event):
+                while not stop.is_set():
+                    with suppress(KeyboardInterrupt):
+                        channel.poll()
+                    channel.flush()
+        """
+        after = """
+            import threading
+
+            def poll(channel, stop: threading.Event):
+                while not stop.is_set():
+                    channel.poll()
+                    channel.flush()
         """
         self.assertCodemod(before, after)
 
@@ -396,7 +456,7 @@ CLI_SHUTDOWN_SOURCE = textwrap.dedent("""\
 
 CLI_CASES = {  # command -> the source, extra arguments, and the replacements the command makes in it
     "LetStopThroughBroadHandler": (CLI_SOURCE, [], [
-        ("        except BaseException:", "        except (KeyboardInterrupt, SystemExit):\n            raise\n"
+        ("        except BaseException:", "        except KeyboardInterrupt:\n            raise\n"
                                          "        except BaseException:")]),
     "LetShutdownExceptionThrough": (CLI_SOURCE, [], [
         ("except (OSError, KeyboardInterrupt):", "except OSError:")]),

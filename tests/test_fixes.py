@@ -2,7 +2,8 @@
 
 ``<case>.fixed.py`` is what ``fs-lint fix`` makes of the case and ``<case>.diff``
 the same change as a unified diff, headed by one ``# refused`` line per finding
-left alone, with the reason. When ``--unsafe-fixes`` would do more, the case
+left alone, with the reason, and one ``# note`` line per thing a fix did besides
+the fix (a comment it made false, removed), as ``--show-fixes`` lists them. When ``--unsafe-fixes`` would do more, the case
 also has ``<case>.unsafe.fixed.py`` and ``<case>.unsafe.diff``. The ``all``
 folder runs every rule at once. ``pytest --regen-fixes`` rewrites the expected
 files; without it they are compared byte for byte.
@@ -62,10 +63,14 @@ class FixCase:
     @property
     def settings(self) -> Settings:
         """``strict_*`` cases show rewrites of shapes that only the strict mode reports (a policy
-        with no stop path to defeat): the rewrite is the same in both modes."""
+        with no stop path to defeat): the rewrite is the same in both modes. The cases are code for
+        Python 3.11 and newer (``target-version = "py311"``), unless their name says ``py310``: the
+        rewrites then use only what 3.10 has."""
         if self.path.name.startswith("test_"):  # test code, read as the strict mode with include-tests reads it
-            return dataclasses.replace(STRICT, include_tests=True)
-        return STRICT if self.path.name.startswith("strict_") else SETTINGS
+            settings = dataclasses.replace(STRICT, include_tests=True)
+        else:
+            settings = STRICT if self.path.name.startswith("strict_") else SETTINGS
+        return settings.replace(target_version=(3, 10) if "py310" in self.path.name else (3, 11))
 
     def fix(self, unsafe: bool) -> FixResult:
         return fix_source(self.source, self.settings, self.codes, unsafe, str(self.path))
@@ -87,6 +92,8 @@ CASES = all_cases()
 
 def render_diff(case: FixCase, result: FixResult) -> bytes:
     header = [f"# refused {r.line}:{r.col + 1} {r.code}: {r.reason}\n".encode() for r in result.refused]
+    header += [f"# note {f.line}:{f.col + 1} {f.code}: {note}\n".encode()
+               for f, notes in sorted(result.notes.items()) for note in notes]
     name = case.id.encode()
     diff = difflib.diff_bytes(difflib.unified_diff, case.source.splitlines(keepends=True),
                               result.source.splitlines(keepends=True), fromfile=b"a/" + name, tofile=b"b/" + name)
@@ -203,9 +210,11 @@ def _import_lines(source: bytes) -> set[int]:
 def _flagged_spans(source: bytes, result: FixResult) -> list[tuple[int, int]]:
     """The lines of the code each fixed finding names: a loop or a handler (FSR001-FSR003), else the
     largest statement or expression that starts where the finding does (a pause, a growing
-    assignment, a retry decorator), short of a whole ``def``."""
+    assignment, a retry decorator), short of a whole ``def``; with the comment lines right above and
+    below it."""
     tree = ast.parse(source)
     analysis = ModuleAnalysis(tree, SETTINGS)
+    lines = source.splitlines()
     spans = []
     for finding in result.applied:
         place = (finding.line, finding.col)
@@ -219,8 +228,25 @@ def _flagged_spans(source: bytes, result: FixResult) -> list[tuple[int, int]]:
                      if isinstance(n, (ast.stmt, ast.expr)) and not isinstance(n, _DEFINITIONS)
                      and (n.lineno, n.col_offset) == place]
         assert found, f"no code starts where {finding} does"
-        spans.append(max(found, key=lambda span: span[1] - span[0]))
+        first, last = max(found, key=lambda span: span[1] - span[0])
+        spans.append((_comments_above(lines, first), _comments_below(lines, last)))
     return spans
+
+
+def _comments_above(lines: list[bytes], first: int) -> int:
+    """The first line of the comment lines right above line ``first``: they speak of that code (a
+    comment the fix makes false goes, see ``fs_lint.codemods.stale_words``)."""
+    while first > 1 and lines[first - 2].strip().startswith(b"#"):
+        first -= 1
+    return first
+
+
+def _comments_below(lines: list[bytes], last: int) -> int:
+    """The last of the comment lines that end the block of line ``last`` (``ast`` ends a block at its
+    last statement; a rewrite that wraps the block puts its clause after them)."""
+    while last < len(lines) and lines[last].strip().startswith(b"#"):
+        last += 1
+    return last
 
 
 def _clause_slots(source: bytes, result: FixResult) -> set[tuple[int, int]]:

@@ -10,12 +10,14 @@ from fs_lint.fixing import fix_source
 from fs_lint.settings import Settings
 
 
-def refusals(code: str, codes: list[str], unsafe: bool = False) -> list[tuple[int, str]]:
+def refusals(code: str, codes: list[str], unsafe: bool = False,
+             target: tuple[int, int] | None = None) -> list[tuple[int, str]]:
     """The fixer's refusals, in the strict mode: several cases are loops that only the strict mode
     reports (the default reports a loop only when it has a stop to ignore, and that stop is what a
-    fix reads); the codemods and their reasons are the same in both modes."""
+    fix reads); the codemods and their reasons are the same in both modes. ``target``: the
+    target-version, unknown by default."""
     source = textwrap.dedent(code).encode()
-    result = fix_source(source, Settings(strict=True), codes, unsafe, "service.py")
+    result = fix_source(source, Settings(strict=True, target_version=target), codes, unsafe, "service.py")
     if result.refused:  # each case has one finding: refusing it leaves the file as it was
         assert result.source == source
         assert {f.line for f in result.remaining} == {r.line for r in result.refused}
@@ -83,18 +85,18 @@ def test_ambiguous_indicator() -> None:
 
 def test_handler_body_tells_the_shutdown_exception_apart() -> None:
     assert refusals("""\
-        import asyncio
+        import threading
 
-        async def send(downstream, message):
-            while True:
+        def send(downstream, message, stop: threading.Event):
+            while not stop.is_set():
                 try:
-                    await downstream.send(message)
+                    downstream.send(message)
                     return
-                except (ConnectionError, asyncio.CancelledError) as exc:
-                    if isinstance(exc, asyncio.CancelledError):
-                        log("cancelled, retrying anyway")
-                    await asyncio.sleep(1)
-    """, ["FSR003"]) == [(8, "the handler body tests for `asyncio.CancelledError` (line 9); taking it out of "
+                except (ConnectionError, KeyboardInterrupt) as exc:
+                    if isinstance(exc, KeyboardInterrupt):
+                        log("interrupted, retrying anyway")
+                    stop.wait(1)
+    """, ["FSR003"]) == [(8, "the handler body tests for `KeyboardInterrupt` (line 9); taking it out of "
                              "the handler would leave that code dead")]
 
 
@@ -114,59 +116,155 @@ def test_broad_handler_body_tells_the_shutdown_exception_apart() -> None:
 
 @pytest.mark.parametrize(("handler", "reason"), [
     ("""\
-        except asyncio.CancelledError:
+        except KeyboardInterrupt:
             try:
-                await channel.close()
+                channel.close()
             except OSError:
                 continue
-    """, "the `continue` at line 11 is inside a nested `try`; re-raise there by hand"),
+    """, "the `continue` at line 9 is inside a nested `try`; re-raise there by hand"),
     ("""\
-        except asyncio.CancelledError:
-            log("cancelled")
+        except KeyboardInterrupt:
+            log("interrupted")
         finally:
             if busy:
                 continue
-    """, "the `continue` at line 11, in the `finally` block, would swallow the re-raised exception again"),
+    """, "the `continue` at line 9, in the `finally` block, would swallow the re-raised exception again"),
     ("""\
-        except (ValueError, (OSError, asyncio.CancelledError)):
+        except (ValueError, (OSError, KeyboardInterrupt)):
             pass
     """, "the shutdown exception sits in a nested tuple; take it out by hand"),
 ])
 def test_reraise_would_not_be_sure(handler: str, reason: str) -> None:
     code = textwrap.dedent("""\
+        def receive(channel, stop_event, busy):
+            while not stop_event.is_set():
+                try:
+                    channel.receive()
+    """) + textwrap.indent(textwrap.dedent(handler), " " * 8)
+    assert refusals(code, ["FSR003"]) == [(5, reason)]
+
+
+def test_the_guard_is_refused_where_a_finally_would_swallow_it_again() -> None:
+    assert refusals("""\
         import asyncio
 
         async def receive(channel, stop_event, busy):
             while not stop_event.is_set():
                 try:
                     await channel.receive()
-    """) + textwrap.indent(textwrap.dedent(handler), " " * 8)
-    assert refusals(code, ["FSR003"]) == [(7, reason)]
+                except asyncio.CancelledError:
+                    log("cancelled")
+                finally:
+                    if busy:
+                        continue
+    """, ["FSR003"], target=(3, 11)) == [(7, "the `continue` at line 11, in the `finally` block, would swallow the "
+                                            "re-raised exception again")]
+
+
+_CANCELLED = """\
+    import asyncio
+
+    async def receive(channel, stop_event):
+        while not stop_event.is_set():
+            try:
+                await channel.receive()
+            except asyncio.CancelledError:
+                pass
+"""
+
+
+def test_own_cancellation_without_3_11_nor_a_stop_flag() -> None:
+    unknown = ("neither target-version nor requires-python says the code runs on Python 3.11 or newer, and before "
+               "3.11 only a stop flag that the code sets where it cancels this task can tell its own cancellation "
+               "from that of a task it awaits; none was found, and re-raising every `CancelledError` would also "
+               "end the loop when something it awaits is cancelled")
+    assert refusals(_CANCELLED, ["FSR003"]) == [(7, unknown)]
+    assert refusals(_CANCELLED, ["FSR003"], target=(3, 10)) == [
+        (7, unknown.replace("neither target-version nor requires-python says the code runs on Python 3.11 or newer",
+                            "the code targets Python 3.10 (py310)"))]
+    assert refusals(_CANCELLED, ["FSR003"], target=(3, 11)) == []
+
+
+@pytest.mark.parametrize(("code", "line", "call"), [
+    ("""\
+        import importlib
+
+        def load(names):
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except SystemExit:
+                    log("plugin %s exited", name)
+    """, 7, "`importlib.import_module(name)` (line 6)"),
+    ("""\
+        def dispatch(handlers, events, stop):
+            while not stop.is_set():
+                event = events.get()
+                try:
+                    handlers[event.kind](event)
+                except BaseException:
+                    log("handler failed")
+    """, 6, "`handlers[event.kind](event)` (line 5)"),
+    ("""\
+        class Bus:
+            def __init__(self, on_message):
+                self._on_message = on_message
+
+            def pump(self, stop):
+                while not stop.is_set():
+                    try:
+                        self._deliver()
+                    except SystemExit:
+                        log("a subscriber exited")
+
+            def _deliver(self):
+                self._on_message(self.receive())
+    """, 9, "`self._deliver()` (line 8)"),
+])
+def test_no_system_exit_is_re_raised_around_other_people_s_code(code: str, line: int, call: str) -> None:
+    (refusal,) = refusals(code, ["FSR002", "FSR003"])
+    assert refusal == (line, f"{call} loads or runs other people's code, so a `SystemExit` there may be that code's "
+                             "failure rather than a request to stop; re-raising it would end the program when that "
+                             "code exits, so the fix is left to a person")
 
 
 def test_suppress_that_binds_a_name() -> None:
     assert refusals("""\
-        import asyncio, contextlib
+        import contextlib
 
-        async def receive(channel, stop_event):
+        def receive(channel, stop_event):
             while not stop_event.is_set():
-                with contextlib.suppress(asyncio.CancelledError) as suppressed:
-                    await channel.receive()
+                with contextlib.suppress(KeyboardInterrupt) as suppressed:
+                    channel.receive()
     """, ["FSR003"]) == [(5, "the `with` binds the suppress() context manager to a name; remove it by hand")]
 
 
 def test_suppress_block_with_trailing_comments() -> None:
     assert refusals("""\
-        import asyncio, contextlib
+        import contextlib
 
-        async def receive(channel, stop_event):
+        def receive(channel, stop_event):
             while not stop_event.is_set():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await channel.receive()
+                with contextlib.suppress(KeyboardInterrupt):
+                    channel.receive()
                     # nowhere to go
-                await channel.ack()
+                channel.ack()
     """, ["FSR003"]) == [(5, "the comments at the end of the `with suppress(...)` block would lose their place; "
                              "remove the `with` by hand")]
+
+
+def test_suppress_of_the_cancellation_with_other_context_managers() -> None:
+    assert refusals("""\
+        import asyncio, contextlib
+
+        async def receive(channel, lock, stop_event):
+            while not stop_event.is_set():
+                with contextlib.suppress(asyncio.CancelledError), lock:
+                    await channel.receive()
+    """, ["FSR003"], target=(3, 12)) == [(5, "`suppress(...)` has no place to tell the task's own cancellation from "
+                                             "that of a task it awaits, and this `with` does more than suppress; "
+                                             "write it as a `try` whose `except` re-raises first when "
+                                             "`asyncio.current_task().cancelling()`")]
 
 
 def test_unsafe_without_the_flag_and_fixed_with_it() -> None:
@@ -310,3 +408,17 @@ def test_a_sleep_inside_an_expression_is_not_awaited() -> None:
                 except OSError:
                     log(time.sleep(5))
     """, ["FSR007"]) == [(8, "`time.sleep(5)` is part of a larger expression; await an async sleep there by hand")]
+
+
+def test_a_system_exit_whose_code_the_handler_reads_is_an_outcome() -> None:
+    """A test that runs a command line expects its ``SystemExit``: re-raising it would fail the test."""
+    assert refusals("""\
+        def test_help_exits_cleanly(shell):
+            for argv in (["--help"], ["run", "--help"]):
+                try:
+                    shell.run(argv)
+                except SystemExit as e:
+                    assert e.code == 0
+    """, ["FSR003"]) == [(5, "the handler reads the exit's code (`e.code`, line 6): this `SystemExit` is the "
+                             "outcome it expects of the code it runs, not a request to stop; re-raising it would "
+                             "change that")]

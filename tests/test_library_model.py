@@ -28,7 +28,6 @@ from fs_lint.model.library import Api, LibType, Scope
 from fs_lint.model.library.table import TABLE, builtin_table
 from fs_lint.model.resolution import entries_by_line
 from fs_lint.model.shared import forget_programs, program_for
-from fs_lint.settings import Settings
 
 from .rule_fixtures import load
 

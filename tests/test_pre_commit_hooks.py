@@ -121,7 +121,7 @@ def test_fix_hook_applies_the_safe_fix(hook_repository: tuple[Path, dict[str, st
     assert result.returncode == 1, result.stdout + result.stderr
     assert "files were modified by this hook" in result.stdout
     fixed = (project / "svc.py").read_text()
-    assert "except (KeyboardInterrupt, SystemExit):\n            raise\n        except BaseException:" in fixed
+    assert "except KeyboardInterrupt:\n            raise\n        except BaseException:" in fixed
     assert "1 file changed" in result.stdout
 
 

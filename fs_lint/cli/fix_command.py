@@ -47,6 +47,7 @@ class FixReport:
     refused: tuple[Any, ...] = ()  # fixing.Refusal: line, col, code, reason
     remaining: tuple[Finding, ...] = ()
     error: str | None = None
+    notes: tuple[tuple[Finding, str], ...] = ()  # what an applied fix did besides the fix, for --show-fixes
 
     @property
     def changed(self) -> bool:
@@ -87,8 +88,9 @@ def fix_source_of(task: FixTask, source: bytes) -> FixReport:
     remaining = result.remaining if file.disable_noqa else drop_silenced(result.source, list(result.remaining))
     if result.source == source:  # the usual case: carry no copy of the file back (nor through a worker's pipe)
         return FixReport(file.path, file.shown, refused=tuple(result.refused), remaining=tuple(remaining))
+    notes = tuple((finding, note) for finding, said in result.notes.items() for note in said)
     return FixReport(file.path, file.shown, source, result.source, tuple(result.applied),
-                     tuple(result.refused), tuple(remaining))
+                     tuple(result.refused), tuple(remaining), notes=notes)
 
 
 def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:
@@ -104,8 +106,12 @@ def _one_per_real_file(tasks: list[FileTask]) -> list[FileTask]:
 
 
 def _applied_lines(report: FixReport) -> str:
-    return "".join(f"    {report.shown}:{f.line}:{f.col + 1}: {f.code} {rule_name(f.code)}\n"
-                   for f in sorted(report.applied))
+    """Each fix applied, and under it what else it did (a comment it made false, removed)."""
+    lines = []
+    for f in sorted(report.applied):
+        lines.append(f"    {report.shown}:{f.line}:{f.col + 1}: {f.code} {rule_name(f.code)}\n")
+        lines += [f"        {note}\n" for finding, note in report.notes if finding == f]
+    return "".join(lines)
 
 
 def rule_name(code: str) -> str:

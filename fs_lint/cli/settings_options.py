@@ -12,6 +12,7 @@ import math
 from typing import Any, Mapping
 
 from ..project.option_values import KINDS, check_seconds, config_value, describe_toml, layered_settings, options
+from ..project.python_versions import parse_target
 from ..settings import Option, Settings
 
 __all__ = ["KINDS", "add_option_flags", "build_settings", "config_value", "describe_toml", "dest", "options"]
@@ -38,6 +39,13 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _version(text: str) -> tuple[int, int]:
+    try:
+        return parse_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_option_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "analysis options", "override the same keys of [tool.fs-lint]; extend-* flags add to them")
@@ -53,6 +61,8 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
                                default=None, help=option.help)
         elif option.kind == "number":
             group.add_argument(flag, dest=dest(option), type=_number, metavar="N", help=option.help)
+        elif option.kind == "version":
+            group.add_argument(flag, dest=dest(option), type=_version, metavar="pyXY", help=option.help)
         else:
             raise ValueError(f"option {option.name!r} has kind {option.kind!r}; the CLI knows {KINDS}")
 

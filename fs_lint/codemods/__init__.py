@@ -16,8 +16,12 @@ the transformer that makes planned changes), ``splicing`` (which gives LibCST on
 the functions a fix changes and puts them back in the file), ``exception_lists`` and ``comma_lists`` (editing
 lists in their layout), ``module_names`` and ``tenacity_names`` (spelling and
 importing a name the way the file does), ``source_text`` (a number or a node as
-source text), ``stop_events`` (which Event a loop stops on) and
-``retried_exceptions`` (the safe half of FSR004's fix).
+source text), ``stop_events`` (which Event a loop stops on),
+``retried_exceptions`` (the safe half of FSR004's fix), and for the handler
+rewrites ``own_stop`` (which stop requests mean "stop" where they arrive, and
+how each is let through), ``handler_bodies`` (the statements put into an
+``except`` clause) and ``stale_words`` (the comments and log lines a rewrite
+makes false).
 
 Importing this package is free: a rewrite's module, and with it libcst (whose
 import alone costs several times the check of a file), is only loaded when a

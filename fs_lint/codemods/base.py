@@ -70,6 +70,9 @@ class Edit:
     # engine refuses the rewrite. None: not declared, as for the loop and handler rewrites,
     # which change what a loop does on shutdown and may settle any finding of that loop.
     also_fixes: frozenset[str] | None = None
+    # What the rewrite did besides the fix itself, for ``--show-fixes``: a comment it removed
+    # because the fix made it false.
+    notes: tuple[str, ...] = ()
 
 
 class ChangeFailed(Exception):

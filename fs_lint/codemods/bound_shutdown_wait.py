@@ -19,9 +19,11 @@ run, and a sentinel that does not fit in a full queue is dropped. ``N`` is the
 - A sentinel put (``q.put(STOP)``, awaited or not) becomes ``q.put_nowait(STOP)`` in a ``try``
   that warns on ``queue.Full`` / ``asyncio.QueueFull``.
 
-``asyncio.wait_for``, not ``asyncio.timeout``: fs-lint cannot know which Python the code targets,
-and ``wait_for`` works on all of them. The warning goes to the module's logger (a module-level
-``name = logging.getLogger(...)``), else to ``logging.getLogger(__name__)``.
+Where the code targets Python 3.11 or newer (``target-version``, or ``requires-python``), an
+awaited wait is bounded by ``async with asyncio.timeout(N):`` instead, and ``except TimeoutError:``
+(what that scope raises) handles it; otherwise ``asyncio.wait_for``, which every Python has. The
+warning goes to the module's logger (a module-level ``name = logging.getLogger(...)``), else to
+``logging.getLogger(__name__)``.
 
 It refuses, saying why, where no rewrite keeps the code's meaning: ``x.wait()`` on anything the
 module does not show to be a ``threading.Event``, and ``future.result()`` (a timeout makes a
@@ -89,8 +91,9 @@ def plan(finding: Finding, context: FixContext) -> Edit:
         logger, needed = _logger(context)
         asyncio_name, more = module_reference(context, "asyncio")
         needed += more
+        scope = context.analysis.settings.python_at_least(3, 11) and "TimeoutError" not in context.bound_names
         rewrite = partial(_bounded_await, asyncio=asyncio_name, seconds=seconds, logger=logger, tasks=_tasks(wait),
-                          what=_what(wait))
+                          what=_what(wait), scope=scope)
     else:
         raise CannotFix(_refusal(wait))
     change = NodeChange(cst.SimpleStatementLine, context.position(statement), rewrite)
@@ -277,24 +280,27 @@ def _put_nowait(line: cst.SimpleStatementLine, target: str, full: str, logger: s
 
 
 def _bounded_await(line: cst.SimpleStatementLine, asyncio: str, seconds: str, logger: str,
-                   tasks: tuple[str, ...] | None, what: str) -> cst.FlattenSentinel:
+                   tasks: tuple[str, ...] | None, what: str, scope: bool) -> cst.FlattenSentinel:
+    """``await x`` bounded by ``asyncio.timeout`` (``scope``: 3.11+) or ``asyncio.wait_for``."""
     value = _expression(line)
     if not isinstance(value, cst.Await):
         raise CannotFix("the wait is no longer awaited where it was planned")
     awaited = code_of(value.expression)
     if tasks is None:
-        bounded = f"{asyncio}.wait_for({awaited}, {seconds})"
         cancels = ""
         outcome = f"did not return within {seconds} s"
     else:
-        bounded = f"{asyncio}.wait_for({asyncio}.shield({awaited}), {seconds})"
+        awaited = f"{asyncio}.shield({awaited})"
         cancels = "".join(f"    for unfinished in {t[1:]}:\n        unfinished.cancel()\n" if t.startswith("*")
                           else f"    {t}.cancel()\n" for t in tasks)
         cancelled = "it" if what == tasks[0] else "its tasks"
         outcome = f"did not finish within {seconds} s; cancelled {cancelled}"
     message = _string(f"{' '.join(what.split())} {outcome}")
-    return _replace(line, f"try:\n    await {bounded}\nexcept {asyncio}.TimeoutError:\n{cancels}"
-                          f"    {logger}.warning({message})\n")
+    if scope:
+        bounded, timeout = f"async with {asyncio}.timeout({seconds}):\n        await {awaited}", "TimeoutError"
+    else:
+        bounded, timeout = f"await {asyncio}.wait_for({awaited}, {seconds})", f"{asyncio}.TimeoutError"
+    return _replace(line, f"try:\n    {bounded}\nexcept {timeout}:\n{cancels}    {logger}.warning({message})\n")
 
 
 def _add_timeout(call: cst.Call, seconds: str) -> cst.Call:

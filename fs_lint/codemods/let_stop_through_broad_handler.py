@@ -1,4 +1,4 @@
-"""FSR002's fix: a clause before the broad handler lets the stop requests through, and only them.
+"""FSR002's fix: the broad handler lets through the stop requests at stake, and only them.
 
 ``except:`` and ``except BaseException`` catch what Python raises to say
 "stop" (KeyboardInterrupt, SystemExit, a task's cancellation, GeneratorExit),
@@ -6,30 +6,37 @@ but also every other ``BaseException`` subclass: gevent's and eventlet's
 ``Timeout`` and ``GreenletExit``, a library's own ``BaseException`` errors.
 Narrowing the handler to ``Exception`` would stop catching those too, which
 changes what the program does while it runs (tenacity retries
-``gevent.Timeout`` on purpose). So the handler stays as it is, and a clause
-before it re-raises exactly the shutdown exceptions the finding names::
+``gevent.Timeout`` on purpose). So the handler stays as it is, and only the stop
+requests that the finding names, and that mean "stop" there (``own_stop``), get
+through:
 
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
-        ...
+- KeyboardInterrupt, SystemExit, GeneratorExit and trio's or anyio's
+  cancellation in a clause before it::
 
-The clause names what the finding says can arrive there:
-``asyncio.CancelledError`` (or ``trio.Cancelled``, or anyio's
-``get_cancelled_exc_class()``) in async code; KeyboardInterrupt and SystemExit,
-always both, as the idiom writes them, where either can land; ``GeneratorExit``
-in a generator.
+      except KeyboardInterrupt:
+          raise
+      except BaseException:
+          ...
 
-A handler that only records that a step is over (``self._task_done(task)``,
-quick calls and logging, no pause, no ``continue``) ends every failed step, and
-a stop should not skip it (the task would stay pending): there the stop
-exceptions are re-raised at its end instead, ``if isinstance(exc, (...)): raise``,
-binding ``as exc`` when the handler had no name. Everything else is caught and handled as before, so the fix is safe.
+- the task's own cancellation (asyncio) by a guard first in the broad handler,
+  ``if asyncio.current_task().cancelling(): raise`` (Python 3.11+) or the stop
+  flag the code sets where it cancels this task: a ``CancelledError`` that only
+  says a task it awaited was cancelled is handled as before.
+
+A handler that finishes the step it guards (``self._task_done(task)``,
+``pending.discard(task)``: quick calls and logging, no pause, no ``continue``)
+would leave the task pending if a stop skipped it: there the stop requests are
+re-raised at its end instead, ``if isinstance(exc, (...)): raise`` (or the
+guard), binding ``as exc`` when the handler had no name. Everything else is
+caught and handled as before, so the fix is safe, unless ``own_stop`` says a
+KeyboardInterrupt cannot be a Ctrl-C there. A comment on the handler that says
+it goes on after one of those stop requests is removed (``stale_words``).
 
 Refused: ``suppress(BaseException)``, which has no clause to put first (write
 the ``try`` by hand); a handler body that tests for a shutdown exception
 (that code would go dead); a module that binds one of the names the clause
-spells.
+spells; whatever ``own_stop`` refuses (a ``SystemExit`` around plugins, a
+cancellation before 3.11 without a stop flag).
 """
 
 from __future__ import annotations
@@ -42,41 +49,64 @@ import libcst as cst
 from ..analysis import control_flow as cf
 from ..syntax.local_nodes import walk_local
 from ..analysis.quick_calls import body_can_block, is_logging
+from ..syntax.names import last_name, words
 from ..analysis.retry_loops import Handler
-from ..analysis.shutdown_exceptions import CANCELLATION, GENERATOR_EXIT, KEYBOARD_INTERRUPT, SYSTEM_EXIT
 from ..findings import Finding
-from .base import CannotFix, Edit, FixContext, ModuleImport, NodeChange
+from .base import CannotFix, Edit, FixContext, NodeChange
 from .exception_lists import cst_handler_class, cst_try_class, shutdown_tests
-from .module_names import imported_name, module_reference
+from .handler_bodies import guard_first, reraise_after
+from .own_stop import own_stop
+from .stale_words import STILL_HANDLES, Stale, stale_texts, without_stale
 
 CODE = "FSR002"
-_ORDER = (CANCELLATION, KEYBOARD_INTERRUPT, SYSTEM_EXIT, GENERATOR_EXIT)
-_INTERRUPTS = frozenset({KEYBOARD_INTERRUPT, SYSTEM_EXIT})
+# Words of a call that finishes the step a handler guards: ``self._task_done(task)``, ``pending.discard(t)``.
+_FINISHING_WORDS = frozenset({"done", "discard", "remove", "release", "finish", "finished", "complete",
+                              "completed", "cleanup", "unregister", "set_exception", "fail", "failed"})
 
 
 def plan(finding: Finding, context: FixContext) -> Edit:
     handler = context.handler_at(finding)
+    kinds = handler.swallows
+    if not kinds:
+        raise CannotFix("the handler lets no shutdown exception through that this code can receive")
+    stop = own_stop(handler, kinds, context)
     if handler.is_suppress:
+        instead = [f"an `except {stop.clause}: raise` clause before the broad one"] if stop.clause else []
+        instead += [f"the broad `except` re-raising first when `{stop.guard}`"] if stop.guard else []
         raise CannotFix("`suppress(...)` has no clause to let the stop requests through first; write it as a "
-                        "`try` with an `except (KeyboardInterrupt, SystemExit): raise` clause before the broad one")
+                        f"`try` with {' and '.join(instead)}")
     for mention in shutdown_tests(handler):
         raise CannotFix(
             f"the handler body tests for `{ast.unparse(mention)}` (line {mention.lineno}); letting it through "
             "first would leave that code dead")
-    kinds = handler.swallows
-    if not kinds:
-        raise CannotFix("the handler lets no shutdown exception through that this code can receive")
-    spelled, imports = _spell(kinds, context)
+    stale = stale_texts(handler, context, STILL_HANDLES, kinds)
+    notes = tuple(s.note() for s in stale)
+    imports = stop.raised_imports + stop.guard_imports
     if _does_bookkeeping(handler, context):
         name = handler.node.name or _free_name(handler, context)
+        tests = [test for test in (stop.guard, stop.clause and f"isinstance({name}, {stop.clause})") if test]
         change = NodeChange(cst_handler_class(handler), context.position(handler.node),
-                            partial(_reraise_after, name=name, caught=spelled))
-        return Edit(finding, (change,), adds_imports=imports)
-    statement = handler.statement
-    index = statement.handlers.index(handler.node)
-    change = NodeChange(cst_try_class(statement), context.position(statement),
-                        partial(_insert_before, index=index, caught=spelled))
-    return Edit(finding, (change,), adds_imports=imports)
+                            partial(_reraise_after, name=name, tests=tests, stale=stale))
+        return Edit(finding, (change,), unsafe_because=stop.unsafe_because, adds_imports=imports, notes=notes)
+    changes = []
+    if stop.guard is not None or stale:
+        changes.append(NodeChange(cst_handler_class(handler), context.position(handler.node),
+                                  partial(_guard_first, guard=stop.guard, stale=stale)))
+    if stop.clause is not None:
+        statement = handler.statement
+        index = statement.handlers.index(handler.node)
+        changes.append(NodeChange(cst_try_class(statement), context.position(statement),
+                                  partial(_insert_before, index=index, caught=stop.clause)))
+    return Edit(finding, tuple(changes), unsafe_because=stop.unsafe_because, adds_imports=imports, notes=notes)
+
+
+def _guard_first(clause: cst.ExceptHandler, guard: str | None, stale: list[Stale]) -> cst.ExceptHandler:
+    clause = without_stale(clause, stale)
+    return guard_first(clause, guard) if guard is not None else clause
+
+
+def _reraise_after(clause: cst.ExceptHandler, name: str, tests: list[str], stale: list[Stale]) -> cst.ExceptHandler:
+    return reraise_after(without_stale(clause, stale), name, tests)
 
 
 def _does_bookkeeping(handler: Handler, context: FixContext) -> bool:
@@ -91,7 +121,8 @@ def _does_bookkeeping(handler: Handler, context: FixContext) -> bool:
         return False
     imports = context.analysis.imports
     calls = [n for n in walk_local(handler.body) if isinstance(n, ast.Call)]
-    if not any(not is_logging(call, imports) for call in calls):
+    if not any(not is_logging(call, imports) and _FINISHING_WORDS & set(words(last_name(call.func) or ""))
+               for call in calls):
         return False
     function = handler.function.node
 
@@ -110,56 +141,6 @@ def _free_name(handler: Handler, context: FixContext) -> str:
         if name not in used and (name not in context.bound_names or (name in handler_names and name not in others)):
             return name
     raise CannotFix("found no free name to bind the exception to")
-
-
-def _reraise_after(clause: cst.ExceptHandler, name: str, caught: str) -> cst.ExceptHandler:
-    """The handler's own work, then ``if isinstance(exc, (KeyboardInterrupt, SystemExit)): raise``."""
-    guard = cst.parse_statement(f"if isinstance({name}, {caught}):\n    raise\n")
-    body = clause.body
-    if not isinstance(body, cst.IndentedBlock):
-        raise CannotFix("the handler is written on one line; re-raise after it by hand")
-    if body.footer:
-        raise CannotFix("comments end the handler; re-raise after its work by hand")
-    guard = guard.with_changes(body=guard.body.with_changes(indent=body.indent))
-    changes: dict = {"body": body.with_changes(body=[*body.body, guard])}
-    if clause.name is None:
-        changes["name"] = cst.AsName(name=cst.Name(name))
-    return clause.with_changes(**changes)
-
-
-def _spell(kinds: frozenset[str], context: FixContext) -> tuple[str, tuple[ModuleImport, ...]]:
-    """The exceptions to re-raise, as this module writes them, and the import they need."""
-    names: list[str] = []
-    imports: tuple[ModuleImport, ...] = ()
-    if kinds & _INTERRUPTS:  # the idiom names both: letting through one that cannot arrive costs nothing
-        kinds = kinds | _INTERRUPTS
-    for kind in _ORDER:
-        if kind not in kinds:
-            continue
-        if kind == CANCELLATION:
-            name, imports = _cancellation(context)
-        else:
-            if kind in context.bound_names:
-                raise CannotFix(f"this module binds its own name `{kind}`, so it might not mean the built-in")
-            name = kind
-        names.append(name)
-    return (names[0] if len(names) == 1 else f"({', '.join(names)})"), imports
-
-
-def _cancellation(context: FixContext) -> tuple[str, tuple[ModuleImport, ...]]:
-    imports = context.analysis.imports
-    if imports.imports_module("anyio") and not imports.imports_module("asyncio"):
-        module, needed = module_reference(context, "anyio")
-        return f"{module}.get_cancelled_exc_class()", needed
-    if context.analysis.cancellation_name == "trio.Cancelled":
-        module, needed = module_reference(context, "trio")
-        return f"{module}.Cancelled", needed
-    for source in ("asyncio", "asyncio.exceptions"):
-        existing = imported_name(context, source, "CancelledError")
-        if existing is not None:
-            return existing, ()
-    module, needed = module_reference(context, "asyncio")
-    return f"{module}.CancelledError", needed
 
 
 def _insert_before(statement: cst.Try | cst.TryStar, index: int, caught: str) -> cst.Try | cst.TryStar:

@@ -41,6 +41,7 @@ from ..test_files import is_test_path
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.retry_decorators import BACKOFF, RETRYING, STAMINA, TENACITY, RetryPolicy, canonical, retry_policies
 from ..analysis.retry_decorators import _decorates_by_hand as decorates_by_hand
+from .own_stop import policy_caveat
 from .base import CannotFix, Edit, FixContext, ModuleImport, NodeChange
 from .comma_lists import keyword, one_argument_per_line, set_keyword
 from .module_names import import_behind
@@ -66,7 +67,7 @@ def plan(finding: Finding, context: FixContext) -> Edit:
     unsafe = None
     if policy.retried:
         changes, names = stop_retrying_shutdown(policy, context)
-        unsafe = narrows_broad(policy, context)
+        unsafe = narrows_broad(policy, context) or policy_caveat(policy.retried, policy.function, context)
     if never:
         seconds = float(settings.retry_give_up_after)
         rewrite, limit, needed, unused = _give_up(policy, seconds, context)

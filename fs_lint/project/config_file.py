@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from . import option_values
 from .errors import UsageError
+from .python_versions import requires_python_target
 from .selection import parse_codes
 
 if sys.version_info >= (3, 11):
@@ -19,6 +20,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 TABLE = ("tool", "fs-lint")
+_TARGET = "target-version"  # read from ``requires-python`` when the table does not set it, as ruff does
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def known_keys() -> list[str]:
 def load_config(path: Path) -> Config:
     """Read and validate ``[tool.fs-lint]`` of ``path``; UsageError names the file, the key and why."""
     path = path.absolute()
-    table = _table(_read_toml(path))
+    data = _read_toml(path)
+    table = _table(data)
     if table is None:
         raise UsageError(f"{_shown(path)}: has no [tool.fs-lint] table")
     if not isinstance(table, dict):
@@ -132,6 +135,10 @@ def load_config(path: Path) -> Config:
                 raise ValueError(f"unknown key{hint}")
         except ValueError as error:
             raise UsageError(f"{_shown(path)}: [tool.fs-lint] {key}: {error}") from None
+    if _TARGET not in given_options:
+        inferred = requires_python_target(data)
+        if inferred is not None:
+            given_options[_TARGET] = inferred
     return Config(root=path.parent, path=path, options=given_options, **values)
 
 
@@ -145,4 +152,14 @@ def resolve_config(explicit: str | None, isolated: bool, cwd: Path) -> Config:
             raise UsageError(f"{explicit}: config file not found")
         return load_config(path)
     found = find_config(cwd)
-    return load_config(found) if found is not None else Config(root=cwd)
+    return load_config(found) if found is not None else Config(root=cwd, options=_nearest_requires_python(cwd))
+
+
+def _nearest_requires_python(start: Path) -> dict[str, Any]:
+    """No file configures fs-lint: the target the nearest ``pyproject.toml`` implies, if it says."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            inferred = requires_python_target(_read_toml(candidate))
+            return {_TARGET: inferred} if inferred is not None else {}
+    return {}

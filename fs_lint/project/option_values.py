@@ -13,8 +13,9 @@ from typing import Any, Iterable, Mapping
 from .. import settings as settings_table
 from ..model.library import LibraryModel, LibraryTableError
 from ..settings import Option, Settings, apply_option
+from .python_versions import parse_target
 
-KINDS = ("words", "bool", "number", "library")
+KINDS = ("words", "bool", "number", "library", "version")
 
 
 def options() -> tuple[Option, ...]:
@@ -39,6 +40,8 @@ def config_value(option: Option, value: Any) -> Any:
         return float(value)
     if option.kind == "library":
         return library_entries(value)
+    if option.kind == "version":
+        return parse_target(value)
     raise ValueError(f"has kind {option.kind!r}, which fs-lint cannot read")
 
 

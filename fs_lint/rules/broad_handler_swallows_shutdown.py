@@ -82,25 +82,32 @@ class BroadHandlerSwallowsShutdown(Rule):
         while True:
             try:
                 await channel.consume(handle)
-            except asyncio.CancelledError:
-                raise
             except BaseException:
+                if asyncio.current_task().cancelling():
+                    raise
                 logger.exception("consumer failed, retrying")
                 await asyncio.sleep(1)
     ```
-    or catch `Exception` when nothing but ordinary errors should be caught.
+    or catch Exception when nothing but ordinary errors should be caught.
 
     ## Fix safety
-    Safe: the broad handler stays, and a clause before it re-raises exactly the stop requests at
-    stake: `except (KeyboardInterrupt, SystemExit): raise` in sync code,
-    `except asyncio.CancelledError: raise` (or the trio/anyio spelling) in async code,
-    `GeneratorExit` too in a generator. Every other `BaseException` (gevent's `Timeout` and
-    `GreenletExit`, a library's own) is caught and handled as before; narrowing to `Exception`
-    would not keep that. A handler that only records that a step is over (quick calls, no pause,
-    no `continue`) keeps its work for a stop too and ends with `if isinstance(exc, (...)): raise`.
-    Refused for `suppress(BaseException)` (write the `try` by hand), when the handler body acts on
-    a shutdown exception (that code would go dead), or when the module binds one of the names.
-    See [fix safety](../fix-safety.md).
+    Safe: the broad handler stays, and only the stop requests at stake, where they mean "stop",
+    get through. In sync code a clause before it, `except KeyboardInterrupt: raise` (with
+    `SystemExit` where the code exits or a signal handler does); in asyncio code the handler
+    re-raises first when the task itself is being cancelled,
+    `if asyncio.current_task().cancelling(): raise` (Python 3.11+, from `target-version` or
+    `requires-python`), or when the stop flag the code sets where it cancels this task says so
+    (before 3.11; refused without one), so that a child task's cancellation or a pre-empted
+    operation is handled as before; trio's and anyio's cancellation and `GeneratorExit` in the
+    clause. Every other `BaseException` (gevent's `Timeout` and `GreenletExit`, a library's own) is
+    caught and handled as before; narrowing to `Exception` would not keep that. A handler that
+    finishes the step it guards (`self._task_done(task)`) keeps its work for a stop too and ends
+    with `if isinstance(exc, KeyboardInterrupt): raise`. A comment on the handler that the fix
+    makes false goes. Unsafe where a `KeyboardInterrupt` cannot be a Ctrl-C (a thread, a SIGINT
+    handler that does not raise). Refused for `suppress(BaseException)` (write the `try` by hand),
+    when the handler body acts on a shutdown exception (that code would go dead), when the module
+    binds one of the names, and around code that loads or runs other people's code, where a
+    `SystemExit` may be that code's failure. See [fix safety](../fix-safety.md).
 
     ## Options
     - `strict`: report what the rule's letter describes, whether it can arrive or not.

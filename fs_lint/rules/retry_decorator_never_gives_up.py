@@ -122,7 +122,10 @@ class RetryDecoratorNeverGivesUp(Rule):
 
     Safe when the policy only retries named shutdown exceptions: they are taken out (`(OSError,
     KeyboardInterrupt)` becomes `OSError`), a `retry_if_exception_type(SystemExit)` in a `|` of
-    conditions goes; ordinary errors are retried as before. Unsafe where it retries everything:
+    conditions goes; ordinary errors are retried as before. Unsafe when one of them is
+    `CancelledError` (a policy cannot tell the caller's own cancellation from that of a task the
+    call awaited, which it retried too) or a `KeyboardInterrupt` retried in a thread; refused for
+    a `SystemExit` around code that loads or runs other people's code. Unsafe where it retries everything:
     `BaseException` among the retried types becomes `Exception`, and
     `retry_if_not_exception_type(X)` becomes `retry_if_not_exception_type(X) &
     retry_if_exception_type(Exception)`; the policy then also stops retrying the other

@@ -69,13 +69,21 @@ class ShutdownExceptionSwallowed(Rule):
     When the handler must clean up on cancellation, do it and end with a bare `raise`.
 
     ## Fix safety
-    Safe: a handler that catches only shutdown exceptions keeps what it does and ends with a bare
-    `raise` (a `continue`, or a body that was only `pass`, becomes that `raise`); shutdown
-    exceptions next to ordinary ones are taken out of the tuple or the `suppress(...)` call, and a
-    `with suppress(CancelledError):` that suppresses nothing else gives way to its body. Refused
-    when the handler body tests for the exception being taken out, when a `continue` sits in a
-    nested `try` or in a `finally`, when the handler already raises on some path (it consumes a
-    cancellation on purpose), or when it calls a stop method that sets what the loop tests. See [fix safety](../fix-safety.md).
+    Safe: a handler of the task's cancellation (asyncio) re-raises first when the task itself is
+    being cancelled, `if asyncio.current_task().cancelling(): raise` (Python 3.11+, from
+    `target-version` or `requires-python`) or the stop flag the code sets where it cancels this
+    task (before 3.11; refused without one), and handles a child task's cancellation or a
+    pre-empted operation as before; a `with suppress(CancelledError):` becomes such a `try`. A
+    handler that catches only other shutdown exceptions keeps what it does and ends with a bare
+    `raise` (a `continue`, or a body that was only `pass`, becomes that `raise`); those next to
+    ordinary ones are taken out of the tuple or the `suppress(...)` call, and a
+    `with suppress(KeyboardInterrupt):` that suppresses nothing else gives way to its body. A
+    comment or log line on the handler that the fix makes false goes. Unsafe where a
+    `KeyboardInterrupt` cannot be a Ctrl-C (a thread). Refused when the handler body tests for the
+    exception being taken out, when a `continue` sits in a nested `try` or in a `finally`, when
+    the handler already raises on some path (it consumes a cancellation on purpose), when it
+    calls a stop method that sets what the loop tests, and around code that loads or runs other
+    people's code, where a `SystemExit` may be that code's failure. See [fix safety](../fix-safety.md).
 
     ## Options
     - `strict`: also report what cannot arrive there.

@@ -176,17 +176,18 @@ class UnboundedWaitInShutdownPath(Rule):
       guarded by it: `await q.cancel(tag)` goes under `if not q.channel.is_closed:` (FastStream's
       own fix of #1231);
     - any other awaited call the models flag (a library call, a call into project code that
-      reaches a wait) is bounded: `try: await asyncio.wait_for(<call>, N)` / `except
-      asyncio.TimeoutError:` with a warning, so that the rest of the shutdown path runs;
+      reaches a wait) is bounded, with a warning on timeout, so that the rest of the shutdown path
+      runs: `async with asyncio.timeout(N):` / `except TimeoutError:` where the code targets
+      Python 3.11+ (`target-version`, or `requires-python`), `try: await asyncio.wait_for(<call>,
+      N)` / `except asyncio.TimeoutError:` otherwise;
     - `x.join()` (a statement of its own) becomes `x.join(timeout=N)` followed by
       `if x.is_alive():` and a warning;
     - `await x` (a task), `await asyncio.gather(...)` and `await e.wait()`, `await w.drain()`,
       `await w.wait_closed()`, `await q.join()` (statements of their own) are wrapped in
-      `try: await asyncio.wait_for(..., N)` / `except asyncio.TimeoutError:` with a warning. A task
+      the same bound (`asyncio.timeout` on 3.11+, `asyncio.wait_for` before) with a warning. A task
       or a gather is shielded and then cancelled on timeout (`asyncio.shield`, then `.cancel()`):
-      the wait ends after `N` seconds even if the task is slow to take its cancellation.
-      `asyncio.wait_for` rather than `asyncio.timeout` (3.11+) because it works on every Python;
-      on 3.11+ `asyncio.TimeoutError` is `TimeoutError`;
+      the wait ends after `N` seconds even if the task is slow to take its cancellation. When the
+      target Python is unknown the rewrite uses `asyncio.wait_for`, which works on every Python;
     - `await asyncio.wait(tasks)` gets `timeout=N`;
     - `e.wait()` on a `threading.Event` the module makes becomes `if not e.wait(timeout=N):` and
       a warning;

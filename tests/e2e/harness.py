@@ -56,11 +56,17 @@ def check_command(path: Path, extra: tuple[str, ...] = ()) -> list[str]:
 
 
 def fix_command(path: Path, extra: tuple[str, ...] = ()) -> list[str]:
-    """`python -m fs_lint fix PATH`; FS_LINT_E2E_FIX_COMMAND replaces the command (PATH is appended)."""
+    """`python -m fs_lint fix PATH`; FS_LINT_E2E_FIX_COMMAND replaces the command (PATH is appended).
+
+    The app runs on this interpreter, so that is the Python its fix may target (``--isolated``
+    reads no ``requires-python``): from 3.11 on, a handler re-raises the task's own cancellation
+    by ``asyncio.current_task().cancelling()``.
+    """
     override = os.environ.get("FS_LINT_E2E_FIX_COMMAND")
     if override:
         return [*shlex.split(override), *extra, str(path)]
-    return [sys.executable, "-m", "fs_lint", "fix", "--isolated", *extra, str(path)]
+    target = f"--target-version=py{sys.version_info[0]}{sys.version_info[1]}"
+    return [sys.executable, "-m", "fs_lint", "fix", "--isolated", target, *extra, str(path)]
 
 
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
