@@ -13,6 +13,7 @@ from .check_command import run_check
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
 from .fix_command import run_fix
 from .output_formats import FORMATS
+from .probe_command import add_probe_parser
 from .rule_commands import list_rules, show_rule
 from ..project.selection import parse_per_file_ignores, split_codes
 from .settings_options import add_option_flags
@@ -148,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the rules",
                                 description="List every rule: code, name, fix safety, on or off by default.")
     rules.set_defaults(handler=list_rules)
+
+    add_probe_parser(commands, _OneLineErrors, formatter)
     return parser
 
 

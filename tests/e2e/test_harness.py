@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from .process import AppProcess
-from .tcp_proxy import TcpProxy
+from fs_lint.probe.tcp_proxy import TcpProxy
 
 
 @pytest.fixture

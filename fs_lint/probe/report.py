@@ -1,0 +1,98 @@
+"""The probe's verdict as a person reads it, or as JSON for CI (the same facts in both)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Iterable
+
+from .session import ProbeResult
+from .stacks import ProcessStacks, Stack
+
+FORMATS = ("text", "json")
+
+
+def verdict_line(result: ProbeResult) -> str:
+    if result.verdict == "stopped":
+        return f"stopped {result.seconds:.2f} s after {result.signal_name} (exit code {result.exit_code})"
+    if result.verdict == "exited":
+        return (f"exited by itself {result.seconds:.2f} s after the cut, before {result.signal_name} "
+                f"(exit code {result.exit_code}): it does not hang, but it did not wait for the signal either")
+    return f"did not stop within {result.grace:g} s after {result.signal_name}; stuck at:"
+
+
+def _relevance(stack: Stack) -> int:
+    """Stacks through project code that fs-lint flags first, then other stacks through project code."""
+    notes = [frame.annotation for frame in stack.frames if frame.annotation]
+    if any(not note.startswith("no fs-lint finding") for note in notes):
+        return 0
+    return 1 if any(frame.kind == "project" for frame in stack.frames) else 2
+
+
+def _stack_lines(stack: Stack) -> Iterable[str]:
+    title = f"{stack.kind} {stack.name!r}" if stack.kind == "task" else f"thread {stack.name}"
+    extras = [stack.detail] if stack.detail else []
+    yield f"  {title}" + (f" ({', '.join(extras)})" if extras else "")
+    if not stack.frames:
+        yield "    (no Python frame)"
+    for frame in stack.frames:
+        yield f"    {frame.where} in {frame.function}"
+        if frame.source:
+            yield f"        {frame.source}"
+        if frame.annotation:
+            yield f"        >> {frame.annotation}"
+    if stack.awaiting:
+        yield f"    awaits {stack.awaiting}"
+
+
+def _process_lines(process: ProcessStacks) -> Iterable[str]:
+    about = [f"Python {process.python}"] if process.python else []
+    if process.source:
+        about.append(f"stacks from {process.source}")
+    yield f"process {process.pid}: {process.command}" + (f" ({', '.join(about)})" if about else "")
+    if process.note:
+        yield f"  note: {process.note}"
+    for stack in sorted(process.stacks, key=_relevance):
+        yield from _stack_lines(stack)
+        yield ""
+
+
+def render_text(result: ProbeResult) -> str:
+    lines = [verdict_line(result)]
+    if result.verdict == "stuck":
+        lines.append("")
+        for process in result.stacks:
+            lines.extend(_process_lines(process))
+        if result.restored is not None:
+            restored = result.restored
+            lines.append(f"after --restore: stopped {restored.seconds:.2f} s after the broker came back "
+                         f"(exit code {restored.exit_code})" if restored.stopped else
+                         f"after --restore: still running {restored.waited:g} s after the broker came back")
+        if result.capture_seconds is not None:
+            lines.append(f"stacks taken in {result.capture_seconds:.2f} s")
+    if result.left_behind:
+        lines.append("")
+        lines.append(f"left behind after pid {result.pid} exited, and killed:")
+        for process in result.left_behind:
+            lines.extend(_process_lines(process))
+    if result.killed:
+        lines.append(f"killed (SIGKILL): {', '.join(str(pid) for pid in result.killed)}")
+    lines.extend(f"note: {note}" for note in result.notes)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def as_json(result: ProbeResult) -> dict:
+    data = asdict(result)
+    data["cuts"] = [{"target": target, "proxy": proxy} for target, proxy in result.cuts]
+    data["signal"] = data.pop("signal_name")
+    data["summary"] = verdict_line(result).removesuffix("; stuck at:")
+    return data
+
+
+def render_json(result: ProbeResult) -> str:
+    return json.dumps(as_json(result), indent=2) + "\n"
+
+
+def render_error(message: str) -> str:
+    """A probe that could not run, as JSON: CI reads one shape whatever happened."""
+    return json.dumps({"verdict": "error", "error": message}, indent=2) + "\n"
