@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
 from dataclasses import asdict
 from typing import Iterable
 
@@ -10,23 +12,46 @@ from .session import ProbeResult
 from .stacks import ProcessStacks, Stack
 
 FORMATS = ("text", "json")
+_SOURCES = {"bootstrap": "the probe's bootstrap", "faulthandler": "faulthandler", "py-spy": "py-spy"}
 
 
 def verdict_line(result: ProbeResult) -> str:
     if result.verdict == "stopped":
-        return f"stopped {result.seconds:.2f} s after {result.signal_name} (exit code {result.exit_code})"
+        return f"stopped {result.seconds:.2f} s after {result.signal_name} ({_exit(result.exit_code)})"
     if result.verdict == "exited":
         return (f"exited by itself {result.seconds:.2f} s after the cut, before {result.signal_name} "
-                f"(exit code {result.exit_code}): it does not hang, but it did not wait for the signal either")
+                f"({_exit(result.exit_code)}): it does not hang, but it did not wait for the signal either")
     return f"did not stop within {result.grace:g} s after {result.signal_name}; stuck at:"
 
 
+_SHUTDOWN_WORDS = re.compile(r"(?i)(stop|shutdown|close|teardown|terminate|disconnect|join|cleanup)")
+
+
+def _exit(code: int) -> str:
+    """A negative code is Popen's way of saying that a signal ended the process."""
+    if code is not None and code < 0:
+        try:
+            return f"exit code {code}: ended by {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exit code {code}"
+
+
 def _relevance(stack: Stack) -> int:
-    """Stacks through project code that fs-lint flags first, then other stacks through project code."""
+    """The blocks a reader needs first: a line fs-lint flags, a shutdown path, project code, the rest.
+
+    An event loop's thread waiting in ``select()`` comes last: its tasks say what it waits for.
+    """
     notes = [frame.annotation for frame in stack.frames if frame.annotation]
-    if any(not note.startswith("no fs-lint finding") for note in notes):
+    if any(not note.startswith(("no fs-lint finding", "runs the asyncio")) for note in notes):
         return 0
-    return 1 if any(frame.kind == "project" for frame in stack.frames) else 2
+    if any(_SHUTDOWN_WORDS.search(frame.function.rpartition(".")[2]) for frame in stack.frames):
+        return 1
+    if any(frame.kind == "project" for frame in stack.frames):
+        return 2
+    if any(frame.function.endswith("run_forever") for frame in stack.frames):
+        return 4
+    return 3
 
 
 def _stack_lines(stack: Stack) -> Iterable[str]:
@@ -48,7 +73,7 @@ def _stack_lines(stack: Stack) -> Iterable[str]:
 def _process_lines(process: ProcessStacks) -> Iterable[str]:
     about = [f"Python {process.python}"] if process.python else []
     if process.source:
-        about.append(f"stacks from {process.source}")
+        about.append(f"stacks from {_SOURCES.get(process.source, process.source)}")
     yield f"process {process.pid}: {process.command}" + (f" ({', '.join(about)})" if about else "")
     if process.note:
         yield f"  note: {process.note}"
@@ -66,7 +91,7 @@ def render_text(result: ProbeResult) -> str:
         if result.restored is not None:
             restored = result.restored
             lines.append(f"after --restore: stopped {restored.seconds:.2f} s after the broker came back "
-                         f"(exit code {restored.exit_code})" if restored.stopped else
+                         f"({_exit(restored.exit_code)})" if restored.stopped else
                          f"after --restore: still running {restored.waited:g} s after the broker came back")
         if result.capture_seconds is not None:
             lines.append(f"stacks taken in {result.capture_seconds:.2f} s")

@@ -96,6 +96,10 @@ class Service:
         return self
 
     @property
+    def started(self) -> bool:
+        return self._popen is not None
+
+    @property
     def pid(self) -> int:
         assert self._popen is not None, "start() it first"
         return self._popen.pid

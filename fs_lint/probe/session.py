@@ -137,7 +137,7 @@ class _Run:
         self.closed = True
         killed: list[int] = []
         try:
-            if self.service is not None:
+            if self.service is not None and self.service.started:
                 killed = kill_service(self.service.pid, list(self.seen.values()))
                 self.service.reap()
                 self.service.finish_output()

@@ -22,6 +22,7 @@ import pytest
 
 from . import harness
 from .brokers import broker_reachable
+from .echo_server import EchoServer
 from .scenarios import Scenario
 
 # How many apps run at once (each is a process; the machine may have only two cores).
@@ -94,3 +95,10 @@ def broker_up_runs(request: pytest.FixtureRequest) -> Results:
     """scenario -> BrokerUpRun: the app stopped with its broker up, as written and after `fs-lint fix`."""
     return Results(request, ("test_app_as_written_stops_with_the_broker_up", "test_fixed_app_stops_with_the_broker_up"),
                    harness.prove_clean_stop, "broker-up")
+
+
+@pytest.fixture
+def echo_server():
+    """The port of a TCP echo server on loopback (a stand-in broker), for the test's duration."""
+    with EchoServer() as port:
+        yield port

@@ -53,19 +53,17 @@ def _stack(frame, limit=400):
 def _threads(interrupted):
     threading = sys.modules.get("threading")
     known = dict(getattr(threading, "_active", {})) if threading is not None else {}
-    main = threading.main_thread().ident if threading is not None else None
-    current = sys._current_frames()
-    here = _current_ident()
+    here = _current_ident()  # Python runs signal handlers in the main thread
     threads = []
-    for ident, frame in current.items():
+    for ident, frame in sys._current_frames().items():
         if ident == here:
             frame = interrupted  # not this handler's own frames
         thread = known.get(ident)
         threads.append({
             "ident": ident,
-            "name": thread.name if thread is not None else None,
+            "name": thread.name if thread is not None else ("MainThread" if ident == here else None),
             "daemon": thread.daemon if thread is not None else None,
-            "main": ident == main,
+            "main": ident == here,
             "frames": _stack(frame),
         })
     return threads
