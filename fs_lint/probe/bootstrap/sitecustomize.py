@@ -112,6 +112,21 @@ def _describe_awaited(future):
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def _awaited_generator(frame):
+    """The async generator an ``await anext(gen)`` (or ``gen.asend()``) in ``frame`` waits on.
+
+    The awaitable that ``asend`` returns does not say which generator it drives; the frame
+    that awaits it holds the generator, as a local or as ``self.gen`` (contextlib's
+    ``@asynccontextmanager``). The one suspended in an await is it.
+    """
+    values = list(frame.f_locals.values())
+    values += [getattr(value, "gen", None) for value in values]
+    for value in values:
+        if type(value).__name__ == "async_generator" and getattr(value, "ag_await", None) is not None:
+            return value
+    return None
+
+
 def _await_chain(task):
     """The task's coroutine, then what it awaits, and so on: outermost first, innermost last."""
     frames = []
@@ -132,6 +147,8 @@ def _await_chain(task):
             if hasattr(last, attribute):
                 awaited = getattr(last, attribute)
                 break
+        if type(awaited).__name__ in ("async_generator_asend", "async_generator_athrow"):
+            awaited = _awaited_generator(frame) or awaited
     waiting_on = _describe_awaited(getattr(task, "_fut_waiter", None))
     if waiting_on is None and awaited is not None:
         waiting_on = type(awaited).__name__
