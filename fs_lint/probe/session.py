@@ -201,7 +201,7 @@ def _probe(run: _Run, ready: Optional[re.Pattern[str]], signal_on: Optional[re.P
     signal_watch = service.watch(signal_on) if signal_on is not None else None
     if not options.cut_at_start:
         run.cut()
-        run.say(f"cut ({options.cut_mode}) {', '.join(addresses) or 'nothing'}")
+        run.say(f"cut ({options.cut_mode}) {', '.join(addresses)}" if addresses else "nothing to cut (no --cut)")
     cut_at = time.monotonic()
     try:
         if signal_watch is not None:

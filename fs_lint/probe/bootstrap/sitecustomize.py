@@ -27,9 +27,28 @@ import sys
 _state = {}
 
 
+def _qualified_name(frame):
+    """``Class.method`` as 3.11's ``co_qualname`` says it, found on older Pythons through ``self`` or ``cls``."""
+    code = frame.f_code
+    name = getattr(code, "co_qualname", None)
+    if name is not None:
+        return name
+    try:
+        locals_ = frame.f_locals
+        owner = locals_.get("self", locals_.get("cls"))
+        if owner is not None and code.co_varnames[:1] in (("self",), ("cls",)):
+            for klass in (owner if isinstance(owner, type) else type(owner)).__mro__:
+                member = klass.__dict__.get(code.co_name)
+                if getattr(getattr(member, "__func__", member), "__code__", None) is code:
+                    return "%s.%s" % (klass.__qualname__, code.co_name)
+    except Exception:
+        pass
+    return code.co_name
+
+
 def _frame_entry(frame):
     code = frame.f_code
-    name = getattr(code, "co_qualname", code.co_name)
+    name = _qualified_name(frame)
     line = frame.f_lineno
     try:
         import linecache
