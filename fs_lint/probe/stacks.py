@@ -149,6 +149,7 @@ class StackCollector:
         asked = []
         for pid in pids:
             if self.armed(pid):
+                (self.directory / f"{pid}.json").unlink(missing_ok=True)  # an answer to an earlier question
                 try:
                     os.kill(pid, self.signum)
                     asked.append(pid)
