@@ -250,3 +250,13 @@ def test_the_format_names_the_parser_offers_are_the_writers():
     from fs_lint.cli.output_formats import FORMATS
 
     assert FORMAT_NAMES == tuple(FORMATS)
+
+
+def test_every_probe_flag_is_in_the_readme():
+    from fs_lint.cli.main import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    probe = build_parser()._subparsers._group_actions[0].choices["probe"]  # type: ignore[union-attr]
+    flags = [flag for action in probe._actions for flag in action.option_strings if flag.startswith("--")]
+    assert len(flags) >= 12
+    assert [flag for flag in flags if flag != "--help" and f"`{flag}" not in readme] == []

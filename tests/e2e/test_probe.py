@@ -72,6 +72,23 @@ while True:
 """
 
 
+# The start of a service that runs until SIGTERM, then does what follows it.
+UNTIL_SIGTERM = """\
+import os
+import signal
+import socket
+import sys
+import time
+
+host, port = os.environ["FS_LINT_PROBE_CUT"].split(":")
+stopping = []
+signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+print("service ready", flush=True)
+while not stopping:
+    time.sleep(0.1)
+"""
+
+
 def _script(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(text))
@@ -266,45 +283,21 @@ def test_children_are_in_the_report_and_killed_with_the_service(tmp_path, echo_s
 
 
 def test_restore_says_whether_it_stops_once_the_broker_is_back(tmp_path, echo_server):
-    app = _script(tmp_path, "reconnecting.py", """\
-        import os
-        import signal
-        import socket
-        import sys
-        import time
-
-        host, port = os.environ["FS_LINT_PROBE_CUT"].split(":")
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-        print("service ready", flush=True)
-        while not stopping:
-            time.sleep(0.1)
-        while True:  # says goodbye to the broker before it goes, however long that takes
-            try:
-                socket.create_connection((host, int(port)), timeout=1).close()
-                sys.exit(0)
-            except OSError:
-                time.sleep(0.2)
-    """)
+    app = _script(tmp_path, "reconnecting.py", UNTIL_SIGTERM + """\
+while True:  # says goodbye to the broker before it goes, however long that takes
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+""")
     run = run_probe(["--cut", f"127.0.0.1:{echo_server}", "--ready", "service ready", "--restore", *QUICK],
                     [sys.executable, str(app)], cwd=tmp_path, json_format=False)
     assert run.code == 1, run.describe()
     assert re.search(r"after --restore: stopped \d+\.\d\d s after the broker came back \(exit code 0\)", run.stdout)
 
 
-GOODBYE_SERVICE = """\
-import os
-import signal
-import socket
-import sys
-import time
-
-host, port = os.environ["FS_LINT_PROBE_CUT"].split(":")
-stopping = []
-signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-print("service ready", flush=True)
-while not stopping:
-    time.sleep(0.1)
+GOODBYE_SERVICE = UNTIL_SIGTERM + """\
 with socket.create_connection((host, int(port))) as broker:
     broker.sendall(b"bye")
     broker.recv(16)  # waits for the broker's answer
