@@ -93,7 +93,8 @@ def test_faulthandler_dumps_are_read_innermost_last():
 
 def test_frames_are_sorted_by_where_their_file_is():
     paths = _Paths(stdlib="/opt/py/lib/python3.12", site=("/opt/venv/lib/python3.12/site-packages",))
-    assert paths.classify("/opt/venv/lib/python3.12/site-packages/aio_pika/queue.py") == ("library", "aio_pika/queue.py")
+    library = "/opt/venv/lib/python3.12/site-packages/aio_pika/queue.py"
+    assert paths.classify(library) == ("library", "aio_pika/queue.py")
     assert paths.classify("/opt/py/lib/python3.12/asyncio/locks.py") == ("stdlib", "asyncio/locks.py")
     assert paths.classify("<frozen runpy>") == ("other", "<frozen runpy>")
     # without the process's own folders (py-spy, a process that never said hello), by the path's shape

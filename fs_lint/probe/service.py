@@ -46,7 +46,7 @@ def die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-class _Watch:
+class Watch:
     """A pattern someone waits for; ``line`` is the first line that matched it."""
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
@@ -68,7 +68,7 @@ class Service:
         self._popen: Optional[subprocess.Popen] = None
         self._readers: list[threading.Thread] = []
         self._write_lock = threading.Lock()
-        self._watches: list[_Watch] = []
+        self._watches: list[Watch] = []
         self._watch_lock = threading.Lock()
         self._tail: collections.deque[str] = collections.deque(maxlen=20)
 
@@ -125,9 +125,9 @@ class Service:
                     watch.matched.set()
         stream.close()
 
-    def watch(self, pattern: re.Pattern[str]) -> _Watch:
+    def watch(self, pattern: re.Pattern[str]) -> Watch:
         """Start looking for ``pattern`` in the lines that come from now on."""
-        watch = _Watch(pattern)
+        watch = Watch(pattern)
         with self._watch_lock:
             self._watches.append(watch)
         return watch
@@ -135,10 +135,13 @@ class Service:
     def tail(self) -> list[str]:
         return list(self._tail)
 
-    def describe_exit(self, code: int) -> str:
+    def describe_tail(self) -> str:
+        """``; its last lines:`` and the last lines it wrote, indented; empty when it wrote nothing."""
         last = self.tail()[-8:]
-        lines = "".join(f"\n  {line}" for line in last)
-        return f"exited with code {code}" + (f"; its last lines:{lines}" if last else " and wrote nothing")
+        return "; its last lines:" + "".join(f"\n  {line}" for line in last) if last else ""
+
+    def describe_exit(self, code: int) -> str:
+        return f"exited with code {code}" + (self.describe_tail() or " and wrote nothing")
 
     # -- waiting --------------------------------------------------------------------------
 
@@ -154,7 +157,7 @@ class Service:
         except subprocess.TimeoutExpired:
             return None
 
-    def wait_for(self, watch: Optional[_Watch], timeout: float) -> Optional[str]:
+    def wait_for(self, watch: Optional[Watch], timeout: float) -> Optional[str]:
         """Until ``watch`` matches (its line), the service exits (StartError), or ``timeout`` (None).
 
         With no watch, it waits the whole ``timeout`` and only fails if the service exits.

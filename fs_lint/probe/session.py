@@ -20,7 +20,7 @@ from typing import Callable, Optional, Sequence, TextIO
 from .annotate import annotate_stack
 from .options import CUT_MODES, ProbeOptions
 from .process_tree import ProcessInfo, kill_service, service_processes
-from .service import Service, StartError
+from .service import Service, StartError, Watch
 from .stacks import ProcessStacks, StackCollector
 from .tcp_proxy import TcpProxy
 
@@ -166,6 +166,21 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
 
 
 def _probe(run: _Run, ready: Optional[re.Pattern[str]], signal_on: Optional[re.Pattern[str]]) -> ProbeResult:
+    ready_watch = _start(run, ready)
+    result = ProbeResult(command=run.service.argv, signal_name=signal.Signals(run.options.signal).name,
+                         grace=run.options.grace, cut_mode=run.options.cut_mode, verdict="stuck", pid=run.service.pid,
+                         cuts=[(f"{p.target[0]}:{p.target[1]}", p.address) for p in run.proxies])
+    _wait_until_ready(run, result, ready_watch)
+    if _cut_and_wait(run, result, signal_on):
+        _signal_and_judge(run, result)
+    return result
+
+
+def _start(run: _Run, ready: Optional[re.Pattern[str]]) -> Optional[Watch]:
+    """Proxies up (and cut, with --cut-at-start), then the command, armed to dump its stacks.
+
+    Returns the watch for --ready's line, set before the start so that no line can slip by.
+    """
     options = run.options
     for proxy in run.proxies:
         proxy.start()
@@ -177,75 +192,87 @@ def _probe(run: _Run, ready: Optional[re.Pattern[str]], signal_on: Optional[re.P
     if options.cut_at_start:
         run.cut()
         run.say(f"cut ({options.cut_mode}) before the start")
-    run.service = service = Service(command, env=run.collector.environment(base), cwd=options.cwd,
-                                    prefix=options.prefix, stdout=options.stdout, stderr=options.stderr)
-    ready_watch = service.watch(ready) if ready is not None else None
-    service.start()
-    run.say(f"started pid {service.pid}: {' '.join(command)}")
-    signal_name = signal.Signals(options.signal).name
-    result = ProbeResult(command=command, signal_name=signal_name, grace=options.grace, cut_mode=options.cut_mode,
-                         cuts=[(f"{p.target[0]}:{p.target[1]}", p.address) for p in run.proxies],
-                         verdict="stuck", pid=service.pid)
+    run.service = Service(command, env=run.collector.environment(base), cwd=options.cwd, prefix=options.prefix,
+                          stdout=options.stdout, stderr=options.stderr)
+    watch = run.service.watch(ready) if ready is not None else None
+    run.service.start()
+    run.say(f"started pid {run.service.pid}: {' '.join(command)}")
+    return watch
 
+
+def _wait_until_ready(run: _Run, result: ProbeResult, watch: Optional[Watch]) -> None:
+    """A line matching --ready, or alive for a while; StartError if it exits first or never says so."""
+    options, service = run.options, run.service
     try:
-        if ready_watch is not None:
-            result.ready_line = service.wait_for(ready_watch, options.ready_timeout)
-        else:
-            service.wait_for(None, options.alive)
+        result.ready_line = service.wait_for(watch, options.ready_timeout if watch is not None else options.alive)
     except StartError as error:
-        raise StartError(f"{command[0]} exited before it was ready: {error}") from None
-    if ready_watch is not None and result.ready_line is None:
-        raise StartError(f"no line of its output matched --ready {options.ready!r} within {options.ready_timeout:g} s")
-    run.say(f"ready: {result.ready_line.strip()}" if ready_watch is not None else f"ready: alive after {options.alive:g} s")
+        raise StartError(f"{result.command[0]} exited before it was ready: {error}") from None
+    if watch is None:
+        run.say(f"ready: alive after {options.alive:g} s")
+    elif result.ready_line is None:
+        raise StartError(f"no line of its output matched --ready {options.ready!r} within "
+                         f"{options.ready_timeout:g} s{service.describe_tail()}")
+    else:
+        run.say(f"ready: {result.ready_line.strip()}")
 
-    signal_watch = service.watch(signal_on) if signal_on is not None else None
+
+def _cut_and_wait(run: _Run, result: ProbeResult, signal_on: Optional[re.Pattern[str]]) -> bool:
+    """Cut, then wait --after-cut seconds or for --signal-on's line; False if it exited meanwhile."""
+    options, service = run.options, run.service
+    watch = service.watch(signal_on) if signal_on is not None else None
     if not options.cut_at_start:
         run.cut()
+        addresses = [proxy.address for proxy in run.proxies]
         run.say(f"cut ({options.cut_mode}) {', '.join(addresses)}" if addresses else "nothing to cut (no --cut)")
     cut_at = time.monotonic()
     try:
-        if signal_watch is not None:
-            result.signal_on_line = service.wait_for(signal_watch, options.signal_on_timeout)
-            if result.signal_on_line is None:
-                result.notes.append(f"no line matched --signal-on {options.signal_on!r} within "
-                                    f"{options.signal_on_timeout:g} s of the cut; signalled anyway")
-        else:
+        if watch is None:
             service.wait_for(None, options.after_cut)
+            return True
+        result.signal_on_line = service.wait_for(watch, options.signal_on_timeout)
+        if result.signal_on_line is None:
+            result.notes.append(f"no line matched --signal-on {options.signal_on!r} within "
+                                f"{options.signal_on_timeout:g} s of the cut; signalled anyway")
+        return True
     except StartError:  # it exited by itself while the broker was away
         result.verdict = "exited"
         result.exit_code = service.exit_code()
         result.seconds = time.monotonic() - cut_at
         run.say(f"exited by itself {result.seconds:.2f} s after the cut")
-        return result
+        return False
 
-    run.processes()
+
+def _signal_and_judge(run: _Run, result: ProbeResult) -> None:
+    """The signal, the grace period, and the verdict: stopped, or stuck with its stacks (and --restore)."""
+    options, service = run.options, run.service
+    run.processes()  # remembered, in case a child leaves the session before the end
     sent = time.monotonic()
     service.send_signal(options.signal)
-    run.say(f"sent {signal_name} to pid {service.pid}; waiting {options.grace:g} s")
+    run.say(f"sent {result.signal_name} to pid {service.pid}; waiting {options.grace:g} s")
     code = service.wait_exit(options.grace)
     if code is not None:
-        result.verdict = "stopped"
-        result.seconds = time.monotonic() - sent
-        result.exit_code = code
+        result.verdict, result.seconds, result.exit_code = "stopped", time.monotonic() - sent, code
         leftovers = [info.pid for info in run.processes()]
         if leftovers:
             result.left_behind = _stacks(run, leftovers)
-        result.killed = run.close()
-        return result
-
-    started = time.monotonic()
-    result.stacks = _stacks(run, [info.pid for info in run.processes()])
-    result.capture_seconds = time.monotonic() - started
-    if options.restore:
-        for proxy in run.proxies:
-            proxy.restore()
-        run.say(f"restored {', '.join(addresses)}; waiting {options.grace:g} s more")
-        restored_at = time.monotonic()
-        code = service.wait_exit(options.grace)
-        result.restored = RestoreOutcome(stopped=code is not None, exit_code=code, waited=options.grace,
-                                         seconds=time.monotonic() - restored_at if code is not None else None)
+    else:
+        started = time.monotonic()
+        result.stacks = _stacks(run, [info.pid for info in run.processes()])
+        result.capture_seconds = time.monotonic() - started
+        if options.restore:
+            result.restored = _restore(run)
     result.killed = run.close()
-    return result
+
+
+def _restore(run: _Run) -> RestoreOutcome:
+    grace = run.options.grace
+    for proxy in run.proxies:
+        proxy.restore()
+    run.say(f"restored {', '.join(proxy.address for proxy in run.proxies)}; waiting {grace:g} s more")
+    restored_at = time.monotonic()
+    code = run.service.wait_exit(grace)
+    return RestoreOutcome(stopped=code is not None, exit_code=code, waited=grace,
+                          seconds=time.monotonic() - restored_at if code is not None else None)
 
 
 def _stacks(run: _Run, pids: list[int]) -> list[ProcessStacks]:

@@ -282,6 +282,26 @@ def test_children_are_in_the_report_and_killed_with_the_service(tmp_path, echo_s
     assert all(process_info(pid) is None or not process_info(pid).alive for pid in processes)
 
 
+def test_children_left_behind_by_a_service_that_stopped_are_reported_and_killed(tmp_path, echo_server):
+    app = _script(tmp_path, "careless.py", """\
+        import subprocess
+        import sys
+        import time
+
+        child = subprocess.Popen([sys.executable, "-c", "import signal, time\\n"
+                                  "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\n"
+                                  "while True: time.sleep(0.2)"])
+        print("service ready", child.pid, flush=True)
+        time.sleep(60)  # SIGTERM's default action ends it; nobody stops the child
+    """)
+    run = run_probe(["--cut", f"127.0.0.1:{echo_server}", "--ready", "service ready", *QUICK],
+                    [sys.executable, str(app)], cwd=tmp_path, json_format=False)
+    assert run.code == 0, run.describe()
+    child = int(re.search(r"svc\| service ready (\d+)", run.stdout).group(1))
+    assert re.search(rf"left behind after pid \d+ exited, and killed:\nprocess {child}: ", run.stdout), run.stdout
+    assert re.search(rf"killed \(SIGKILL\): {child}\n", run.stdout) and not _alive(child)
+
+
 def test_restore_says_whether_it_stops_once_the_broker_is_back(tmp_path, echo_server):
     app = _script(tmp_path, "reconnecting.py", UNTIL_SIGTERM + """\
 while True:  # says goodbye to the broker before it goes, however long that takes
@@ -343,6 +363,25 @@ def test_addresses_reach_the_service_by_environment_and_arguments(tmp_path, echo
     assert run.report["exit_code"] == -signal.SIGTERM
 
 
+def test_a_service_that_exits_when_its_broker_goes_is_not_stuck(tmp_path, echo_server):
+    app = _script(tmp_path, "fragile.py", """\
+        import os
+        import socket
+        import sys
+
+        host, port = os.environ["FS_LINT_PROBE_CUT"].split(":")
+        broker = socket.create_connection((host, int(port)))
+        print("service ready", flush=True)
+        broker.recv(16)  # the connection ends with the cut
+        sys.exit(5)
+    """)
+    run = run_probe(["--cut", f"127.0.0.1:{echo_server}", "--ready", "service ready", "--after-cut", "10"],
+                    [sys.executable, str(app)], cwd=tmp_path)
+    assert run.code == 0, run.describe()
+    assert run.report["verdict"] == "exited" and run.report["exit_code"] == 5 and run.report["seconds"] < 10
+    assert run.report["summary"].startswith("exited by itself ")
+
+
 # -- bad input --------------------------------------------------------------------------------------
 
 def test_a_command_that_does_not_exist(tmp_path, echo_server):
@@ -358,6 +397,17 @@ def test_a_command_that_exits_at_once(tmp_path, echo_server):
     assert f"fs-lint: error: {sys.executable} exited before it was ready: exited with code 4; its last lines:\n" \
            "  no config file" in run.stderr
     assert run.report == {"verdict": "error", "error": run.stderr.split("fs-lint: error: ", 1)[1].rstrip("\n")}
+
+
+def test_a_ready_line_that_never_comes(tmp_path, echo_server):
+    run = run_probe(["--cut", f"127.0.0.1:{echo_server}", "--ready", "accepting orders", "--ready-timeout", "1"],
+                    [sys.executable, "-c", "import time; print('booting', flush=True); time.sleep(30)"],
+                    cwd=tmp_path, json_format=False)
+    assert run.code == 2, run.describe()
+    assert ("fs-lint: error: no line of its output matched --ready 'accepting orders' within 1 s; "
+            "its last lines:\n  booting") in run.stderr
+    assert re.search(r"started pid (\d+)", run.stderr) and not _alive(int(re.search(r"started pid (\d+)",
+                                                                                   run.stderr).group(1)))
 
 
 def test_a_cut_address_with_nothing_listening_is_an_error_before_the_start(tmp_path):
