@@ -1,6 +1,7 @@
 """``fs-lint probe``: run a service, take its broker away, stop it, and name where it hangs.
 
-The parts, each in its own module: ``tcp_proxy`` (the broker that can be cut),
+The parts, each in its own module: ``options`` (what a probe is asked to do),
+``tcp_proxy`` (the broker that can be cut),
 ``service`` (the command in its own process group, its output passed through),
 ``process_tree`` (which processes belong to it, and killing them all),
 ``bootstrap/`` (loaded into every Python the service starts: dumps its stacks on a

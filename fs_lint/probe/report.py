@@ -6,12 +6,11 @@ import json
 import re
 import signal
 from dataclasses import asdict
-from typing import Iterable
+from typing import Iterable, Optional
 
 from .session import ProbeResult
 from .stacks import ProcessStacks, Stack
 
-FORMATS = ("text", "json")
 _SOURCES = {"bootstrap": "the probe's bootstrap", "faulthandler": "faulthandler", "py-spy": "py-spy"}
 
 
@@ -24,10 +23,7 @@ def verdict_line(result: ProbeResult) -> str:
     return f"did not stop within {result.grace:g} s after {result.signal_name}; stuck at:"
 
 
-_SHUTDOWN_WORDS = re.compile(r"(?i)(stop|shutdown|close|teardown|terminate|disconnect|join|cleanup)")
-
-
-def _exit(code: int) -> str:
+def _exit(code: Optional[int]) -> str:
     """A negative code is Popen's way of saying that a signal ended the process."""
     if code is not None and code < 0:
         try:
@@ -35,6 +31,9 @@ def _exit(code: int) -> str:
         except ValueError:
             pass
     return f"exit code {code}"
+
+
+_SHUTDOWN_WORDS = re.compile(r"(?i)(stop|shutdown|close|teardown|terminate|disconnect|join|cleanup)")
 
 
 def _relevance(stack: Stack) -> int:
@@ -55,9 +54,8 @@ def _relevance(stack: Stack) -> int:
 
 
 def _stack_lines(stack: Stack) -> Iterable[str]:
-    title = f"{stack.kind} {stack.name!r}" if stack.kind == "task" else f"thread {stack.name}"
-    extras = [stack.detail] if stack.detail else []
-    yield f"  {title}" + (f" ({', '.join(extras)})" if extras else "")
+    title = f"task {stack.name!r}" if stack.kind == "task" else f"thread {stack.name}"
+    yield f"  {title}" + (f" ({stack.detail})" if stack.detail else "")
     if not stack.frames:
         yield "    (no Python frame)"
     for frame in stack.frames:

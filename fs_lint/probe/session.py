@@ -157,6 +157,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         raise ProbeError(f"--cut-mode {options.cut_mode!r}: expected one of {', '.join(CUT_MODES)}")
     ready = _pattern(options.ready, "--ready")
     signal_on = _pattern(options.signal_on, "--signal-on")
+    expand_command(options.command, ["?"] * len(options.cuts))  # a {cutN} with no Nth --cut, said before the start
     check_reachable(options.cuts)
     run = _Run(options)
     try:

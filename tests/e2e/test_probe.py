@@ -434,6 +434,16 @@ def test_bad_options_are_usage_errors(args, message):
     assert done.returncode == 2 and message in done.stderr, done.stderr
 
 
+def test_a_placeholder_without_its_cut_and_a_bad_pattern(tmp_path, echo_server):
+    marker = tmp_path / "started"
+    for args, message in ((["--cut", f"127.0.0.1:{echo_server}"], "{cut2} in the command, but there is 1 --cut"),
+                          (["--ready", "(unclosed"], "--ready '(unclosed': not a regular expression")):
+        run = run_probe(args, [sys.executable, "-c", f"open({str(marker)!r}, 'w')", "{cut2}"], cwd=tmp_path,
+                        json_format=False)
+        assert run.code == 2 and f"fs-lint: error: {message}" in run.stderr, run.describe()
+        assert not marker.exists()
+
+
 def test_no_command(echo_server):
     done = subprocess.run([sys.executable, "-m", "fs_lint", "probe", "--cut", f"127.0.0.1:{echo_server}"],
                           capture_output=True, text=True)
