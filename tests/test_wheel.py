@@ -59,12 +59,13 @@ def test_wheel_and_sdist_hold_the_package(dist: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for module in ("fs_lint/cli/main.py", "fs_lint/project/noqa.py", "fs_lint/server/language_server.py",
                    "fs_lint/rules/__init__.py", "fs_lint/codemods/base.py", "fs_lint/model/program.py",
-                   "fs_lint/model/library/apis.toml"):
+                   "fs_lint/model/library/apis.toml", "fs_lint/probe/bootstrap/sitecustomize.py"):
         assert module in names
     assert not any(name.startswith(("tests/", "fixtures/", "docs/")) for name in names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "fs-lint = fs_lint.cli.main:main" in text and "FSR = fs_lint.flake8_plugin:Plugin" in text
+    assert "fs-lint-probe = fs_lint.probe.pytest_plugin" in text
     sdist = next(dist.glob("fs_lint-*.tar.gz"))
     with tarfile.open(sdist) as archive:
         assert any(name.endswith("/pyproject.toml") for name in archive.getnames())
@@ -89,5 +90,9 @@ def test_installed_wheel_runs_check_flake8_and_the_rule_pages(installed: Path, t
     assert "## Why is this bad?" in page.stdout
     server = run("fs-lint", "server")  # pygls is the [server] extra's, not installed here
     assert server.returncode == 2 and "pip install 'fs-lint[server]'" in server.stderr
+    stuck = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    probe = run("fs-lint", "probe", "--ready", "ready", "--after-cut", "0", "--grace", "1", "--",
+                str(installed / "python"), "-c", stuck)
+    assert probe.returncode == 1 and "stacks from the probe's bootstrap" in probe.stdout, probe.stdout + probe.stderr
     where = run("python", "-c", "import fs_lint, sys; print(fs_lint.__file__)")
     assert str(ROOT) not in where.stdout  # the installed copy, not the checkout

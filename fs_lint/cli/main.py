@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import os
 import sys
 from typing import Callable, NoReturn, Sequence, TypeVar
 
 from .. import __version__
-from .check_command import run_check
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
-from .fix_command import run_fix
-from .output_formats import FORMATS
-from .rule_commands import list_rules, show_rule
-from ..project.selection import parse_per_file_ignores, split_codes
+from .probe_command import add_probe_parser
 from .settings_options import add_option_flags
 
 T = TypeVar("T")
@@ -29,6 +26,10 @@ exit status:
   2  usage or configuration error (an unknown code too), or a path that does not exist
 """
 
+# The keys of output_formats.FORMATS (tests/test_probe_units.py checks it), named here so that
+# building the parser does not import the rules that the formats' writers need.
+FORMAT_NAMES = ("default", "json", "sarif", "github")
+
 DESCRIPTION = "Find the retry loops that keep a service alive after it was told to stop."
 
 
@@ -39,6 +40,18 @@ class _OneLineErrors(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (`{self.prog} --help` lists the options)\n")
 
 
+def _handler(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """A command's function, imported when that command runs.
+
+    The rules and the analysis take a fifth of a second to import: ``--version``, ``--help``
+    and ``fs-lint probe`` (whose start-up is the service's) do not pay for them.
+    """
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)(args)
+    run.__name__ = name
+    return run
+
+
 def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
     """argparse shows an ArgumentTypeError's own words; a ValueError would become "invalid value"."""
     def convert(text: str) -> T:
@@ -47,6 +60,15 @@ def _argument_type(parse: Callable[[str], T]) -> Callable[[str], T]:
         except ValueError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
     return convert
+
+
+def _selection_parser(name: str) -> Callable[[str], T]:
+    """``fs_lint.project.selection``'s parser ``name``, imported when a flag needs it (it knows the rules)."""
+    def parse(text: str) -> T:
+        from ..project import selection
+
+        return getattr(selection, name)(text)
+    return _argument_type(parse)
 
 
 def _jobs(text: str) -> int:
@@ -69,14 +91,14 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read [tool.fs-lint] from FILE instead of the nearest pyproject.toml that has it")
     config.add_argument("--isolated", action="store_true", help="ignore configuration files")
     selection = parser.add_argument_group("rule selection", "codes and prefixes, comma-separated, e.g. FSR001,FSR0")
-    selection.add_argument("--select", type=_argument_type(split_codes), metavar="CODES",
+    selection.add_argument("--select", type=_selection_parser("split_codes"), metavar="CODES",
                            help="the codes to enable, instead of the configured ones (default: FSR)")
-    selection.add_argument("--extend-select", type=_argument_type(split_codes), metavar="CODES",
+    selection.add_argument("--extend-select", type=_selection_parser("split_codes"), metavar="CODES",
                            help="more codes to enable, on top of the selection")
-    selection.add_argument("--ignore", type=_argument_type(split_codes), metavar="CODES",
+    selection.add_argument("--ignore", type=_selection_parser("split_codes"), metavar="CODES",
                            help="codes to disable, on top of the configured ones; the longest matching "
                                 "prefix decides between --select and --ignore")
-    selection.add_argument("--per-file-ignores", type=_argument_type(parse_per_file_ignores), action="append",
+    selection.add_argument("--per-file-ignores", type=_selection_parser("parse_per_file_ignores"), action="append",
                            metavar="'PATTERN:CODES ...'",
                            help="codes to disable in files matching a glob, flake8's syntax; "
                                 "replaces the configured table")
@@ -112,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report findings", formatter_class=formatter, epilog=EXIT_STATUS,
                                 description="Report the findings, as `flake8 --select FSR` would.")
     _add_run_arguments(check)
-    check.add_argument("--format", "--output-format", dest="format", choices=list(FORMATS), default="default",
+    check.add_argument("--format", "--output-format", dest="format", choices=FORMAT_NAMES, default="default",
                        help="default: path:line:col: CODE message; json; sarif (2.1.0); "
                             "github (Actions annotations)")
     check.add_argument("--explain", action="store_true",
@@ -121,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print how many findings of each code there are, instead of the findings")
     check.add_argument("-o", "--output-file", metavar="FILE",
                        help="write the report to FILE instead of stdout (errors stay on stderr)")
-    check.set_defaults(handler=run_check)
+    check.set_defaults(handler=_handler("check_command", "run_check"))
 
     fix = commands.add_parser("fix", help="apply the rules' fixes", formatter_class=formatter,
                               epilog=EXIT_STATUS,
@@ -135,12 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also apply the fixes that may change behaviour (see each rule's Fix safety)")
     fix.add_argument("--show-fixes", action="store_true",
                      help="list every fix applied, under the file it changed")
-    fix.set_defaults(handler=run_fix)
+    fix.set_defaults(handler=_handler("fix_command", "run_fix"))
 
     rule = commands.add_parser("rule", help="print a rule's documentation",
                                description="Print a rule's page: what it flags, why, and what to write instead.")
     rule.add_argument("code", metavar="CODE", help="a rule code or name, e.g. FSR001 or retry-loop-without-shutdown-check")
-    rule.set_defaults(handler=show_rule)
+    rule.set_defaults(handler=_handler("rule_commands", "show_rule"))
 
     server = commands.add_parser("server", help="run the language server (LSP over stdio) for editors",
                                  description="A language server on stdin and stdout: diagnostics as you type, "
@@ -149,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rules",
                                 description="List every rule: code, name, fix safety, on or off by default.")
-    rules.set_defaults(handler=list_rules)
+    rules.set_defaults(handler=_handler("rule_commands", "list_rules"))
+
+    add_probe_parser(commands, _OneLineErrors, formatter)
     return parser
 
 

@@ -31,11 +31,14 @@ class Broker:
 
     def url(self, port: Optional[int] = None) -> str:
         """The URL an app uses; ``port`` is a proxy's, the broker's own by default."""
-        host, port = (self.host, self.port) if port is None else ("127.0.0.1", port)
+        return self.url_at(self.address if port is None else f"127.0.0.1:{port}")
+
+    def url_at(self, address: str) -> str:
+        """The URL of this kind of broker at ``address`` (``host:port``, or a placeholder such as ``{cut1}``)."""
         return {
-            "rabbit": f"amqp://guest:guest@{host}:{port}/",
-            "redis": f"redis://{host}:{port}/0",
-            "nats": f"nats://{host}:{port}",
+            "rabbit": f"amqp://guest:guest@{address}/",
+            "redis": f"redis://{address}/0",
+            "nats": f"nats://{address}",
         }[self.key]
 
     def reachable(self, timeout: float = 2.0) -> bool:

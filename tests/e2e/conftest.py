@@ -20,8 +20,9 @@ from typing import Callable, Iterable
 
 import pytest
 
-from . import harness
+from . import harness, probe_apps
 from .brokers import broker_reachable
+from .echo_server import EchoServer
 from .scenarios import Scenario
 
 # How many apps run at once (each is a process; the machine may have only two cores).
@@ -94,3 +95,18 @@ def broker_up_runs(request: pytest.FixtureRequest) -> Results:
     """scenario -> BrokerUpRun: the app stopped with its broker up, as written and after `fs-lint fix`."""
     return Results(request, ("test_app_as_written_stops_with_the_broker_up", "test_fixed_app_stops_with_the_broker_up"),
                    harness.prove_clean_stop, "broker-up")
+
+
+@pytest.fixture(scope="session")
+def probe_app_runs(request: pytest.FixtureRequest) -> Results:
+    """scenario -> AppProbes: `fs-lint probe` on the app as written and after `fs-lint fix`, in a venv of its own."""
+    return Results(request, ("test_probe_finds_the_app_stuck_on_the_flagged_statement",
+                             "test_probe_finds_the_fixed_app_stopped"),
+                   probe_apps.probe_written_and_fixed, "probe-apps")
+
+
+@pytest.fixture
+def echo_server():
+    """The port of a TCP echo server on loopback (a stand-in broker), for the test's duration."""
+    with EchoServer() as port:
+        yield port

@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Optional
 from .brokers import BROKERS, Traffic, round_trip
 from .process import AppProcess, StopResult
 from .scenarios import DESTINATION_VARIABLES, Scenario
-from .tcp_proxy import TcpProxy
+from fs_lint.probe.tcp_proxy import TcpProxy
 
 HANG_GRACE = float(os.environ.get("FS_LINT_E2E_GRACE", "8"))  # an unfixed app must outlive this
 STOP_LIMIT = 5.0  # a fixed app must exit within this

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence
 
+from fs_lint.probe.service import die_with_parent
+
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _POLL = 0.05
 
@@ -48,30 +50,6 @@ class StopResult:
         if self.stopped:
             return f"exited after {self.seconds:.2f}s with code {self.returncode} ({cpu})"
         return f"did not stop in {self.grace:g}s ({cpu})"
-
-
-def _find_prctl():
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None  # not Linux
-
-
-_PRCTL = _find_prctl()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: be SIGKILLed when the test process dies, even by SIGKILL.
-
-    The apps under test ignore SIGTERM by design, and some spin: one left behind by a
-    test run that was killed would run for ever. (Linux only; it runs between fork and
-    exec, so it calls a function looked up beforehand and imports nothing.)
-    """
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def process_cpu_seconds(pid: int) -> Optional[float]:
@@ -116,7 +94,7 @@ class AppProcess:
             self._popen = subprocess.Popen(
                 self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,  # these apps ignore SIGTERM by design
             )
         return self
 

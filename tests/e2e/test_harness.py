@@ -5,37 +5,12 @@ from __future__ import annotations
 import socket
 import sys
 import textwrap
-import threading
 
 import pytest
 
+from fs_lint.probe.tcp_proxy import TcpProxy
+
 from .process import AppProcess
-from .tcp_proxy import TcpProxy
-
-
-@pytest.fixture
-def echo_server():
-    """A TCP server on loopback that echoes what it gets, one thread per connection."""
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve(conn: socket.socket) -> None:
-        with conn:
-            while data := conn.recv(4096):
-                conn.sendall(data)
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    stop.set()
-    server.close()
 
 
 def _echo(port: int, payload: bytes) -> bytes:
@@ -62,6 +37,37 @@ def test_proxy_forwards_cuts_and_restores_on_the_same_port(echo_server):
         proxy.restore()
         assert proxy.port == port
         assert _echo(proxy.port, b"again") == b"again"
+
+
+def test_blackhole_accepts_and_never_answers_then_restores(echo_server):
+    with TcpProxy("127.0.0.1", echo_server) as proxy:
+        live = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)
+        live.sendall(b"x")
+        assert live.recv(16) == b"x"
+
+        proxy.cut("blackhole")
+        live.settimeout(0.5)
+        live.sendall(b"y")  # the live connection stays open, and silent
+        with pytest.raises(socket.timeout):
+            live.recv(16)
+        late = socket.create_connection(("127.0.0.1", proxy.port), timeout=5)  # accepted ...
+        late.settimeout(0.5)
+        late.sendall(b"z")
+        with pytest.raises(socket.timeout):  # ... and never answered
+            late.recv(16)
+
+        proxy.restore()
+        live.settimeout(5)
+        late.settimeout(5)
+        assert live.recv(16) == b"" and late.recv(16) == b""  # reset, as a broker that lost them
+        assert _echo(proxy.port, b"again") == b"again"
+        live.close()
+        late.close()
+
+
+def test_an_unknown_cut_mode_is_refused(echo_server):
+    with TcpProxy("127.0.0.1", echo_server) as proxy, pytest.raises(ValueError, match="blackhole"):
+        proxy.cut("drop")
 
 
 def _python(tmp_path, code: str, name: str) -> AppProcess:
