@@ -335,6 +335,10 @@ class ReachedWaits:
                                          f"catches {swallowed.says.split('catches ', 1)[-1]} ({self._at(step.where)})",
                                    tuple(f"{s.where}: {s.title}: `{s.text}`" for s in swallowed.steps))
             return Verdict(False)
+        return self._work_verdict(work, stop_keys)
+
+    def _work_verdict(self, work: list[FunctionFacts], stop_keys: frozenset[str]) -> Verdict:
+        """Kept when the work reaches a wait with no bound that does not look at the stop."""
         for runs in work:
             reached = self.waits.reached(runs, stop_keys)
             if reached:
@@ -349,6 +353,12 @@ class ReachedWaits:
                                tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
         return Verdict(False)
 
+    def review_gathered_work(self, function: FunctionFacts, node: ast.AST) -> Verdict | None:
+        """``await asyncio.gather(self._sender)``: the tasks it gathers, reviewed as joins of their work;
+        None when the models see none of them."""
+        call = self._call_at(function, node)
+        return self._review_work_of_call(function, call) if call is not None else None
+
     def _review_work_of_call(self, function: FunctionFacts, call: CallFact) -> Verdict | None:
         """The work a library wait waits for (``gevent.joinall(greenlets)``, ``proc.wait()``), reviewed as a
         join of it; None when the model cannot see it."""
@@ -358,17 +368,7 @@ class ReachedWaits:
         work = self.waits.work_of(frozenset(v for h in holders for v in ((h,) if h.kind != "collection" else h.items)))
         if not work:
             return None
-        stop_keys = self.stop_keys(function)
-        for runs in work:
-            reached = self.waits.reached(runs, stop_keys)
-            if reached:
-                first = reached[0]
-                last = first.steps[-1] if first.steps else None
-                where = f" ({self._at(last.where)})" if last is not None else ""
-                return Verdict(True, f"the work it runs, {_qualified_title(runs)}, {first.says}{where}, without "
-                                     f"looking at the stop",
-                               tuple(f"{s.where}: {s.title}: `{s.text}`" for s in first.steps))
-        return Verdict(False)
+        return self._work_verdict(work, self.stop_keys(function))
 
     def signalled_before(self, function: FunctionFacts, line: int, receiver: str | None) -> str:
         """What the path did, before the wait, to tell unseen work to end: set a flag or an event, put on

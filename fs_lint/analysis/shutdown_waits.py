@@ -172,7 +172,9 @@ class ModuleShutdownWaits:
             if verdict is None:
                 verdict = self._unseen_drain(wait, function)
         elif wait.kind in (GATHER, ASYNCIO_WAIT, QUEUE_JOIN):
-            verdict = self._unseen_drain(wait, function)
+            verdict = model.review_gathered_work(function, wait.node) if wait.kind != QUEUE_JOIN else None
+            if verdict is None or not verdict.keep:
+                verdict = self._unseen_drain(wait, function) or verdict
         else:
             verdict = model.review_library(function, wait.node, wait.path, wait.kind)
             if verdict is None and wait.kind == EVENT_WAIT:

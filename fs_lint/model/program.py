@@ -405,6 +405,25 @@ class Program:
         self._callbacks[function.qualname] = found
         return found
 
+    def reconnect_callback_of(self, function: FunctionFacts, depth: int = 0) -> Api | None:
+        """The library API the module hands ``function`` to as the callback it calls each time a lost
+        connection is back (``nats.connect(reconnected_cb=self._reconnected)``: the table's
+        ``reconnected``); None when it is handed to none."""
+        module = self.module_of(function.qualname)
+        mentions = {("attr", ("self",), function.name), ("name", function.qualname), ("local", function.name)}
+        for other in (module.functions.values() if module is not None else ()):
+            for call in other.calls:
+                if call.value[0] != "call":
+                    continue
+                handed = {name for name, arg in call.value[3] if arg in mentions}
+                if not handed:
+                    continue
+                for callee in ordered(self.evaluate(call.function, other.qualname, depth + 1)):
+                    entry = self.api_of(callee)
+                    if entry is not None and entry.reconnected in handed:
+                        return entry
+        return None
+
     def _attribute_all(self, values: Iterable[Value], name: str, depth: int) -> frozenset[Value]:
         found: set[Value] = set()
         for value in values:

@@ -570,6 +570,21 @@ class _BodyWalk:
             cls = self.collector.facts.classes.get(self.facts.owner)
             if cls is not None:
                 cls.attributes.setdefault(target.attr, []).append(t.written_in(self.frame.qualname, value))
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            cls = self._global_instance_class(target.value.id)
+            if cls is not None:
+                cls.attributes.setdefault(target.attr, []).append(t.written_in(self.frame.qualname, value))
+
+    def _global_instance_class(self, name: str) -> "ClassFacts | None":
+        """``presence.task = create_task(...)`` in a hook, where the module made ``presence = Presence()``:
+        the class of this module whose one shared instance the name holds (None for a local or a parameter
+        of that name, or a global that is something else)."""
+        if name in self.facts.locals or any(p.name == name for p in self.facts.params):
+            return None
+        values = self.collector.facts.globals.get(name, ())
+        if len(values) != 1 or values[0][0] != "call" or values[0][1][0] != "name":
+            return None
+        return self.collector.facts.classes.get(values[0][1][1])
 
     def _element(self, holder: ast.expr, value: ast.expr) -> None:
         """``self._tasks.append(task)``, ``self._tasks[k] = task``: what ``self._tasks`` holds."""

@@ -303,6 +303,8 @@ class WaitModel:
             if self.is_bounded_scope(function, call):
                 continue
             wait = self.library_wait(function, call)
+            if wait is not None and wait.kind == "event":
+                wait = self.set_on_reconnect(function, call, wait, stop_keys) or wait
             if wait is not None and wait.kind in _PEER_KINDS:
                 found.append(wait)
                 continue
@@ -315,6 +317,42 @@ class WaitModel:
                 for inner in self.reached(callee, stop_keys, depth + 1, visiting | {function.qualname}):
                     found.append(inner.through(step))
         return tuple(found)
+
+    def set_on_reconnect(self, function: FunctionFacts, call: CallFact, wait: Reached,
+                         stop_keys: frozenset[str] = frozenset()) -> Reached | None:
+        """``await self.connected.wait()`` where the only method of the object that sets
+        ``self.connected`` is the callback a client calls once its lost connection is back
+        (``reconnected_cb``): a wait for the reconnect, however the event is named. Not when the stop
+        sets it itself (``stop_keys``)."""
+        key = call.receiver
+        if not key or not key.startswith("self.") or function.owner is None or key in stop_keys:
+            return None
+        setters = []
+        for name in self.program.lineage(function.owner):
+            cls = self.program.class_(name) if not name.startswith("lib:") else None
+            for method in (cls.methods.values() if cls is not None else ()):
+                facts = self.program.function(method)
+                if facts is not None and any(s.key == key and s.value == "set" for s in facts.sets):
+                    setters.append(facts)
+        if not setters:
+            return None
+        callbacks = [(setter, self.program.reconnect_callback_of(setter)) for setter in setters]
+        on_reconnect = [(setter, entry) for setter, entry in callbacks if entry is not None]
+        if not on_reconnect:
+            return None
+        if any(entry is None and not self._connects(setter) for setter, entry in callbacks):
+            return None  # something else sets it too: a wait for that other party
+        setter, entry = on_reconnect[0]
+        peer = entry.peer or "the peer"
+        says = (f"{peer} to come back (`{key}` is set only as the connection is made and by "
+                f"{_title(setter)}, the callback `{_short(entry.name)}()` calls once it has reconnected)")
+        return Reached("reconnect", says, entry.name, wait.steps)
+
+    def _connects(self, function: FunctionFacts) -> bool:
+        """The function makes the connection (it calls an API the table gives a reconnect callback):
+        what it sets, it sets once, as the connection is first made."""
+        return any((found := self.api_of(function, call)) is not None and found[0].reconnected
+                   for call in function.calls)
 
     def endless_loop(self, function: FunctionFacts, index: int, loop: LoopFact,
                      stop_keys: frozenset[str]) -> Reached | None:
@@ -452,3 +490,9 @@ def _last_name(term: t.Term) -> str | None:
 def _shortest(keys: tuple[str, ...]) -> str:
     chains = [k for k in keys if "." in k] or list(keys)
     return max(chains, key=len) if chains else ""
+
+
+def _short(api: str) -> str:
+    """``nats.connect`` -> ``nats.connect``; ``nats.aio.client.Client.connect`` -> ``Client.connect``."""
+    parts = api.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 2 else api
