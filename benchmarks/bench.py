@@ -206,6 +206,9 @@ def main() -> None:
              [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "--no-cache", *model, "corpus"]),
             ("fs-lint check -j 1 +FSR901, facts cache warm",
              [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"]),
+            # what working out [*] costs: the same check, with a report that shows no fixability
+            ("fs-lint check -j 1 -q --format github (no [*] to work out)",
+             [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "-q", "--format", "github", "corpus"]),
             (f"fs-lint check -j {jobs}", [py, "-m", "fs_lint", "check", "--isolated", "-j", jobs, "corpus"]),
             ("fs-lint fix --diff -j 1", [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", "1", "corpus"]),
             (f"fs-lint fix --diff -j {jobs}",

@@ -16,6 +16,7 @@ from .syntax.parsing import parse_module
 from .findings import Finding
 from .project.noqa import drop_silenced
 from .settings import Settings
+from .syntax_versions import newer_syntax
 
 
 def check_bytes(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
@@ -41,7 +42,7 @@ def describe_source_error(error: BaseException) -> str:
         if message.startswith(("unknown encoding", "encoding problem")):
             return f"bad coding cookie: {message}"
         where = f" at line {error.lineno}" if error.lineno else ""
-        return f"syntax error{where}: {message}"
+        return f"syntax error{where}: {newer_syntax(error) or message}"
     if isinstance(error, ValueError) and "null byte" in str(error):
         return "contains a null byte"
     if isinstance(error, UnicodeError):

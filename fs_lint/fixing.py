@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from .codemods.splicing import SplicedRewrite
 
 
+# How a refusal ends when only ``--unsafe-fixes`` would make the fix (``fixability`` counts them).
+UNSAFE_ONLY = "an unsafe fix, applied only with --unsafe-fixes"
+
+
 @dataclass
 class Refusal:
     """A finding of a rule that has a fix, left as it is, and why."""
@@ -171,7 +175,7 @@ class _Fixer:
                 refused[finding] = f"internal error while planning the {finding.code} fix: {error!r}"
                 continue
             if edit.unsafe_because and not unsafe:
-                refused[finding] = f"{edit.unsafe_because}: an unsafe fix, applied only with --unsafe-fixes"
+                refused[finding] = f"{edit.unsafe_because}: {UNSAFE_ONLY}"
                 continue
             edits.append(edit)
         return edits, refused

@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
 from .fixing import fix_source
-from .project.file_rules import FileRules
+from .project.file_settings import ProjectSettings
 from .project.noqa import silenced_by
 from .rules import RULES
 
@@ -32,7 +32,7 @@ class FixFindings(VisitorBasedCodemodCommand):
     It hands the module to ``fs_lint.fixing.fix_source``, so that a codemod run
     gets the same guarantees as ``fs-lint fix``: a fix that would not remove its
     finding, or would add one, is refused and reported as a warning. It reads the
-    same ``[tool.fs-lint]`` (above the working directory: options, selection,
+    same ``[tool.fs-lint]`` (the nearest above each file: options, selection,
     per-file-ignores, exclude) and leaves alone what a ``# noqa`` silences.
     """
 
@@ -57,10 +57,12 @@ class FixFindings(VisitorBasedCodemodCommand):
         """As ``fs-lint fix --force-exclude FILE`` would: the project's config, its selection, and ``# noqa``."""
         source = tree.bytes
         filename = self.context.filename or "<unknown>"
-        rules = project_rules(os.getcwd())
+        project = project_settings(os.getcwd())
         if self.context.filename:
+            rules = project.rules_for(os.path.abspath(filename))
             codes = rules.codes_for(os.path.abspath(filename))
         else:
+            rules = project.rules_for_directory(os.getcwd())
             codes = tuple(sorted(rules.selection.enabled))
         if self.CODES is not None:
             # Running an off-by-default rule's own codemod is selecting it (an excluded file stays out).
@@ -79,9 +81,9 @@ class FixFindings(VisitorBasedCodemodCommand):
 
 
 @lru_cache(maxsize=None)
-def project_rules(cwd: str) -> FileRules:
-    """``[tool.fs-lint]`` above the directory the codemod runs in, read once per process."""
-    return FileRules.load(Path(cwd))
+def project_settings(cwd: str) -> ProjectSettings:
+    """Each file's ``[tool.fs-lint]`` (the nearest above it), read once per process."""
+    return ProjectSettings(Path(cwd))
 
 
 class StopRetryLoopOnShutdown(FixFindings):

@@ -5,7 +5,8 @@ Each file is written to a temporary file beside it and renamed over it
 bytes or its complete fixed bytes. What a kill can leave is the temporary
 file itself: by design it is hidden and named ``.NAME.RANDOM.fs-lint-tmp``,
 never ``*.py``, so no tool (fs-lint included) mistakes it for code, and the
-next run fixes what the killed one did not.
+next run fixes what the killed one did not, and removes (and names) the
+temporary files of the files it writes again.
 
 The test kills a real process group (the command and its workers) at several
 moments: before any write, and while the writes are under way.
@@ -23,30 +24,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.swallowing_loops import numbered_project
+
+
 FILES = 80
 TEMPORARY = re.compile(r"^\.(?P<name>m\d{3}\.py)\.[A-Za-z0-9_]+\.fs-lint-tmp$")
-# FSR002 only: its fix (narrow BaseException to Exception) is safe, so the plain command applies it.
-SOURCE = """\
-import time
-
-
-def serve_{index}():
-    while True:
-        try:
-            connect({index})
-        except BaseException:
-            time.sleep(1)
-"""
 
 
 def _project(root: Path) -> dict[str, bytes]:
-    root.mkdir()
-    files = {}
-    for index in range(FILES):
-        name = f"m{index:03}.py"
-        files[name] = SOURCE.format(index=index).encode()
-        (root / name).write_bytes(files[name])
-    return files
+    return numbered_project(root, FILES)  # FSR002's fix (the handler lets Ctrl-C through) is safe: fix applies it
 
 
 def _fix(root: Path) -> subprocess.Popen[bytes]:
@@ -106,3 +92,7 @@ def test_a_killed_fix_leaves_whole_files_only(
                             cwd=root, capture_output=True, text=True)
     assert finish.returncode == 0, finish.stdout + finish.stderr  # temporary leftovers are not taken for code
     assert {name: (root / name).read_bytes() for name in originals} == fixed_bytes
+    # the file a leftover belonged to was fixed again: the leftover is gone, and the run said so
+    assert sorted(set(os.listdir(root)) - set(originals)) == []
+    for name in leftovers:
+        assert f"fs-lint: warning: removed {name}: a temporary file left beside " in finish.stderr

@@ -141,12 +141,12 @@ def test_directory_named_like_a_python_file_is_walked_not_read(
 
 
 def test_a_directory_that_reaches_the_reader_is_a_file_error(project: Path) -> None:
-    from fs_lint.cli.check_command import check_file
+    from fs_lint.cli.check_command import CheckTask, check_file
     from fs_lint.cli.plan import FileTask
     from fs_lint.settings import Settings
 
     (project / "pkg.py").mkdir()  # e.g. replaced by a directory between discovery and reading
-    report = check_file(FileTask(str(project / "pkg.py"), "pkg.py", ("FSR001",), Settings(), False))
+    report = check_file(CheckTask(FileTask(str(project / "pkg.py"), "pkg.py", ("FSR001",), Settings(), False), True))
     assert (report.error, report.findings) == ("is a directory", ())
 
 
@@ -251,14 +251,19 @@ def test_parallel_end_to_end_matches_serial(tmp_path: Path) -> None:
 
 
 def test_check_path_does_not_import_libcst(tmp_path: Path) -> None:
+    """LibCST is paid for only by a file with a finding whose fix ``[*]`` must promise or not."""
     (tmp_path / "svc.py").write_text(SWALLOWS)
+    (tmp_path / "clean.py").write_text("while True:\n    try:\n        work()\n    except Exception:\n        pass\n")
     probe = textwrap.dedent("""\
         import sys
         import fs_lint.cli.main
         assert "libcst" not in sys.modules, "importing the CLI imported libcst"
-        status = fs_lint.cli.main.main(["check", "--isolated", "svc.py"])
+        status = fs_lint.cli.main.main(["check", "--isolated", "clean.py"])
+        assert status == 0, status
+        assert "libcst" not in sys.modules, "checking a file without findings imported libcst"
+        status = fs_lint.cli.main.main(["check", "--isolated", "-q", "--format", "github", "svc.py"])
         assert status == 1, status
-        assert "libcst" not in sys.modules, "checking imported libcst"
+        assert "libcst" not in sys.modules, "a report that shows no fixability imported libcst"
         print("ok")
     """)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)

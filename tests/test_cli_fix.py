@@ -102,8 +102,8 @@ def no_temporary_files(directory: Path) -> bool:
 def test_fix_in_place_with_summary_and_refusals(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = fix(capsys)
     assert (project / "svc.py").read_text() == SAFE_FIXED
-    assert out == (f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
-                   "fixed svc.py (1 fix)\n"
+    assert out == ("fixed svc.py (1 fix)\n"  # the file's header, then what was not fixed in it
+                   f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
                    "fs-lint: 1 file changed, 1 fix applied, 1 finding left\n")
     assert err == ""
     assert status == 1  # a finding is left
@@ -130,8 +130,8 @@ def test_diff_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) 
         +        except Exception:
                      time.sleep(1)
     """) + " \n \n"
-    assert err == (f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
-                   "would fix svc.py (1 fix)\n"
+    assert err == ("would fix svc.py (1 fix)\n"
+                   f"svc.py:5:5: FSR001 not fixed: {UNSAFE}\n"
                    "fs-lint: 1 file would change, 1 fix would be applied, 1 finding left\n")
     assert status == 0
 

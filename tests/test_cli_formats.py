@@ -125,14 +125,14 @@ def test_github(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     lines = out.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("::warning file=pkg/svc.py,line=5,col=5,title=FSR001::retry loop without shutdown check")
-    assert lines[1].startswith("::warning file=pkg/svc.py,line=8,col=9,title=FSR002::broad handler")
+    assert lines[0].startswith("::error file=pkg/svc.py,line=5,col=5,title=FSR001::retry loop without shutdown check")
+    assert lines[1].startswith("::error file=pkg/svc.py,line=8,col=9,title=FSR002::broad handler")
 
 
 def test_github_escaping() -> None:
     report = FileReport("/w/a:b,c%.py", "a:b,c%.py", (Finding(3, 0, "FSR001", "FSR001 100% bad\r\nreally: a, b"),))
     line = render_github([report], "/w")
-    assert line == "::warning file=a%3Ab%2Cc%25.py,line=3,col=1,title=FSR001::100%25 bad%0D%0Areally: a, b\n"
+    assert line == "::error file=a%3Ab%2Cc%25.py,line=3,col=1,title=FSR001::100%25 bad%0D%0Areally: a, b\n"
 
 
 def test_unknown_format_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

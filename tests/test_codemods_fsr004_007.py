@@ -29,9 +29,9 @@ class TestAwaitAsyncSleep(CodemodTest):
                         time.sleep(5)  # back off
         """
         after = """
+            import asyncio
 
             import aio_pika
-            import asyncio
 
 
             async def connect(url):

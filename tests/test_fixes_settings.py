@@ -59,7 +59,8 @@ def test_the_limit_is_retry_give_up_after(seconds: float, max_time: str, stop_ma
 
 def test_an_async_policy_is_limited_when_async_requires_check() -> None:
     # Without the option, cancelling the task stops it: nothing is flagged. With it, the limit is
-    # imported as a name of its own, since no `from tenacity import ...` is there to extend.
+    # imported as a name of its own, since no `from tenacity import ...` is there to extend, where isort
+    # puts it: before `tenacity.asyncio`.
     code = """\
         from tenacity.asyncio import AsyncRetrying
 
@@ -70,8 +71,8 @@ def test_an_async_policy_is_limited_when_async_requires_check() -> None:
     """
     assert fix_source(textwrap.dedent(code).encode(), Settings(), None, True, "service.py").applied == []
     assert fixed(code, Settings(async_requires_check=True), "FSR004") == textwrap.dedent("""\
-        from tenacity.asyncio import AsyncRetrying
         from tenacity import stop_after_delay
+        from tenacity.asyncio import AsyncRetrying
 
         async def publish(channel, message):
             async for attempt in AsyncRetrying(stop=stop_after_delay(300)):

@@ -1,23 +1,21 @@
 """``fs-lint server`` for real: a subprocess, spoken to in LSP over its stdin and stdout.
 
-The client here is the least an editor does: JSON-RPC with Content-Length
-framing, initialize, didOpen/didChange/didSave, codeAction, shutdown, exit.
+The client (``tests/lsp_client.py``) is the least an editor does: JSON-RPC with
+Content-Length framing, initialize, didOpen/didChange/didSave, codeAction,
+shutdown, exit.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tests.expected_rewrites import let_stop_through
+from tests.lsp_client import Client, apply
 
 HAZARD = textwrap.dedent("""\
     import threading
@@ -38,89 +36,6 @@ HAZARD = textwrap.dedent("""\
                 except BaseException:
                     time.sleep(1)
 """)
-
-
-class Client:
-    def __init__(self, cwd: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "fs_lint", "server"], cwd=cwd,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.next_id = 0
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = None
-            while True:
-                header = stream.readline()
-                if not header:
-                    return
-                if header in (b"\r\n", b"\n"):
-                    break
-                name, _, value = header.decode("ascii").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            assert length is not None
-            self.messages.put(json.loads(stream.read(length)))
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
-
-    def notify(self, method: str, params: dict[str, Any]) -> None:
-        self.send({"method": method, "params": params})
-
-    def request(self, method: str, params: dict[str, Any] | None) -> Any:
-        self.next_id += 1
-        self.send({"id": self.next_id, "method": method, "params": params})
-        message = self.wait(lambda m: m.get("id") == self.next_id and "method" not in m)
-        assert "error" not in message, message
-        return message["result"]
-
-    def wait(self, wanted: Any, timeout: float = 60) -> dict[str, Any]:
-        while True:
-            try:
-                message = self.messages.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError("the server said nothing in time") from None
-            if wanted(message):
-                return message
-
-    def diagnostics(self, uri: str) -> list[dict[str, Any]]:
-        message = self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
-                            and m["params"]["uri"] == uri)
-        return message["params"]["diagnostics"]
-
-    def close(self) -> None:
-        try:
-            self.request("shutdown", None)
-            self.notify("exit", {})
-            self.process.wait(timeout=30)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-
-
-def apply(text: str, edits: list[dict[str, Any]]) -> str:
-    """Apply whole-buffer-or-range edits (ASCII text: UTF-16 units are characters)."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def offset(position: dict[str, int]) -> int:
-        line = position["line"]
-        return offsets[line] + position["character"] if line < len(lines) else len(text)
-
-    for edit in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
-        start, end = offset(edit["range"]["start"]), offset(edit["range"]["end"])
-        text = text[:start] + edit["newText"] + text[end:]
-    return text
 
 
 @pytest.fixture

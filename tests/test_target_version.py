@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from fs_lint.cli.main import main
-from fs_lint.project.file_rules import FileRules
+from fs_lint.project.file_settings import ProjectSettings
 from fs_lint.project.python_versions import lowest_allowed, parse_target
 from fs_lint.settings import Settings
 
@@ -56,7 +56,7 @@ def test_the_lowest_version_requires_python_allows(requires: str, version: tuple
 
 
 def _target(directory: Path, **load) -> tuple[int, int] | None:
-    return FileRules.load(directory, **load).settings.target_version
+    return ProjectSettings(directory, **load).rules_for_directory(directory).settings.target_version
 
 
 def test_read_from_requires_python_of_the_file_that_configures_fs_lint(tmp_path: Path) -> None:

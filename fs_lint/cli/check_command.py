@@ -5,34 +5,56 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 
 from ..file_check import check_bytes, describe_source_error, error_line
+from ..fixability import fixability
 from .check_summary import statistics, summary
 from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories,
-                     print_file_error, print_ignored_directories, print_warning)
-from .output_formats import FORMATS, FileReport, render_explained
+                     print_file_error, print_configuration_warnings, print_ignored_directories, print_warning,
+                     stderr_palette)
+from .colour import Palette, wants_colour
+from .output_formats import FORMATS, FileReport, render_default
 from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
 from .runner import run_all
-from .source_files import describe_read_error, read_source
+from .show_settings import show_settings
+from .add_noqa_command import run_add_noqa
+from .source_files import NOTEBOOK, describe_read_error, is_notebook, read_source
 
 
-def check_source_of(task: FileTask, source: bytes) -> FileReport:
+@dataclass(frozen=True)
+class CheckTask:
+    file: FileTask
+    fixability: bool  # whether the output shows which findings ``fix`` will fix ([*], "N fixable")
+
+
+def check_source_of(task: CheckTask, source: bytes) -> FileReport:
     """Never raises: a file that cannot be checked becomes an error report."""
+    file = task.file
     try:
-        findings = check_bytes(source, task.settings, task.codes, task.shown, task.disable_noqa)
+        findings = check_bytes(source, file.settings, file.codes, file.shown, file.disable_noqa)
     except Exception as error:  # SyntaxError, ValueError, RecursionError, MemoryError; our own bugs too
-        return FileReport(task.path, task.shown, error=describe_source_error(error), error_line=error_line(error))
-    return FileReport(task.path, task.shown, tuple(findings))
+        return FileReport(file.path, file.shown, error=describe_source_error(error), error_line=error_line(error))
+    if not task.fixability:
+        return FileReport(file.path, file.shown, tuple(findings))
+    fixable = fixability(source, file.settings, file.codes, file.shown, findings, file.disable_noqa)
+    return FileReport(file.path, file.shown, tuple(findings), fixable=fixable.safe, unsafe_fixable=fixable.unsafe,
+                      fixability_unknown=fixable.unknown)
 
 
-def check_file(task: FileTask) -> FileReport:
+def check_file(task: CheckTask) -> FileReport:
     """Runs in a worker process: never raises, a file that cannot be checked becomes an error report."""
     try:
-        source = read_source(task.path)
+        source = read_source(task.file.path)
     except OSError as error:
-        return FileReport(task.path, task.shown, error=describe_read_error(error))
+        return FileReport(task.file.path, task.file.shown, error=describe_read_error(error))
     return check_source_of(task, source)
+
+
+def _shows_fixability(args: argparse.Namespace) -> bool:
+    """The markers, the JSON field and the summary need the fixer's answer; SARIF and GitHub under -q do not."""
+    return not (args.quiet and args.format in ("sarif", "github") and not args.statistics)
 
 
 def reads_stdin(args: argparse.Namespace) -> bool:
@@ -44,11 +66,12 @@ def _reports(args: argparse.Namespace, cwd: str) -> tuple[Plan, list[FileReport]
     if reads_stdin(args):
         plan = make_stdin_plan(args, cwd, args.stdin_filename)
         source = sys.stdin.buffer.read()
-        return plan, [check_source_of(task, source) for task in plan.tasks]
+        return plan, [FileReport(task.path, task.shown, error=NOTEBOOK) if is_notebook(task.shown)
+                      else check_source_of(CheckTask(task, _shows_fixability(args)), source) for task in plan.tasks]
     if "-" in args.paths:
         raise UsageError("'-' (stdin) must be the only path")
     plan = make_plan(args, cwd)
-    reports = run_all(check_file, plan.tasks, args.jobs)
+    reports = run_all(check_file, [CheckTask(task, _shows_fixability(args)) for task in plan.tasks], args.jobs)
     reports += [FileReport(os.path.join(cwd, shown), shown, error=reason) for shown, reason in plan.unreadable]
     reports += [FileReport(os.path.join(cwd, shown), shown, error="no such file or directory")
                 for shown in plan.missing]
@@ -57,9 +80,14 @@ def _reports(args: argparse.Namespace, cwd: str) -> tuple[Plan, list[FileReport]
 
 
 def run_check(args: argparse.Namespace) -> int:
+    if args.show_settings:
+        return show_settings(args)
+    if args.add_noqa:
+        return run_add_noqa(args)
     cwd = os.getcwd()
     plan, reports = _reports(args, cwd)
     if not args.quiet:
+        print_configuration_warnings(plan.project.warnings)
         print_ignored_directories(plan.ignored)
         print_empty_directories(plan.empty)
     for report in reports:
@@ -71,13 +99,14 @@ def run_check(args: argparse.Namespace) -> int:
     with open_output(args.output_file) as out:
         if args.statistics:
             out.write(statistics(reports))
-        elif args.explain and args.format == "default":
-            out.write(render_explained(reports, cwd))
+        elif args.format == "default":
+            on_terminal = args.output_file is None and wants_colour(args.color, sys.stdout)
+            out.write(render_default(reports, cwd, Palette(on_terminal), explain=args.explain))
         else:
             out.write(FORMATS[args.format](reports, cwd))
     if not args.quiet and not nothing_checked and not plan.missing:
         # on stderr, so that stdout stays a list of findings (flake8's lines, or a JSON or SARIF document)
-        sys.stderr.write(summary(reports))
+        sys.stderr.write(summary(reports, stderr_palette()))
     if plan.missing:
         return EXIT_USAGE
     if any(report.error is not None for report in reports):

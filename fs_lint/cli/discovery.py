@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterator, Protocol, Sequence, Union
 
 from ..project.path_patterns import PathPattern
 
@@ -38,15 +38,40 @@ class Discovery:
     empty: list[str] = field(default_factory=list)  # directories given that hold no Python file to check
 
 
+class Exclusion(Protocol):
+    """What ``exclude`` says about a path; per folder, since each folder may have its own config."""
+
+    def excludes(self, path: str) -> bool:
+        """``path`` or a folder of it matches: for a file named on the command line."""
+
+    def excludes_exactly(self, path: str) -> bool:
+        """``path`` itself matches: for a walk, which prunes a matching folder before it looks inside."""
+
+
+class PatternExclusion:
+    """One list of patterns for every path."""
+
+    def __init__(self, patterns: Sequence[PathPattern]) -> None:
+        self._patterns = tuple(patterns)
+
+    def excludes(self, path: str) -> bool:
+        return any(pattern.matches(path) for pattern in self._patterns)
+
+    def excludes_exactly(self, path: str) -> bool:
+        return any(pattern.matches_exactly(path) for pattern in self._patterns)
+
+
 def is_skipped_directory(path: str) -> bool:
     name = os.path.basename(path)
     return (name in SKIPPED_DIRECTORIES or name.endswith(".egg-info")
             or os.path.isfile(os.path.join(path, "pyvenv.cfg")))
 
 
-def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = (),
+def discover(paths: Sequence[str], cwd: str, exclude: Union[Exclusion, Sequence[PathPattern]] = (),
              force_exclude: bool = False) -> Discovery:
     """The files to check under ``paths`` (the working directory when empty), each once."""
+    if not hasattr(exclude, "excludes_exactly"):
+        exclude = PatternExclusion(exclude)  # type: ignore[arg-type]
     found = Discovery()
     seen: set[str] = set()
     for given in paths or ["."]:
@@ -56,8 +81,7 @@ def discover(paths: Sequence[str], cwd: str, exclude: Sequence[PathPattern] = ()
             if not candidates and os.path.normpath(given) not in found.ignored:
                 found.empty.append(os.path.normpath(given))
         elif os.path.lexists(absolute):  # a dangling link or a link loop too: reading it says what is wrong
-            excluded = force_exclude and (any(pattern.matches(absolute) for pattern in exclude)
-                                          or _in_skipped_directory(absolute, cwd))
+            excluded = force_exclude and (exclude.excludes(absolute) or _in_skipped_directory(absolute, cwd))
             candidates = iter(() if excluded else [Candidate(absolute, os.path.normpath(given))])
         else:
             found.missing.append(given)
@@ -83,7 +107,7 @@ def _in_skipped_directory(path: str, cwd: str) -> bool:
     return False
 
 
-def _in_directory(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery) -> Iterator[Candidate]:
+def _in_directory(top: str, given: str, exclude: Exclusion, found: Discovery) -> Iterator[Candidate]:
     listed = _git_listing(top)
     if listed is not None and not listed and _holds_python_files(top):
         found.ignored.append(os.path.normpath(given))
@@ -118,7 +142,7 @@ def _holds_python_files(top: str) -> bool:
     return False
 
 
-def _filter_listing(top: str, listed: list[str], exclude: Sequence[PathPattern]) -> Iterator[str]:
+def _filter_listing(top: str, listed: list[str], exclude: Exclusion) -> Iterator[str]:
     skipped: dict[str, bool] = {}  # directory -> skipped, itself or through a parent below top
 
     def directory_skipped(directory: str) -> bool:
@@ -126,19 +150,19 @@ def _filter_listing(top: str, listed: list[str], exclude: Sequence[PathPattern])
             return False
         if directory not in skipped:
             skipped[directory] = (directory_skipped(os.path.dirname(directory)) or is_skipped_directory(directory)
-                                  or any(pattern.matches_exactly(directory) for pattern in exclude))
+                                  or exclude.excludes_exactly(directory))
         return skipped[directory]
 
     for relative in listed:
         path = os.path.join(top, relative)
         if not os.path.lexists(path):  # tracked, but deleted in the working tree
             continue
-        if directory_skipped(os.path.dirname(path)) or any(pattern.matches_exactly(path) for pattern in exclude):
+        if directory_skipped(os.path.dirname(path)) or exclude.excludes_exactly(path):
             continue
         yield relative
 
 
-def _walk(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery) -> Iterator[str]:
+def _walk(top: str, given: str, exclude: Exclusion, found: Discovery) -> Iterator[str]:
     """Symbolic links to directories are not followed, so a link loop cannot trap the walk."""
 
     def unreadable(error: OSError) -> None:
@@ -149,9 +173,9 @@ def _walk(top: str, given: str, exclude: Sequence[PathPattern], found: Discovery
         subdirectories[:] = [
             name for name in subdirectories
             if not is_skipped_directory(os.path.join(directory, name))
-            and not any(pattern.matches_exactly(os.path.join(directory, name)) for pattern in exclude)
+            and not exclude.excludes_exactly(os.path.join(directory, name))
         ]
         for name in filenames:
             path = os.path.join(directory, name)
-            if name.endswith(".py") and not any(pattern.matches_exactly(path) for pattern in exclude):
+            if name.endswith(".py") and not exclude.excludes_exactly(path):
                 yield os.path.relpath(path, top)

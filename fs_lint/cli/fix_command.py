@@ -12,7 +12,7 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TextIO
 
 from ..checker import codes_that_may_fire
 from ..syntax.parsing import parse_module
@@ -22,13 +22,15 @@ from ..project.noqa import drop_silenced, file_is_exempt, silenced_by
 from ..rules import RULES
 from .check_command import reads_stdin
 from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories, print_file_error,
-                     print_ignored_directories, print_warning)
+                     print_configuration_warnings, print_ignored_directories, print_stale_temporaries, print_warning)
+from .colour import Palette, wants_colour
 from .file_writing import describe_write_error, write_atomically
 from .fix_report import plural, refusal_line, summary, unified_diff
 from .plan import FileTask, make_plan, make_stdin_plan
 from .progress import TerminalProgress
 from .runner import run_all
-from .source_files import describe_read_error, read_source
+from .source_files import NOTEBOOK, describe_read_error, is_notebook, read_source
+from .stopping import signals_deferred
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,11 @@ def _run_fix_stdin(args: argparse.Namespace) -> int:
     if not plan.tasks:  # excluded under --force-exclude
         sys.stdout.buffer.write(b"" if args.diff or args.check else source)
         return EXIT_CLEAN
-    report = fix_source_of(FixTask(plan.tasks[0], args.unsafe_fixes), source)
+    task = plan.tasks[0]
+    if is_notebook(task.shown):
+        report = FixReport(task.path, task.shown, error=NOTEBOOK)
+    else:
+        report = fix_source_of(FixTask(task, args.unsafe_fixes), source)
     if report.error is not None:
         print_file_error(report.shown, report.error)
         if not (args.diff or args.check):
@@ -163,6 +169,29 @@ def _run_fix_stdin(args: argparse.Namespace) -> int:
     return _exit_status(args, False, report.changed, bool(report.remaining))
 
 
+def _write_or_show(report: FixReport, args: argparse.Namespace, preview: bool, notes: TextIO) -> bool:
+    """Write the fixed file (or print its diff), then its header line; False when it could not be written."""
+    if preview:
+        sys.stdout.write(unified_diff(report.shown, report.original, report.fixed))
+    else:
+        try:
+            with signals_deferred():  # a stop waits for this one file to be whole
+                stale = write_atomically(report.path, report.fixed, expected=report.original)
+        except OSError as error:
+            print_file_error(report.shown, describe_write_error(error))
+            return False
+        if not args.quiet:
+            print_stale_temporaries(report.shown, stale)
+    if not args.quiet:
+        verb = "would fix" if preview else "fixed"
+        paint = Palette(wants_colour(args.color, notes))
+        notes.write(f"{paint('good', verb)} {paint('path', report.shown)} "
+                    f"({plural(len(report.applied), 'fix', 'fixes')})\n")
+        if args.show_fixes:
+            notes.write(_applied_lines(report))
+    return True
+
+
 def run_fix(args: argparse.Namespace) -> int:
     if reads_stdin(args):
         return _run_fix_stdin(args)
@@ -178,6 +207,7 @@ def run_fix(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     if not args.quiet:
+        print_configuration_warnings(plan.project.warnings)
         print_ignored_directories(plan.ignored)
         print_empty_directories(plan.empty)
         if not plan.tasks and not plan.missing:
@@ -194,28 +224,17 @@ def run_fix(args: argparse.Namespace) -> int:
             print_file_error(report.shown, report.error)
             failed = True
             continue
-        for refusal in sorted(report.refused, key=lambda r: (r.line, r.col, r.code)):
-            notes.write(refusal_line(report.shown, refusal.line, refusal.col, refusal.code, refusal.reason))
         left += len(report.remaining)
-        if not report.changed:
-            continue
-        if preview:
-            sys.stdout.write(unified_diff(report.shown, report.original, report.fixed))
-        else:
-            try:
-                write_atomically(report.path, report.fixed, expected=report.original)
-            except OSError as error:
-                print_file_error(report.shown, describe_write_error(error))
+        if report.changed:
+            if _write_or_show(report, args, preview, notes):
+                changed += 1
+                fixes += len(report.applied)
+            else:
                 failed = True
                 left += len(report.applied)
-                continue
-        if not args.quiet:
-            verb = "would fix" if preview else "fixed"
-            notes.write(f"{verb} {report.shown} ({plural(len(report.applied), 'fix', 'fixes')})\n")
-            if args.show_fixes:
-                notes.write(_applied_lines(report))
-        changed += 1
-        fixes += len(report.applied)
+        for refusal in sorted(report.refused, key=lambda r: (r.line, r.col, r.code)):  # under the file's header
+            notes.write(refusal_line(report.shown, refusal.line, refusal.col, refusal.code, refusal.reason,
+                                     Palette(wants_colour(args.color, notes))))
     sys.stdout.flush()
     if not args.quiet and plan.tasks:  # nothing was fixed when nothing was found: the warning or error said so
         notes.write(summary(changed, fixes, left, preview))

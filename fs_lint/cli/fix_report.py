@@ -6,6 +6,8 @@ import difflib
 import io
 import tokenize
 
+from .colour import PLAIN, Palette
+
 _NO_NEWLINE = "\\ No newline at end of file\n"
 
 
@@ -30,8 +32,9 @@ def plural(count: int, word: str, plural_word: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural_word or word + 's'}"
 
 
-def refusal_line(shown: str, line: int, col: int, code: str, reason: str) -> str:
-    return f"{shown}:{line}:{col + 1}: {code} not fixed: {reason}\n"
+def refusal_line(shown: str, line: int, col: int, code: str, reason: str, paint: Palette = PLAIN) -> str:
+    return (f"{paint('path', shown)}:{paint('place', f'{line}:{col + 1}')}: {paint('code', code)} "
+            f"{paint('warning', 'not fixed')}: {reason}\n")
 
 
 def summary(files: int, fixes: int, left: int, preview: bool) -> str:

@@ -10,9 +10,11 @@ import sys
 from typing import Callable, NoReturn, Sequence, TypeVar
 
 from .. import __version__
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_error
+from .colour import CHOICES, Palette, wants_colour
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, colour_stderr, print_error
 from .probe_command import add_probe_parser
 from .settings_options import add_option_flags
+from .stopping import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, stop_on_signals
 
 T = TypeVar("T")
 
@@ -24,6 +26,7 @@ exit status:
   1  findings (fix: some left; fix --check: changes pending), or a file that could not be
      read, parsed or written (even under --exit-zero)
   2  usage or configuration error (an unknown code too), or a path that does not exist
+  130, 143  stopped by Ctrl-C or SIGTERM (at once, with its workers; no file is left half-written)
 """
 
 # The keys of output_formats.FORMATS (tests/test_probe_units.py checks it), named here so that
@@ -91,7 +94,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="read [tool.fs-lint] from FILE instead of the nearest pyproject.toml that has it")
     config.add_argument("--isolated", action="store_true", help="ignore configuration files")
     selection = parser.add_argument_group("rule selection", "codes and prefixes, comma-separated, e.g. FSR001,FSR0")
-    selection.add_argument("--select", type=_selection_parser("split_codes"), metavar="CODES",
+    selection.add_argument("--select", type=_selection_parser("split_selection"), metavar="CODES",
                            help="the codes to enable, instead of the configured ones (default: FSR)")
     selection.add_argument("--extend-select", type=_selection_parser("split_codes"), metavar="CODES",
                            help="more codes to enable, on top of the selection")
@@ -121,6 +124,8 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the findings (and errors) only: no summary, no warnings")
     parser.add_argument("-j", "--jobs", type=_argument_type(_jobs), metavar="N",
                         help="worker processes (default: one per CPU when there are more than 20 files)")
+    parser.add_argument("--color", "--colour", dest="color", choices=CHOICES, default="auto",
+                        help="colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
     add_option_flags(parser)
 
 
@@ -143,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print how many findings of each code there are, instead of the findings")
     check.add_argument("-o", "--output-file", metavar="FILE",
                        help="write the report to FILE instead of stdout (errors stay on stderr)")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add a `# noqa: CODE` comment for every current finding (keeping the codes already "
+                            "there), so that only new findings fail; writes the files")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the settings fs-lint uses on the one PATH given, and where each comes from")
     check.set_defaults(handler=_handler("check_command", "run_check"))
 
     fix = commands.add_parser("fix", help="apply the rules' fixes", formatter_class=formatter,
@@ -214,8 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _unrecognized(parser, args.command, extras)
     except SystemExit as stop:  # --help, --version, or a usage error argparse already printed
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else EXIT_USAGE)
+    if hasattr(args, "color"):
+        colour_stderr(Palette(wants_colour(args.color, sys.stderr)))
     try:
-        return args.handler(args)
+        with stop_on_signals():
+            return args.handler(args)
     except UsageError as error:
         print_error(str(error))
         return EXIT_USAGE
@@ -224,4 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FINDINGS
     except KeyboardInterrupt:
         print("fs-lint: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("fs-lint: stopped (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED

@@ -20,6 +20,7 @@ from ..findings import Finding
 from ..rule_pages import first_paragraph, page
 from ..rule_urls import REPOSITORY, rule_url
 from ..rules import RULES
+from .colour import PLAIN, Palette
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"
@@ -34,12 +35,9 @@ class FileReport:
     findings: tuple[Finding, ...] = ()
     error: str | None = None
     error_line: int | None = None  # where a syntax or decoding error is, when Python says
-
-
-def is_fixable(finding: Finding) -> bool:
-    """Whether the finding's rule has a safe fix (``[*]``): what ``fs-lint fix`` applies without asking."""
-    rule = RULES.get(finding.code)
-    return rule is not None and rule.fix == "safe"
+    fixable: frozenset[Finding] = frozenset()  # findings whose fix ``fs-lint fix`` makes (``fixability``)
+    unsafe_fixable: frozenset[Finding] = frozenset()  # and those only ``--unsafe-fixes`` fixes
+    fixability_unknown: bool = False  # too many findings to work out which are fixable
 
 
 def text_of(finding: Finding) -> str:
@@ -65,22 +63,21 @@ def _findings(reports: Sequence[FileReport]) -> Iterator[tuple[FileReport, Findi
             yield report, finding
 
 
-def _marked(finding: Finding) -> str:
-    """The message with ruff's ``[*]`` after the code when the finding has a safe fix."""
-    return f"{finding.code} [*] {text_of(finding)}" if is_fixable(finding) else finding.message
+def _line(report: FileReport, finding: Finding, paint: Palette) -> str:
+    """flake8's line, with ruff's ``[*]`` after the code when ``fs-lint fix`` will fix the finding."""
+    marker = f" {paint('fixable', '[*]')}" if finding in report.fixable else ""
+    return (f"{paint('path', report.shown)}:{paint('place', f'{finding.line}:{finding.col + 1}')}: "
+            f"{paint('code', finding.code)}{marker} {text_of(finding)}\n")
 
 
-def render_default(reports: Sequence[FileReport], cwd: str) -> str:
-    return "".join(f"{report.shown}:{f.line}:{f.col + 1}: {_marked(f)}\n" for report, f in _findings(reports))
-
-
-def render_explained(reports: Sequence[FileReport], cwd: str) -> str:
-    """flake8's lines, each followed by the facts behind it, with the file and line that prove each
-    (``check --explain``): what the program and library models read to make the finding."""
+def render_default(reports: Sequence[FileReport], cwd: str, paint: Palette = PLAIN, explain: bool = False) -> str:
+    """flake8's lines; with ``explain`` (``check --explain``) each is followed by the facts behind it, with
+    the file and line that prove each: what the program and library models read to make the finding."""
     lines = []
     for report, f in _findings(reports):
-        lines.append(f"{report.shown}:{f.line}:{f.col + 1}: {_marked(f)}\n")
-        lines.extend(f"    = {fact}\n" for fact in f.evidence)
+        lines.append(_line(report, f, paint))
+        if explain:
+            lines.extend(f"    = {fact}\n" for fact in f.evidence)
     return "".join(lines)
 
 
@@ -99,7 +96,7 @@ def render_json(reports: Sequence[FileReport], cwd: str) -> str:
         for f in report.findings:
             items.append({"code": f.code, "name": RULES[f.code].name if f.code in RULES else None,
                           "message": text_of(f), "filename": report.shown, "line": f.line, "column": f.col + 1,
-                          "fix": _fix_kind(f.code), "fixable": is_fixable(f), "url": rule_url(f.code),
+                          "fix": _fix_kind(f.code), "fixable": f in report.fixable, "url": rule_url(f.code),
                           "docs": f"fs-lint rule {f.code}", "evidence": list(f.evidence)})
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
@@ -113,7 +110,8 @@ def _github_property(text: str) -> str:
 
 
 def render_github(reports: Sequence[FileReport], cwd: str) -> str:
-    """GitHub Actions workflow commands: each finding becomes an annotation on the pull request."""
+    """GitHub Actions workflow commands: each finding becomes an error annotation on the pull request
+    (the step fails on it, so a warning would say less than the step does)."""
     lines = []
     for report in reports:
         if report.error is not None:
@@ -123,7 +121,7 @@ def render_github(reports: Sequence[FileReport], cwd: str) -> str:
                          f"{_github_data(report.error)}\n")
     for report, f in _findings(reports):
         name = relative_path(report.path, cwd) or report.shown
-        lines.append(f"::warning file={_github_property(name)},line={f.line},col={f.col + 1},"
+        lines.append(f"::error file={_github_property(name)},line={f.line},col={f.col + 1},"
                      f"title={_github_property(f.code)}::{_github_data(text_of(f))}\n")
     return "".join(lines)
 

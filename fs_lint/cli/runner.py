@@ -1,7 +1,8 @@
 """Run one function over many files, in worker processes when that pays.
 
 Results come back in the order of the tasks whatever the number of workers,
-so output does not depend on ``--jobs``.
+so output does not depend on ``--jobs``. A run that is stopped (SIGTERM,
+Ctrl-C) ends its workers before the stop goes on: see ``stopping``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Sequence, TypeVar
+
+from .stopping import signals_deferred, start_worker
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -47,5 +50,26 @@ def _results(worker: Callable[[Task], Result], tasks: Sequence[Task], workers: i
         yield from map(worker, tasks)
         return
     chunk = max(1, min(64, len(tasks) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker, initargs=(os.getpid(),))
+    try:
         yield from pool.map(worker, tasks, chunksize=chunk)
+    except BaseException:  # SIGTERM, Ctrl-C, or the caller gave up on the results: the workers go now
+        with signals_deferred():
+            _end_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers where they are: ``shutdown`` alone would wait for every queued file."""
+    # ``_processes`` is private, but the only handle on the workers before Python 3.14's terminate_workers().
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()

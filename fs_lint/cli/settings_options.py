@@ -15,7 +15,8 @@ from ..project.option_values import KINDS, check_seconds, config_value, describe
 from ..project.python_versions import parse_target
 from ..settings import Option, Settings
 
-__all__ = ["KINDS", "add_option_flags", "build_settings", "config_value", "describe_toml", "dest", "options"]
+__all__ = ["KINDS", "add_option_flags", "build_settings", "config_value", "describe_toml", "dest", "flag_values",
+           "options"]
 
 
 def dest(option: Option) -> str:
@@ -67,7 +68,14 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
             raise ValueError(f"option {option.name!r} has kind {option.kind!r}; the CLI knows {KINDS}")
 
 
+def flag_values(args: argparse.Namespace | None) -> dict[str, Any]:
+    """The option flags that were given, by option name."""
+    if args is None:
+        return {}
+    given = {option.name: getattr(args, dest(option), None) for option in options()}
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def build_settings(config_values: Mapping[str, Any], args: argparse.Namespace | None) -> Settings:
     """Defaults, then the config file's values, then the command line's, option by option."""
-    flags = {option.name: getattr(args, dest(option), None) for option in options()} if args is not None else {}
-    return layered_settings([config_values, flags])
+    return layered_settings([config_values, flag_values(args)])

@@ -14,8 +14,22 @@ class NotRegularFile(OSError):
     """A FIFO, socket or device named like a Python file: reading it could block for ever."""
 
 
+class Notebook(OSError):
+    """A Jupyter notebook: JSON, which Python parses as one dict literal, so it would pass unread."""
+
+
+NOTEBOOK = ("a Jupyter notebook, which fs-lint does not check (it checks Python source files): "
+            "export its code with `jupyter nbconvert --to script` to check it")
+
+
+def is_notebook(path: str) -> bool:
+    return path.lower().endswith(".ipynb")
+
+
 def read_source(path: str) -> bytes:
-    """The file's bytes; OSError (NotRegularFile included) when it cannot be read."""
+    """The file's bytes; OSError (NotRegularFile and Notebook included) when it cannot be read."""
+    if is_notebook(path):
+        raise Notebook(errno.EINVAL, "a Jupyter notebook", path)
     mode = os.stat(path).st_mode
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", path)
@@ -30,6 +44,8 @@ def describe_read_error(error: OSError) -> str:
         return "is a directory"
     if isinstance(error, NotRegularFile):
         return "not a regular file"
+    if isinstance(error, Notebook):
+        return NOTEBOOK
     if error.errno == errno.ELOOP:
         return "cannot read: too many levels of symbolic links (a link loop?)"
     if isinstance(error, FileNotFoundError):

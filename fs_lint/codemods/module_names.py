@@ -2,9 +2,9 @@
 
 A rewrite that writes ``asyncio.sleep`` says ``asyncio`` the way the file does:
 after ``import asyncio as aio`` it writes ``aio.sleep``; in a file without the
-import it writes ``asyncio.sleep`` and asks for ``import asyncio``, which LibCST's
-``AddImportsVisitor`` puts after the file's other imports, so nothing else
-moves. A name the file binds to something else (a variable called ``asyncio``)
+import it writes ``asyncio.sleep`` and asks for ``import asyncio``, which
+``import_placement`` puts with the standard-library imports, in order, as
+isort does, so nothing else moves. A name the file binds to something else (a variable called ``asyncio``)
 is not taken over: the rewrite refuses.
 
 The other way round, a rewrite that replaces the last ``time.sleep`` leaves

@@ -8,10 +8,10 @@ their own (an indented one under a stand-in ``if True:``), changed, printed,
 and put back where they were; the rest of the file is never parsed by LibCST
 and stays byte for byte as it was.
 
-Imports need the top of the module. Adding one is LibCST's ``AddImportsVisitor``
-run on a region that starts at line 1 and ends where the statement after the
-leading imports begins, with a stand-in ``pass`` for that statement (the visitor
-puts a blank line before it). Removing an import is decided on the whole
+Imports need the top of the module. Adding one (``import_placement``, which puts
+it with the imports of its kind) is done on a region that starts at line 1 and
+ends where the statement after the leading imports begins, with a stand-in
+``pass`` for that statement. Removing an import is decided on the whole
 rewritten file with ``ast`` (any mention of the name keeps it), and only then
 made by LibCST's ``RemoveImportsVisitor`` in the region that holds the import.
 """
@@ -25,15 +25,16 @@ import re
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.codemod.visitors import RemoveImportsVisitor
 
 from ..syntax.parsing import parse_module
 from . import TOO_DEEP_FOR_LIBCST
 from .base import ChangeApplier, ChangeFailed, Edit, ModuleImport
+from .import_placement import add_imports
 
 
 class RegionFailed(Exception):
@@ -91,7 +92,7 @@ class SplicedRewrite:
                 raise RegionFailed(in_region, TOO_DEEP_FOR_LIBCST) from None
             applied |= applier.applied
             if region == header:
-                module = _add_imports(module, adds)
+                module = add_imports(module, adds, self._definition_after_imports())
             pieces[region] = self._print(region, module, parsed.indented, in_region)
         for edit in edits:
             for change in edit.changes:
@@ -160,8 +161,13 @@ class SplicedRewrite:
             return self._top_spans[index]
         return line, line  # a comment or a blank line: planners name nodes, so this is not expected
 
-    def _import_region(self) -> Region:
-        """From line 1 to the start of the first statement that is not a leading import (see the docstring)."""
+    def _definition_after_imports(self) -> bool:
+        """Whether the first statement after the leading imports is a function or class."""
+        index = self._first_after_imports()
+        body = self.tree.body
+        return index < len(body) and isinstance(body[index], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+
+    def _first_after_imports(self) -> int:
         body = self.tree.body
         index = 0
         if body and _is_preamble(body[0]):
@@ -170,6 +176,12 @@ class SplicedRewrite:
             index += 1
         while index < len(body) and index > 0 and body[index].lineno == body[index - 1].end_lineno:
             index += 1  # ``import a; x = 1``: a statement shares the last import's line
+        return index
+
+    def _import_region(self) -> Region:
+        """From line 1 to the start of the first statement that is not a leading import (see the docstring)."""
+        body = self.tree.body
+        index = self._first_after_imports()
         if index >= len(body):
             return Region(1, len(self._lines))
         return Region(1, _first_line(body[index]) - 1, stand_in_next=True)
@@ -309,11 +321,16 @@ def _first_newline(lines: list[bytes]) -> str:
 
 
 def _first_indent(source: bytes) -> str | None:
-    """The first INDENT token's text, read only as far as it: that is LibCST's default indent."""
+    """The first INDENT token's text, read only as far as it: that is LibCST's default indent.
+
+    A form feed in it (``\f    return 1``, as some editors leave after a page break) counts for
+    nothing, as in Python, which starts the column afresh after one; LibCST would refuse it as an
+    indent, and with it every fix of the file.
+    """
     try:
         for token in tokenize.tokenize(io.BytesIO(source).readline):
             if token.type == tokenize.INDENT:
-                return token.string
+                return token.string.rpartition("\f")[2] or None
     except (tokenize.TokenError, SyntaxError):
         return None
     return None
@@ -339,13 +356,6 @@ def _splice(lines: list[bytes], pieces: dict[Region, bytes]) -> bytes:
         line = region.last + 1
     out.extend(lines[line - 1:])
     return b"".join(out)
-
-
-def _add_imports(module: cst.Module, imports: Iterable[ModuleImport]) -> cst.Module:
-    context = CodemodContext()
-    for needed in imports:
-        AddImportsVisitor.add_needed_import(context, needed.module, needed.obj, needed.asname)
-    return AddImportsVisitor(context).transform_module(module)
 
 
 def _bound_name(name: ModuleImport) -> str:

@@ -111,13 +111,14 @@ def _check(path: str, source: bytes) -> list:
     """``fs-lint check --extend-select FSR901 PATH``, configured by the file's own project."""
     from ..file_check import check_bytes
     from ..project.errors import UsageError
-    from ..project.file_rules import FileRules
+    from ..project.file_settings import Overrides, ProjectSettings
 
-    folder = Path(path).parent
+    folder = Path(path).absolute().parent
+    overrides = Overrides(extend_select=SHUTDOWN_CODES)
     try:
-        rules = FileRules.load(folder, extend_select=SHUTDOWN_CODES)
+        rules = ProjectSettings(folder, overrides=overrides).rules_for(path)
     except UsageError:  # a broken [tool.fs-lint]: the defaults, rather than nothing
-        rules = FileRules.load(folder, isolated=True, extend_select=SHUTDOWN_CODES)
+        rules = ProjectSettings(folder, isolated=True, overrides=overrides).rules_for(path)
     return check_bytes(source, rules.settings, rules.selection.codes_for(str(Path(path).absolute())), path)
 
 

@@ -62,11 +62,44 @@ def _table(data: dict[str, Any]) -> Any:
     return data.get(TABLE[0], {}).get(TABLE[1]) if isinstance(data.get(TABLE[0]), dict) else None
 
 
+def _looks_like_ours(name: str) -> bool:
+    """``fs_lint``, ``fslint``, ``FS-Lint``, ``fs-lnit``: a table meant for fs-lint, misspelt."""
+    squeezed = name.lower().replace("-", "").replace("_", "").replace(".", "").replace(" ", "")
+    return squeezed == "fslint" or bool(difflib.get_close_matches(name.lower(), [TABLE[1]], n=1, cutoff=0.8))
+
+
+@dataclass(frozen=True)
+class PyProject:
+    """One pyproject.toml as read: its ``[tool.fs-lint]`` (None when it has none) and what is amiss."""
+
+    path: Path
+    table: Any
+    warnings: tuple[str, ...] = ()
+    target: tuple[int, int] | None = None  # the oldest Python its requires-python allows
+
+
+def inferred_config(root: Path, pyproject: "PyProject | None") -> "Config":
+    """No ``[tool.fs-lint]`` governs a file: the defaults, with the target its nearest pyproject.toml implies."""
+    target = pyproject.target if pyproject is not None else None
+    return Config(root=root, options={_TARGET: target} if target is not None else {})
+
+
+def read_pyproject(path: Path) -> PyProject:
+    """Read ``path``; a misspelt fs-lint table is a warning (it is not read), invalid TOML a UsageError."""
+    path = path.absolute()
+    data = _read_toml(path)
+    tools = data.get(TABLE[0]) if isinstance(data.get(TABLE[0]), dict) else {}
+    misspelt = [name for name in tools if name != TABLE[1] and _looks_like_ours(name)]
+    warnings = tuple(f"{_shown(path)}: [tool.{name}] is not read: fs-lint's table is [tool.fs-lint]"
+                     for name in misspelt)
+    return PyProject(path, _table(data), warnings, requires_python_target(data))
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has a ``[tool.fs-lint]`` table."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _table(_read_toml(candidate)) is not None:
+        if candidate.is_file() and read_pyproject(candidate).table is not None:
             return candidate
     return None
 
@@ -109,11 +142,12 @@ def known_keys() -> list[str]:
     return [*_FIELDS, *(option.name for option in option_values.options())]
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate ``[tool.fs-lint]`` of ``path``; UsageError names the file, the key and why."""
+def load_config(path: Path, pyproject: PyProject | None = None) -> Config:
+    """Read and validate ``[tool.fs-lint]`` of ``path`` (already read: ``pyproject``); UsageError names
+    the file, the key and why."""
     path = path.absolute()
-    data = _read_toml(path)
-    table = _table(data)
+    pyproject = pyproject or read_pyproject(path)
+    table = pyproject.table
     if table is None:
         raise UsageError(f"{_shown(path)}: has no [tool.fs-lint] table")
     if not isinstance(table, dict):
@@ -135,31 +169,6 @@ def load_config(path: Path) -> Config:
                 raise ValueError(f"unknown key{hint}")
         except ValueError as error:
             raise UsageError(f"{_shown(path)}: [tool.fs-lint] {key}: {error}") from None
-    if _TARGET not in given_options:
-        inferred = requires_python_target(data)
-        if inferred is not None:
-            given_options[_TARGET] = inferred
+    if _TARGET not in given_options and pyproject.target is not None:
+        given_options[_TARGET] = pyproject.target
     return Config(root=path.parent, path=path, options=given_options, **values)
-
-
-def resolve_config(explicit: str | None, isolated: bool, cwd: Path) -> Config:
-    """``--config``, else the nearest one above ``cwd``; none at all with ``--isolated``."""
-    if isolated:
-        return Config(root=cwd)
-    if explicit is not None:
-        path = cwd / explicit
-        if not path.is_file():
-            raise UsageError(f"{explicit}: config file not found")
-        return load_config(path)
-    found = find_config(cwd)
-    return load_config(found) if found is not None else Config(root=cwd, options=_nearest_requires_python(cwd))
-
-
-def _nearest_requires_python(start: Path) -> dict[str, Any]:
-    """No file configures fs-lint: the target the nearest ``pyproject.toml`` implies, if it says."""
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            inferred = requires_python_target(_read_toml(candidate))
-            return {_TARGET: inferred} if inferred is not None else {}
-    return {}

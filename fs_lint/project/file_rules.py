@@ -1,22 +1,36 @@
-"""``[tool.fs-lint]`` resolved for a front end that is handed one file at a time.
+"""One ``[tool.fs-lint]`` with a front end's overrides on top: the settings, codes and exclusions it gives.
 
-flake8, the LibCST codemods and the language server do not discover files:
-they are given one and must know which codes run on it, with which settings,
-and whether the project excludes it. They ask this, so that they answer as
-``fs-lint check PATH`` does.
+``file_settings.ProjectSettings`` decides which configuration governs a file
+and hands out these; a front end asks ``codes_for(path)`` and ``excludes(path)``
+and reads ``settings``, so that it answers as ``fs-lint check PATH`` does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..settings import Settings
-from .config_file import Config, resolve_config
+from .config_file import Config
 from .option_values import layered_settings
 from .path_patterns import PathPattern
 from .selection import Layer, PerFileIgnore, Selection
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a front end says over every configuration file: the CLI's flags, flake8's ``--fsr-*``.
+
+    Patterns given here are relative to the working directory.
+    """
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] | None = None  # replaces the configured table
+    exclude: tuple[str, ...] | None = None  # replaces the configured ``exclude``
+    extend_exclude: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)  # option name -> value of its kind
 
 
 @dataclass(frozen=True)
@@ -25,30 +39,37 @@ class FileRules:
     settings: Settings
     selection: Selection
     exclude: tuple[PathPattern, ...]
+    overrides: Overrides = Overrides()
 
     @classmethod
-    def load(cls, start: Path, explicit: str | None = None, isolated: bool = False,
-             overrides: Mapping[str, Any] | None = None, extend_select: tuple[str, ...] = ()) -> "FileRules":
-        """The nearest config at or above ``start`` (``explicit`` instead, none when ``isolated``).
-
-        ``overrides`` are option values (name -> value of its kind) that win over the
-        file's, such as flake8's ``--fsr-*``; ``extend_select`` codes to enable on top of the
-        file's selection (the off-by-default codes flake8's own selection names). Raises
-        UsageError when the config is wrong.
-        """
-        config = resolve_config(explicit, isolated, start)
+    def build(cls, config: Config, overrides: Overrides, cwd: str) -> "FileRules":
+        """``config`` with ``overrides`` on top; the overrides' patterns start at ``cwd``."""
         base = str(config.root)
+        if overrides.per_file_ignores is not None:
+            ignores = [PerFileIgnore(PathPattern(p, cwd), codes) for p, codes in overrides.per_file_ignores]
+        else:
+            ignores = [PerFileIgnore(PathPattern(p, base), codes) for p, codes in config.per_file_ignores]
         selection = Selection(
-            [Layer(config.select, config.extend_select, config.ignore), Layer(extend_select=extend_select)],
-            [PerFileIgnore(PathPattern(pattern, base), codes) for pattern, codes in config.per_file_ignores],
+            [Layer(config.select, config.extend_select, config.ignore),
+             Layer(overrides.select, overrides.extend_select, overrides.ignore)],
+            ignores,
         )
-        settings = layered_settings([config.options, overrides or {}])
-        exclude = tuple(PathPattern(p, base) for p in (*config.exclude, *config.extend_exclude))
-        return cls(config, settings, selection, exclude)
+        if overrides.exclude is not None:
+            exclude = [PathPattern(p, cwd) for p in overrides.exclude]
+        else:
+            exclude = [PathPattern(p, base) for p in config.exclude]
+        exclude += [PathPattern(p, base) for p in config.extend_exclude]
+        exclude += [PathPattern(p, cwd) for p in overrides.extend_exclude]
+        settings = layered_settings([config.options, overrides.options])
+        return cls(config, settings, selection, tuple(exclude), overrides)
 
     def excludes(self, path: str) -> bool:
         """Whether ``path`` (absolute) is excluded, as ``--force-exclude`` applies it to named files."""
         return any(pattern.matches(path) for pattern in self.exclude)
+
+    def excludes_exactly(self, path: str) -> bool:
+        """Whether ``path`` itself is excluded, whatever its folders: for a walk that prunes as it goes."""
+        return any(pattern.matches_exactly(path) for pattern in self.exclude)
 
     def codes_for(self, path: str) -> tuple[str, ...]:
         """The codes to run on ``path`` (absolute): none when it is excluded."""

@@ -59,6 +59,16 @@ def file_is_exempt(source: bytes) -> bool:
     return file_exemption(source) == BLANKET
 
 
+def directive_span(comment: str) -> tuple[int, int, frozenset[str]] | None:
+    """Where the noqa directive is in a comment, and the code prefixes it silences (BLANKET for a bare
+    noqa); None when the comment has none. For ``--add-noqa``, which adds codes to it."""
+    match = _INLINE.search(comment)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    return match.start(), match.end(), BLANKET if codes is None else frozenset(re.split(r"[,\s]+", codes.upper()))
+
+
 def _directive(comment: str) -> frozenset[str] | None:
     """The code prefixes a comment silences (BLANKET for a bare noqa), None when it is no noqa."""
     match = _INLINE.search(comment)

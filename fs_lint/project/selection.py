@@ -54,6 +54,15 @@ def split_codes(text: str) -> tuple[str, ...]:
     return parse_codes(text.split(","))
 
 
+def split_selection(text: str) -> tuple[str, ...]:
+    """``--select``'s list: at least one code. ``--select ''`` (an unset variable in a script) or
+    ``--select ,`` would select nothing, and a run that checks nothing passes."""
+    codes = split_codes(text)
+    if not codes:
+        raise ValueError(f"expected at least one code or prefix (such as FSR or FSR001), got {text!r}")
+    return codes
+
+
 @dataclass(frozen=True)
 class Layer:
     select: tuple[str, ...] | None = None  # None: keep what the layers below decided
