@@ -146,11 +146,19 @@ def test_a_call_of_a_function_whose_retry_decorator_is_flagged():
     assert note.startswith(f"calls `_connect()`, whose decorator fs-lint flags at line {decorator}: FSR004 retry ")
 
 
-def test_otherwise_the_innermost_project_frame_says_the_wait_is_in_the_library():
+def test_otherwise_the_innermost_project_frame_says_what_the_library_call_waits_for():
     frame = _frame("connection.channel().start_consuming()")
+    assert annotation(frame, [LIBRARY]) == (
+        "calls `BlockingChannel.start_consuming()`, which waits for messages until no consumer is left (no bound), "
+        "as fs-lint's library model has it; no fs-lint finding on this line "
+        "(innermost at pika/adapters/blocking_connection.py:10 in connect)")
+    assert annotation(frame, [_frame("return pika.BlockingConnection")]) is None, "only the innermost project frame"
+
+
+def test_a_line_whose_calls_the_library_model_does_not_know_says_the_wait_is_in_the_library():
+    frame = _frame("invoices.thread.start()")
     assert annotation(frame, [LIBRARY]) == ("no fs-lint finding on this line; it waits in library code below it, "
                                             "innermost at pika/adapters/blocking_connection.py:10 in connect")
-    assert annotation(frame, [_frame("return pika.BlockingConnection")]) is None, "only the innermost project frame"
     loop = Frame(path="/py/asyncio/base_events.py", line=1, function="BaseEventLoop.run_forever", kind="stdlib")
     assert annotation(frame, [loop]) == "runs the asyncio event loop: what it waits for is in the tasks"
 

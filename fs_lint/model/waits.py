@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..syntax.names import words
 from .library import Api
 from .program import Program, Value, Where, ordered
-from .summaries import CallFact, FunctionFacts, LoopFact
+from .summaries import CallFact, FunctionFacts, LoopFact, ModuleFacts
 from . import terms as t
 
 MAX_CALL_DEPTH = 3  # how many calls deep a wait is followed from the statement that reaches it
@@ -84,6 +84,23 @@ class WaitModel:
         if not found:
             return None
         return min(found, key=lambda pair: _WAIT_RANK.get(pair[0].waits, len(_WAIT_RANK)))
+
+    def on_line(self, module: ModuleFacts, line: int) -> list[tuple[Api, CallFact, Reached | None]]:
+        """What the library calls on ``line`` of ``module`` wait for, as the table says: each call the table
+        knows and that may block, with the unbounded wait it is (None when something bounds it). For a
+        line a stack stops on: the innermost function that holds it is the one whose calls are read."""
+        holders = [f for f in module.functions.values() if f.line <= line <= f.end_line]
+        if not holders:
+            return []
+        function = max(holders, key=lambda f: f.line)
+        found = []
+        for call in function.calls:
+            if call.line != line or call.method == "__await__":
+                continue
+            known = self.api_of(function, call)
+            if known is not None and known[0].blocks:
+                found.append((known[0], call, self.library_wait(function, call)))
+        return found
 
     @staticmethod
     def running_only(entry: Api, call: CallFact) -> bool:

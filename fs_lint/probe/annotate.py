@@ -8,8 +8,9 @@ on that very line, the flagged loop the line is in, the flagged retry decorator 
 function it calls, or, on the innermost frame of project code, that no rule flags it and
 the wait is in the library code below.
 
-``annotation`` is the one place to extend: a model of what library calls do (how long
-``RobustQueue.cancel()`` may wait) can add its explanation there.
+``annotation`` is the one place to extend. Where no rule flags the innermost line of project
+code, the library model says what the call there waits for (``RobustQueue.cancel()`` waits for
+RabbitMQ to come back), so the reader learns why it stopped there.
 """
 
 from __future__ import annotations
@@ -70,9 +71,46 @@ def annotation(frame: Frame, below: Sequence[Frame]) -> Optional[str]:
         if any(f.function.endswith("run_forever") for f in below):
             return "runs the asyncio event loop: what it waits for is in the tasks"
         innermost = below[-1]
+        known = library_word(frame.path, frame.line)
+        if known:
+            return f"{known}; no fs-lint finding on this line (innermost at {innermost.where} in {innermost.function})"
         return (f"no fs-lint finding on this line; it waits in library code below it, "
                 f"innermost at {innermost.where} in {innermost.function}")
     return None
+
+
+def library_word(path: str, line: int) -> Optional[str]:
+    """What the library model says the calls on ``line`` wait for: "awaits `RobustQueue.cancel()`, which
+    waits for RabbitMQ to come back"; None when the table knows none of them."""
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return None
+    return _library_word_of_version(path, line, status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=256)
+def _library_word_of_version(path: str, line: int, mtime_ns: int, size: int) -> Optional[str]:
+    from ..model.shared import program_for
+    from ..model.waits import WaitModel
+
+    try:
+        tree = ast.parse(Path(path).read_bytes(), filename=path)
+        program = program_for(path)
+        found = WaitModel(program).on_line(program.add_tree(tree, path), line)
+    except Exception:  # the annotation is a bonus: a file the models cannot read gets none
+        return None
+    unbounded = [(entry, call) for entry, call, wait in found if wait is not None]
+    named = unbounded or [(entry, call) for entry, call, _ in found]
+    if not named:
+        return None
+    words = []
+    for entry, call in named:
+        verb = "awaits" if call.awaited else "calls"
+        api = ".".join(entry.name.split(".")[-2:])
+        words.append(f"{verb} `{api}()`, which waits for {entry.says or entry.waits}")
+    bound = "" if unbounded else " (bounded here)"
+    return "; ".join(words) + bound + ", as fs-lint's library model has it"
 
 
 def file_findings(path: str) -> FileFindings:
