@@ -891,6 +891,15 @@ class ModuleAnalysis:
             return "trio.Cancelled"
         return "asyncio.CancelledError"
 
+    def cancellation_name_in(self, node: ast.AST | None) -> str:
+        """The cancellation the code around ``node`` (a loop, a function) gets: in a module that imports
+        both trio and asyncio, trio's when that code calls trio and not asyncio."""
+        if node is None or not (self.imports.imports_module("trio") and self.imports.imports_module("asyncio")):
+            return self.cancellation_name
+        roots = {(self.imports.qualified_name(n.func) or "").split(".")[0]
+                 for n in ast.walk(node) if isinstance(n, ast.Call)}
+        return "trio.Cancelled" if "trio" in roots and "asyncio" not in roots else "asyncio.CancelledError"
+
     def is_pause(self, call: ast.Call) -> bool:
         name = self.imports.qualified_name(call.func)
         if name in PAUSE_CALLS:

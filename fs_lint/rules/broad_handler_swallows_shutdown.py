@@ -125,7 +125,7 @@ class BroadHandlerSwallowsShutdown(Rule):
                 continue
             kinds = handler.swallows
             if kinds:
-                what = name_kinds(kinds, analysis.cancellation_name)
+                what = name_kinds(kinds, analysis.cancellation_name_in(handler.loop.node))
                 arrival = handler.arrival(kinds)
                 evidence = f" ({arrival})" if arrival else ""
                 yield self.finding(

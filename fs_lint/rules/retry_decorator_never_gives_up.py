@@ -174,7 +174,7 @@ class RetryDecoratorNeverGivesUp(Rule):
         advice = []
         parts = []
         if policy.retried:
-            what = describe(policy.retried, analysis.cancellation_name)
+            what = describe(policy.retried, analysis.cancellation_name_in(policy.function))
             parts.append(f"`{policy.spelling}` retries {what} (through `{_short(policy.retried_by)}`), "
                          f"so {consequence(policy.retried)}")
             advice.append(_narrow_advice(policy, what))

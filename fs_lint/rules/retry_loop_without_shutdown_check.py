@@ -155,7 +155,7 @@ class RetryLoopWithoutShutdownCheck(Rule):
                 else:
                     continue  # Ctrl-C and SIGTERM stop it like any code, and nothing else asks it to stop
             elif CANCELLATION in loop.swallowed_kinds:
-                why = f"it swallows {analysis.cancellation_name}, so cancelling its task does not stop it"
+                why = f"it swallows {analysis.cancellation_name_in(loop.node)}, so cancelling its task does not stop it"
             elif not loop.awaits:
                 why = "it never awaits, so cancellation cannot reach it and it blocks the event loop"
             elif analysis.settings.async_requires_check:

@@ -101,7 +101,7 @@ class ShutdownExceptionSwallowed(Rule):
                 continue  # FSR002's
             kinds = handler.swallows
             if kinds:
-                what = name_kinds(kinds, analysis.cancellation_name)
+                what = name_kinds(kinds, analysis.cancellation_name_in(handler.loop.node))
                 arrival = handler.arrival(kinds)
                 evidence = f" ({arrival})" if arrival else ""
                 yield self.finding(
