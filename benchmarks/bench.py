@@ -13,9 +13,12 @@ cost is measured against a ``flake8 --select F`` that does not load it.
     python benchmarks/bench.py                 # stdlib Lib/ (no tests) + site-packages
     python benchmarks/bench.py --corpus stdlib --runs 5
 
-The program model (issue 17) is measured twice on the same corpus: ``check -j 1 --extend-select
-FSR901 --no-cache`` computes every module's facts it needs in the process (the facts pass, cold),
-and the same without ``--no-cache`` after a first run has filled ``.fs-lint-cache`` (warm). The
+``check`` keeps each file's report in ``.fs-lint-cache/results`` (issue 21): its rows say which cache
+they run with. A first run is measured with the reports cleared before it (outside the timing), the
+second run on the unchanged tree right after it, with them. The program model (issue 17) is measured
+twice on the same corpus: ``check -j 1 --extend-select FSR901 --no-cache`` computes every module's
+facts it needs in the process (the facts pass, cold), and the same without ``--no-cache`` after a
+first run has filled the module facts, the reports cleared (facts warm). The
 single-file front ends are measured on a project of 500 standard-library files (one folder with a
 ``pyproject.toml``): ``flake8 --select F,FSR --extend-select FSR901`` on one of its files whose stop
 paths call into other modules, with the facts cache warm and then cleared before each run (cold),
@@ -122,20 +125,36 @@ def _last_line(text: str) -> str:
     return lines[-1][:160] if lines else "no message"
 
 
-def measure_all(commands: list[tuple[str, list[str]]], cwd: Path, runs: int) -> list[Measure]:
+def clear_caches(cwd: Path, parts: tuple[str, ...]) -> None:
+    """Remove ``parts`` (``results``, ``facts``) of every ``.fs-lint-cache`` under ``cwd``: the next run is
+    a first run for them."""
+    for folder in cwd.rglob(".fs-lint-cache"):
+        for part in parts:
+            shutil.rmtree(folder / part, ignore_errors=True)
+
+
+# What a first run has not got: the reports. (Without FSR901, check reads no module facts; with it, the
+# facts of the pre-run below stay warm, as they are for a project checked before.)
+NO_RESULTS = ("results",)
+
+
+def measure_all(commands: list[tuple], cwd: Path, runs: int) -> list[Measure]:
     """Each command ``runs`` times, in rounds (every command once per round), so that a machine that
-    slows down or speeds up during the run (a shared one does) weighs on every figure alike."""
-    times: dict[str, list[float]] = {name: [] for name, _ in commands}
-    peaks: dict[str, list[float]] = {name: [] for name, _ in commands}
-    notes: dict[str, str] = {name: "" for name, _ in commands}
+    slows down or speeds up during the run (a shared one does) weighs on every figure alike. A command
+    given a third element, the cache parts to clear, runs after they are cleared (outside the timing)."""
+    times: dict[str, list[float]] = {name: [] for name, *_ in commands}
+    peaks: dict[str, list[float]] = {name: [] for name, *_ in commands}
+    notes: dict[str, str] = {name: "" for name, *_ in commands}
     for round_number in range(1, runs + 1):
-        for name, cmd in commands:
+        for name, cmd, *clear in commands:
+            if clear:
+                clear_caches(cwd, clear[0])
             elapsed, peak, note = run(cmd, cwd)
             times[name].append(elapsed)
             peaks[name].append(peak)
             notes[name] = notes[name] or note
             print(f"  round {round_number}: {name}: {elapsed:.2f} s, {peak:.0f} MB {note}", flush=True)
-    return [Measure(name, statistics.median(times[name]), max(peaks[name]), notes[name]) for name, _ in commands]
+    return [Measure(name, statistics.median(times[name]), max(peaks[name]), notes[name]) for name, *_ in commands]
 
 
 ONE_FILE_PROJECT = ("asyncio", "concurrent", "multiprocessing", "logging", "email", "http", "json", "xml",
@@ -199,17 +218,19 @@ def main() -> None:
         model = ["--extend-select", "FSR901"]
         subprocess.run([py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"], cwd=tmp,
                        capture_output=True, check=False)  # fills the facts cache for the warm figure
+        check = [py, "-m", "fs_lint", "check", "--isolated"]
         commands = [
             ("floor: read + ast.parse", [py, str(floor_script), str(manifest)]),
-            ("fs-lint check -j 1", [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "corpus"]),
-            ("fs-lint check -j 1 +FSR901, facts cache off",
-             [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "--no-cache", *model, "corpus"]),
-            ("fs-lint check -j 1 +FSR901, facts cache warm",
-             [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"]),
+            ("fs-lint check -j 1 (first run: no cache yet)", [*check, "-j", "1", "corpus"], NO_RESULTS),
+            ("fs-lint check -j 1, second run on the unchanged tree (result cache)", [*check, "-j", "1", "corpus"]),
+            ("fs-lint check -j 1 +FSR901, caches off",
+             [*check, "-j", "1", "--no-cache", *model, "corpus"]),
+            ("fs-lint check -j 1 +FSR901, facts cache warm, no results", [*check, "-j", "1", *model, "corpus"],
+             NO_RESULTS),
             # what working out [*] costs: the same check, with a report that shows no fixability
             ("fs-lint check -j 1 -q --format github (no [*] to work out)",
-             [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", "-q", "--format", "github", "corpus"]),
-            (f"fs-lint check -j {jobs}", [py, "-m", "fs_lint", "check", "--isolated", "-j", jobs, "corpus"]),
+             [*check, "-j", "1", "-q", "--format", "github", "corpus"], NO_RESULTS),
+            (f"fs-lint check -j {jobs}", [*check, "-j", jobs, "corpus"], NO_RESULTS),
             ("fs-lint fix --diff -j 1", [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", "1", "corpus"]),
             (f"fs-lint fix --diff -j {jobs}",
              [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", jobs, "corpus"]),

@@ -92,8 +92,9 @@ OPTIONS = (
            "more words that make a function a shutdown path for FSR901 (matched as words inside its name), "
            "added to stop, close, shutdown, disconnect, terminate, teardown, aclose, …"),
     Option("cache", "cache", "bool",
-           "keep each module's facts in .fs-lint-cache/ at the project's root, so that one file is checked "
-           "against the whole project without reading it all again"),
+           "keep each module's facts, and check's report of each file, in .fs-lint-cache/ at the project's root, "
+           "so that one file is checked against the whole project without reading it all again and an "
+           "unchanged tree is not checked twice"),
     Option("library", "library", "library",
            "the project's own library entries: what its wrappers of brokers and clients wait for "
            "([tool.fs-lint.library], in the form of fs_lint/model/library/apis.toml)", flag=False),

@@ -132,7 +132,9 @@ def _make(root: Path, case: Case) -> None:
 
 
 def _snapshot(root: Path) -> dict[str, bytes | None]:
-    return {name: (root / name).read_bytes() if (root / name).exists() else None for name in sorted(os.listdir(root))}
+    """Every file of the project; not fs-lint's own cache folder, which ``check`` may fill (as ruff's)."""
+    return {name: (root / name).read_bytes() if (root / name).exists() else None for name in sorted(os.listdir(root))
+            if name != ".fs-lint-cache"}
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

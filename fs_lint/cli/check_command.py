@@ -7,8 +7,6 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ..file_check import check_bytes, describe_source_error, error_line
-from ..fixability import fixability
 from .check_summary import statistics, summary
 from .errors import (EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, print_empty_directories,
                      print_file_error, print_configuration_warnings, print_ignored_directories, print_warning,
@@ -17,6 +15,7 @@ from .colour import Palette, wants_colour
 from .output_formats import FORMATS, FileReport, render_default
 from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
+from .result_cache import ResultCache
 from .runner import run_all
 from .show_settings import show_settings
 from .add_noqa_command import run_add_noqa
@@ -31,6 +30,9 @@ class CheckTask:
 
 def check_source_of(task: CheckTask, source: bytes) -> FileReport:
     """Never raises: a file that cannot be checked becomes an error report."""
+    from ..file_check import check_bytes, describe_source_error, error_line  # not needed for a cached report
+    from ..fixability import fixability
+
     file = task.file
     try:
         findings = check_bytes(source, file.settings, file.codes, file.shown, file.disable_noqa)
@@ -44,12 +46,23 @@ def check_source_of(task: CheckTask, source: bytes) -> FileReport:
 
 
 def check_file(task: CheckTask) -> FileReport:
-    """Runs in a worker process: never raises, a file that cannot be checked becomes an error report."""
+    """Runs in a worker process: never raises, a file that cannot be checked becomes an error report.
+    A report of the same bytes, task and project is read back from the result cache."""
     try:
         source = read_source(task.file.path)
     except OSError as error:
         return FileReport(task.file.path, task.file.shown, error=describe_read_error(error))
-    return check_source_of(task, source)
+    if not task.file.settings.cache:
+        return check_source_of(task, source)
+    cache = ResultCache.for_file(task.file.path)
+    key = cache.key(repr(task), source)
+    if key is None:
+        return check_source_of(task, source)
+    report = cache.read(key, task.file.path, task.file.shown)
+    if report is None:
+        report = check_source_of(task, source)
+        cache.write(key, report)
+    return report
 
 
 def _shows_fixability(args: argparse.Namespace) -> bool:

@@ -127,9 +127,16 @@ class FactsCache:
             self._writable = False  # a read-only checkout: compute the facts each time, say nothing
 
     def _prepare(self) -> None:
-        top = self.root / CACHE_FOLDER
-        if (top / ".gitignore").is_file():
-            return
-        top.mkdir(parents=True, exist_ok=True)
-        (top / ".gitignore").write_text("# Created by fs-lint automatically.\n*\n", encoding="utf-8")
-        (top / "CACHEDIR.TAG").write_text(_TAG, encoding="utf-8")
+        prepare_cache_folder(self.root)
+
+
+def prepare_cache_folder(root: Path) -> Path:
+    """``root/.fs-lint-cache``, made with its ``.gitignore`` and ``CACHEDIR.TAG`` when it is not there
+    (the facts and the check results share it). Raises OSError when it cannot be made."""
+    top = root / CACHE_FOLDER
+    if (top / ".gitignore").is_file():
+        return top
+    top.mkdir(parents=True, exist_ok=True)
+    (top / ".gitignore").write_text("# Created by fs-lint automatically.\n*\n", encoding="utf-8")
+    (top / "CACHEDIR.TAG").write_text(_TAG, encoding="utf-8")
+    return top

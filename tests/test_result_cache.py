@@ -1,0 +1,100 @@
+"""The result cache: a second ``check`` reads the reports back, says the same bytes, and never says stale ones."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A stop path in one module that waits on a task whose work lives in another (the program model's case).
+SERVICE = """\
+import asyncio
+
+from worker import pump
+
+
+class Service:
+    def __init__(self):
+        self._task = asyncio.ensure_future(pump())
+
+    async def stop(self):
+        await self._task
+"""
+WORKER_LOOPS = """\
+import asyncio
+
+
+async def pump():
+    while True:
+        await asyncio.sleep(1)
+"""
+WORKER_ENDS = """\
+import asyncio
+
+
+async def pump():
+    await asyncio.sleep(1)
+"""
+
+
+def _check(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fs_lint", "check", *argv], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "fixtures" / "rules", tmp_path / "rules")
+    (tmp_path / "pyproject.toml").write_text("[tool.fs-lint]\n")
+    return tmp_path
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted((root / ".fs-lint-cache" / "results").rglob("*.json"))
+
+
+@pytest.mark.parametrize("output", [(), ("--format", "json"), ("--statistics",)])
+def test_output_is_byte_identical_cold_warm_without_cache_and_for_any_jobs(project: Path, output) -> None:
+    cold = _check(project, *output, "rules", "-j", "1")
+    assert _entries(project), "the first run filled the cache"
+    runs = [_check(project, *output, "rules", "-j", "1"), _check(project, *output, "rules", "-j", "2"),
+            _check(project, *output, "--no-cache", "rules", "-j", "2")]
+    for run in runs:
+        assert (run.returncode, run.stdout, run.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+
+
+def test_a_change_in_another_module_makes_the_cached_report_stale(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fs-lint]\nextend-select = [\"FSR901\"]\n")
+    (tmp_path / "service.py").write_text(SERVICE)
+    (tmp_path / "worker.py").write_text(WORKER_LOOPS)
+    first = _check(tmp_path, "service.py")
+    assert "FSR901" in first.stdout and "pump()" in first.stdout
+    assert _check(tmp_path, "service.py").stdout == first.stdout
+    (tmp_path / "worker.py").write_text(WORKER_ENDS)  # service.py itself is unchanged
+    assert "FSR901" not in _check(tmp_path, "service.py").stdout
+
+
+def test_a_corrupt_or_half_written_entry_is_checked_again(project: Path) -> None:
+    cold = _check(project, "rules/FSR002")
+    for entry in _entries(project):
+        entry.write_text(entry.read_text()[:20])
+    again = _check(project, "rules/FSR002")
+    assert (again.returncode, again.stdout, again.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_no_error(project: Path) -> None:
+    """A file where the folder would go: the cache is skipped without a word (as in a read-only checkout)."""
+    (project / ".fs-lint-cache").write_text("not a folder\n")
+    cold = _check(project, "--no-cache", "rules/FSR002")
+    run = _check(project, "rules/FSR002")
+    assert (run.returncode, run.stdout, run.stderr) == (cold.returncode, cold.stdout, cold.stderr)
+
+
+def test_no_cache_writes_nothing(project: Path) -> None:
+    _check(project, "--no-cache", "rules/FSR002")
+    assert not (project / ".fs-lint-cache").exists()
