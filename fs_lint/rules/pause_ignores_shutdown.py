@@ -147,6 +147,8 @@ class PauseIgnoresShutdown(Rule):
             if length.upper is None or length.upper <= limit:
                 continue
             indicators = facts.indicator_keys(watching[-1])
+            if not indicators:
+                continue  # its stop is an exception (Ctrl-C, a cancellation), which ends the pause itself
             if not analysis.settings.strict and _nothing_waits(pause, indicators, facts):
                 continue
             if pause.kind != BLOCKING:
@@ -205,7 +207,7 @@ def _sets_to_stop(stmt: ast.stmt, wanted: set[str]) -> bool:
 
 
 def _detail(pause: Pause, length: Length, indicators: list[str], facts: ModuleFacts, limit: float) -> str:
-    indicator = indicators[0] if indicators else "the stop flag"
+    indicator = indicators[0]
     return (f"`{pause.spelling()}` sleeps {_how_long(length, limit)} and does not watch `{indicator}`, "
             f"so a shutdown waits out the whole pause; {_advice(pause, indicator, facts)}")
 
