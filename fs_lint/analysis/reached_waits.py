@@ -391,14 +391,7 @@ class ReachedWaits:
         None when no method of the class is seen to set it."""
         if not target.startswith("self.") or function.owner is None:
             return None
-        setters = []
-        for name in self.program.lineage(function.owner):
-            cls = self.program.class_(name) if not name.startswith("lib:") else None
-            for method in (cls.methods.values() if cls is not None else ()):
-                facts = self.program.function(method)
-                if facts is not None and facts.qualname != function.qualname and any(
-                        s.key == target for s in facts.sets):
-                    setters.append(facts)
+        setters = [f for f in self.waits.setters(function.owner, target) if f.qualname != function.qualname]
         if not setters:
             return None
         stop_keys = self.stop_keys(function)

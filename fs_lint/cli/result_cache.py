@@ -18,12 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from ..findings import Finding
-from ..model.facts_cache import CACHE_FOLDER, prepare_cache_folder
+from ..model.facts_cache import CACHE_FOLDER, write_entry
 from ..model.layout import project_root
 from .discovery import SKIPPED_DIRECTORIES
 from .output_formats import FileReport
@@ -112,21 +111,8 @@ class ResultCache:
     def write(self, key: str, report: FileReport) -> None:
         if self._writable is False:
             return
-        entry = self.folder / key[:2] / f"{key}.json"
         try:
-            prepare_cache_folder(self.root)
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(_entry(report), out, separators=(",", ":"))
-                os.replace(temporary, entry)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            write_entry(self.root, self.folder / key[:2] / f"{key}.json", _entry(report))
             self._writable = True
         except (OSError, ValueError):
             self._writable = False  # a read-only checkout: check each time, say nothing

@@ -107,27 +107,29 @@ class FactsCache:
     def _write(self, key: str, facts: ModuleFacts) -> None:
         if self._writable is False:
             return
-        entry = self._entry(key)
         try:
-            self._prepare()
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump({"schema": SCHEMA, "facts": facts.to_json()}, out, separators=(",", ":"))
-                os.replace(temporary, entry)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            write_entry(self.root, self._entry(key), {"schema": SCHEMA, "facts": facts.to_json()})
             self._writable = True
         except (OSError, RecursionError, ValueError):
             self._writable = False  # a read-only checkout: compute the facts each time, say nothing
 
-    def _prepare(self) -> None:
-        prepare_cache_folder(self.root)
+
+def write_entry(root: Path, entry: Path, data: object) -> None:
+    """``data`` as JSON at ``entry`` under ``root``'s cache folder: a temporary file renamed, so that a
+    reader never sees half an entry. Raises OSError (or ValueError) when it cannot be written."""
+    prepare_cache_folder(root)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, separators=(",", ":"))
+        os.replace(temporary, entry)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def prepare_cache_folder(root: Path) -> Path:

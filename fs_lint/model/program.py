@@ -374,6 +374,24 @@ class Program:
             return self.resolve(f"builtins.{name}", depth + 1)
         return frozenset()
 
+    def _handed_to(self, function: FunctionFacts, depth: int) -> Iterator[tuple[Api, list[int | str]]]:
+        """Each library API the module hands ``function`` to, with where: the positions and keywords of
+        the call's arguments that name it (``start_server(self.handle, ...)``: ``[0]``)."""
+        module = self.module_of(function.qualname)
+        mentions = {("attr", ("self",), function.name), ("name", function.qualname), ("local", function.name)}
+        for other in (module.functions.values() if module is not None else ()):
+            for call in other.calls:
+                if call.value[0] != "call":
+                    continue
+                handed: list[int | str] = [i for i, arg in enumerate(call.value[2]) if arg in mentions]
+                handed += [name for name, arg in call.value[3] if arg in mentions]
+                if not handed:
+                    continue
+                for callee in ordered(self.evaluate(call.function, other.qualname, depth + 1)):
+                    entry = self.api_of(callee)
+                    if entry is not None:
+                        yield entry, handed
+
     def callback_arguments(self, function: FunctionFacts, depth: int = 0) -> dict[str, frozenset[Value]]:
         """The parameters of a function the module hands to a library as a callback, typed as the library
         calls it: ``asyncio.start_server(self.handle, ...)`` calls ``handle(reader, writer)`` with a
@@ -383,25 +401,12 @@ class Program:
             return known
         self._callbacks[function.qualname] = {}
         found: dict[str, frozenset[Value]] = {}
-        module = self.module_of(function.qualname)
-        mentions = {("attr", ("self",), function.name), ("name", function.qualname), ("local", function.name)}
-        for other in (module.functions.values() if module is not None else ()):
-            for call in other.calls:
-                if call.value[0] != "call":
-                    continue
-                handed = [i for i, arg in enumerate(call.value[2]) if arg in mentions]
-                handed += [name for name, arg in call.value[3] if arg in mentions]
-                if not handed:
-                    continue
-                for callee in ordered(self.evaluate(call.function, other.qualname, depth + 1)):
-                    entry = self.api_of(callee)
-                    if entry is None or not entry.callback_args:
-                        continue
-                    if entry.callback_position not in handed and entry.callback not in handed:
-                        continue
-                    types = [self.library.canonical(t.strip()) for t in entry.callback_args.split(",")]
-                    for param, type_name in zip(function.params, types):
-                        found[param.name] = frozenset({Value("libinstance", type_name)})
+        for entry, handed in self._handed_to(function, depth):
+            if not entry.callback_args or (entry.callback_position not in handed and entry.callback not in handed):
+                continue
+            types = [self.library.canonical(t.strip()) for t in entry.callback_args.split(",")]
+            for param, type_name in zip(function.params, types):
+                found[param.name] = frozenset({Value("libinstance", type_name)})
         self._callbacks[function.qualname] = found
         return found
 
@@ -409,20 +414,8 @@ class Program:
         """The library API the module hands ``function`` to as the callback it calls each time a lost
         connection is back (``nats.connect(reconnected_cb=self._reconnected)``: the table's
         ``reconnected``); None when it is handed to none."""
-        module = self.module_of(function.qualname)
-        mentions = {("attr", ("self",), function.name), ("name", function.qualname), ("local", function.name)}
-        for other in (module.functions.values() if module is not None else ()):
-            for call in other.calls:
-                if call.value[0] != "call":
-                    continue
-                handed = {name for name, arg in call.value[3] if arg in mentions}
-                if not handed:
-                    continue
-                for callee in ordered(self.evaluate(call.function, other.qualname, depth + 1)):
-                    entry = self.api_of(callee)
-                    if entry is not None and entry.reconnected in handed:
-                        return entry
-        return None
+        return next((entry for entry, handed in self._handed_to(function, depth)
+                     if entry.reconnected and entry.reconnected in handed), None)
 
     def _attribute_all(self, values: Iterable[Value], name: str, depth: int) -> frozenset[Value]:
         found: set[Value] = set()

@@ -335,6 +335,17 @@ class WaitModel:
                     found.append(inner.through(step))
         return tuple(found)
 
+    def setters(self, owner: str, key: str) -> list[FunctionFacts]:
+        """The methods of class ``owner`` and its project bases that set ``key`` (``self._stopped``)."""
+        found = []
+        for name in self.program.lineage(owner):
+            cls = self.program.class_(name) if not name.startswith("lib:") else None
+            for method in (cls.methods.values() if cls is not None else ()):
+                facts = self.program.function(method)
+                if facts is not None and any(s.key == key for s in facts.sets):
+                    found.append(facts)
+        return found
+
     def set_on_reconnect(self, function: FunctionFacts, call: CallFact, wait: Reached,
                          stop_keys: frozenset[str] = frozenset()) -> Reached | None:
         """``await self.connected.wait()`` where the only method of the object that sets
@@ -344,13 +355,8 @@ class WaitModel:
         key = call.receiver
         if not key or not key.startswith("self.") or function.owner is None or key in stop_keys:
             return None
-        setters = []
-        for name in self.program.lineage(function.owner):
-            cls = self.program.class_(name) if not name.startswith("lib:") else None
-            for method in (cls.methods.values() if cls is not None else ()):
-                facts = self.program.function(method)
-                if facts is not None and any(s.key == key and s.value == "set" for s in facts.sets):
-                    setters.append(facts)
+        setters = [f for f in self.setters(function.owner, key)
+                   if any(s.value == "set" for s in f.sets if s.key == key)]
         if not setters:
             return None
         callbacks = [(setter, self.program.reconnect_callback_of(setter)) for setter in setters]
