@@ -25,7 +25,7 @@ from .program import Program, Value, Where, ordered
 from .summaries import CallFact, FunctionFacts, LoopFact, ModuleFacts
 from . import terms as t
 
-MAX_CALL_DEPTH = 3  # how many calls deep a wait is followed from the statement that reaches it
+MAX_CALL_DEPTH = 4  # how many calls deep a wait is followed from the statement that reaches it
 _CANCELLATION = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException",
                            "concurrent.futures.CancelledError", "trio.Cancelled"})
 _SCOPE_WORDS = frozenset({"timeout", "deadline", "countdown"})
