@@ -246,6 +246,7 @@ def main() -> None:
             else:
                 print("  skipped flake8-async: not installed (pip install flake8-async)")
         results = measure_all(commands, Path(tmp), args.runs)
+        startup = measure_startup(Path(tmp), py, max(args.runs, 10))
         single = [] if args.skip_flake8 else measure_single_file(Path(tmp) / "project", py, without, others,
                                                                  args.runs)
 
@@ -260,6 +261,10 @@ def main() -> None:
     with_plugin = by_name.get("flake8 --select F,FSR -j 1")
     if plain and with_plugin:
         print(f"\nthe FSR plugin adds {100 * (with_plugin.seconds / plain.seconds - 1):+.1f}% to a flake8 --select F run")
+    print("\n| one small file (CPU, median) | seconds | above `python -c pass` |")
+    print("| --- | ---: | ---: |")
+    for name, seconds in startup:
+        print(f"| {name} | {seconds:.3f} | {seconds - startup[0][1]:+.3f} |")
     if single:
         alone = single[0].seconds
         print("\n| one file of a 500-file project | seconds | × flake8 alone |")
@@ -269,6 +274,32 @@ def main() -> None:
     print("targets: check -j 1 <= 2.0x floor (with the facts pass too); fix on a corpus with few findings <= 2.5x "
           "floor; plugin adds <= 10% to flake8 --select F; one file with a warm cache within 10% of flake8 alone; "
           "peak memory < 200 MB")
+
+
+def cpu_seconds(cmd: list[str], cwd: Path) -> float:
+    """The CPU time (user + system) of one run of ``cmd``: what pre-commit and editors pay per file."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_startup(tmp: Path, py: str, runs: int) -> list[tuple[str, float]]:
+    """``fs-lint check`` of one small file next to ``python -c pass`` (issue 21: at most 0.06 s above it),
+    without the result cache (a file just edited), and ``fs-lint --version``."""
+    folder = tmp / "startup"
+    folder.mkdir()
+    (folder / "one.py").write_text("import logging\n\nlog = logging.getLogger(__name__)\n\n\n"
+                                   "def handle(job):\n    try:\n        job.run()\n    except Exception:\n"
+                                   "        log.exception(\"job failed\")\n")
+    commands = [("python -c pass", [py, "-c", "pass"]),
+                ("fs-lint check --no-cache one.py",
+                 [py, "-m", "fs_lint", "check", "--isolated", "--no-cache", "one.py"]),
+                ("fs-lint --version", [py, "-m", "fs_lint", "--version"])]
+    times: dict[str, list[float]] = {name: [] for name, _ in commands}
+    for _ in range(runs):
+        for name, cmd in commands:
+            times[name].append(cpu_seconds(cmd, folder))
+    return [(name, statistics.median(times[name])) for name, _ in commands]
 
 
 def measure_single_file(project: Path, py: str, without: Path, others: str, runs: int) -> list[Measure]:

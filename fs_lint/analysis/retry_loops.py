@@ -14,12 +14,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import control_flow as cf
 from ..syntax.local_nodes import awaits, key, keys_read, loop_sources, parent_map, walk_local, yields
-from ..model.program import Program
-from ..model.shared import program_for
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
@@ -35,6 +33,9 @@ from .shutdown_exceptions import (
     Caught,
     classify,
 )
+
+if TYPE_CHECKING:  # the program model is imported when a question needs it: most checks never ask
+    from ..model.program import Program
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _LOOP_TYPES = (ast.While, ast.For, ast.AsyncFor)
@@ -863,6 +864,8 @@ class ModuleAnalysis:
     def program(self) -> Program:
         """The project this module belongs to, with this module's facts taken from its tree: asked only
         by the questions that need more than this module (what a called function or library waits for)."""
+        from ..model.shared import program_for
+
         program = program_for(self.filename, self.settings.library, self.settings.cache)
         program.begin()
         self.module_facts = program.add_tree(self.tree, self.filename or "")

@@ -17,8 +17,6 @@ from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
 from .result_cache import ResultCache
 from .runner import run_all
-from .show_settings import show_settings
-from .add_noqa_command import run_add_noqa
 from .source_files import NOTEBOOK, describe_read_error, is_notebook, read_source
 
 
@@ -94,8 +92,12 @@ def _reports(args: argparse.Namespace, cwd: str) -> tuple[Plan, list[FileReport]
 
 def run_check(args: argparse.Namespace) -> int:
     if args.show_settings:
+        from .show_settings import show_settings
+
         return show_settings(args)
     if args.add_noqa:
+        from .add_noqa_command import run_add_noqa
+
         return run_add_noqa(args)
     cwd = os.getcwd()
     plan, reports = _reports(args, cwd)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..findings import Finding
-from ..model.facts_cache import CACHE_FOLDER, write_entry
+from ..model.cache_folder import CACHE_FOLDER, write_entry
 from ..model.layout import project_root
 from .discovery import SKIPPED_DIRECTORIES
 from .output_formats import FileReport

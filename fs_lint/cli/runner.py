@@ -8,10 +8,12 @@ Ctrl-C) ends its workers before the stop goes on: see ``stopping``.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 from .stopping import signals_deferred, start_worker
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -49,6 +51,8 @@ def _results(worker: Callable[[Task], Result], tasks: Sequence[Task], workers: i
     if workers <= 1:
         yield from map(worker, tasks)
         return
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a run that has workers
+
     chunk = max(1, min(64, len(tasks) // (workers * 8)))
     pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker, initargs=(os.getpid(),))
     try:

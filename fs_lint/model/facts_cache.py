@@ -18,18 +18,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from .cache_folder import CACHE_FOLDER, write_entry
 from .summaries import SCHEMA, ModuleFacts, summarize
-
-CACHE_FOLDER = ".fs-lint-cache"
-_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-        "# This file is a cache directory tag created by fs-lint.\n"
-        "# For information about cache directory tags, see https://bford.info/cachedir/\n")
-
 
 @lru_cache(maxsize=1)
 def _extractor() -> str:
@@ -112,33 +105,3 @@ class FactsCache:
             self._writable = True
         except (OSError, RecursionError, ValueError):
             self._writable = False  # a read-only checkout: compute the facts each time, say nothing
-
-
-def write_entry(root: Path, entry: Path, data: object) -> None:
-    """``data`` as JSON at ``entry`` under ``root``'s cache folder: a temporary file renamed, so that a
-    reader never sees half an entry. Raises OSError (or ValueError) when it cannot be written."""
-    prepare_cache_folder(root)
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"))
-        os.replace(temporary, entry)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
-def prepare_cache_folder(root: Path) -> Path:
-    """``root/.fs-lint-cache``, made with its ``.gitignore`` and ``CACHEDIR.TAG`` when it is not there
-    (the facts and the check results share it). Raises OSError when it cannot be made."""
-    top = root / CACHE_FOLDER
-    if (top / ".gitignore").is_file():
-        return top
-    top.mkdir(parents=True, exist_ok=True)
-    (top / ".gitignore").write_text("# Created by fs-lint automatically.\n*\n", encoding="utf-8")
-    (top / "CACHEDIR.TAG").write_text(_TAG, encoding="utf-8")
-    return top

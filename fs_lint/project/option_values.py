@@ -11,7 +11,6 @@ import math
 from typing import Any, Iterable, Mapping
 
 from .. import settings as settings_table
-from ..model.library import LibraryModel, LibraryTableError
 from ..settings import Option, Settings, apply_option
 from .python_versions import parse_target
 
@@ -49,6 +48,8 @@ def library_entries(value: Any) -> str:
     """``[tool.fs-lint.library]``: checked entry by entry as the shipped table is, kept as canonical JSON."""
     if not isinstance(value, dict):
         raise ValueError(f"expected a table with `api`, `type` or `scope` arrays, got {describe_toml(value)}")
+    from ..model.library import LibraryModel, LibraryTableError  # the table, read only for a project that adds to it
+
     try:
         LibraryModel.from_entries(value, "library")
     except LibraryTableError as error:

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from ..analysis import shutdown_waits as kinds
 from ..analysis.retry_loops import ModuleAnalysis
-from ..analysis.shutdown_waits import ModuleShutdownWaits, Wait
 from ..findings import Finding
 from ..settings import Settings
 from . import Rule, register
+
+if TYPE_CHECKING:  # the waits and the models beneath them are imported when the rule runs (it is off by default)
+    from ..analysis.shutdown_waits import Wait
 
 
 @register
@@ -234,6 +235,8 @@ class UnboundedWaitInShutdownPath(Rule):
         return cls.needles + tuple(word.encode() for word in settings.shutdown_path_names)
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        from ..analysis.shutdown_waits import ModuleShutdownWaits
+
         for wait in ModuleShutdownWaits.of(analysis).waits:
             finding = self.finding(wait.position, describe(wait))
             yield replace(finding, evidence=wait.evidence) if wait.evidence else finding
@@ -251,6 +254,8 @@ def describe(wait: Wait) -> str:
 
 
 def _described_by_shape(wait: Wait) -> str:
+    from ..analysis import shutdown_waits as kinds
+
     path, target = wait.path, wait.target
     never = path.never_returns
     made = wait.made
