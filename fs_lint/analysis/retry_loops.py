@@ -899,9 +899,15 @@ class ModuleAnalysis:
         both trio and asyncio, trio's when that code calls trio and not asyncio."""
         if node is None or not (self.imports.imports_module("trio") and self.imports.imports_module("asyncio")):
             return self.cancellation_name
+        return "trio.Cancelled" if self.event_loop_called_in(node) == "trio" else "asyncio.CancelledError"
+
+    def event_loop_called_in(self, node: ast.AST) -> str | None:
+        """``"trio"`` or ``"asyncio"`` when the code of ``node`` calls that library and not the other;
+        None when it calls both or neither (a module that imports both cannot tell which runs it)."""
         roots = {(self.imports.qualified_name(n.func) or "").split(".")[0]
                  for n in ast.walk(node) if isinstance(n, ast.Call)}
-        return "trio.Cancelled" if "trio" in roots and "asyncio" not in roots else "asyncio.CancelledError"
+        called = roots & {"trio", "asyncio"}
+        return next(iter(called)) if len(called) == 1 else None
 
     def is_pause(self, call: ast.Call) -> bool:
         name = self.imports.qualified_name(call.func)

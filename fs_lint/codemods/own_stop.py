@@ -75,7 +75,7 @@ def own_stop(handler: Handler, kinds: frozenset[str], context: FixContext, flavo
         if kind not in kinds:
             continue
         if kind == CANCELLATION:
-            flavor = flavor or _module_flavor(context)
+            flavor = flavor or _module_flavor(handler, context)
             if flavor == ASYNCIO:
                 guard, guard_imports, unsafe_guard = _own_cancellation(handler, context)
                 unsafe = unsafe or unsafe_guard
@@ -102,11 +102,15 @@ def cancellation_flavor(element: ast.expr, context: FixContext) -> str:
     return TRIO if (imports.qualified_name(element) or "").startswith("trio.") else ASYNCIO
 
 
-def _module_flavor(context: FixContext) -> str:
-    """Whose cancellation a broad handler catches: what the module runs under."""
+def _module_flavor(handler: Handler, context: FixContext) -> str:
+    """Whose cancellation a broad handler catches: what the module runs under, or, in a module that
+    imports both asyncio and trio, the one the handler's loop calls."""
     imports = context.analysis.imports
     if imports.imports_module("asyncio"):
         if imports.imports_module("trio"):
+            called = context.analysis.event_loop_called_in(handler.loop.node)
+            if called is not None:
+                return TRIO if called == "trio" else ASYNCIO
             raise CannotFix("the module uses both asyncio and trio, and the code does not show which one runs this "
                             "loop: asyncio's own-cancellation test would fail under trio")
         return ASYNCIO
