@@ -138,9 +138,16 @@ class _Fixer:
         return ModuleFacts.of(self.analysis).pauses
 
     @cached_property
+    def watched(self) -> list[str]:
+        """The rules a fix may not add a finding of, whichever were selected: every rule that is on by
+        default, and the selected ones. An off-by-default rule nobody selected (FSR901, which reads the
+        whole project) is not asked: no rewrite of the others adds a wait, and its findings are not shown."""
+        return [c for c in RULES if c in self.selected or RULES[c].default_enabled]
+
+    @cached_property
     def baseline(self) -> list[Finding]:
-        """Every rule's findings in the input: a fix may not add one, whichever rules were selected."""
-        others = [c for c in RULES if c not in self.selected]
+        """The watched rules' findings in the input: a fix may not add one."""
+        others = [c for c in self.watched if c not in self.selected]
         return sorted(set(self.findings) | set(check_analysis(self.analysis, others)))
 
     def fix(self, wanted: list[Finding], unsafe: bool) -> tuple[FixResult, list[tuple[Finding, Finding]]]:
@@ -246,7 +253,7 @@ class _Fixer:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
             analysis = ModuleAnalysis(tree, self.analysis.settings, self.analysis.filename)
-            findings = check_analysis(analysis, list(RULES))
+            findings = check_analysis(analysis, self.watched)
             new_pauses = ModuleFacts.of(analysis).pauses
         except Exception as error:
             return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
