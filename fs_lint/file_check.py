@@ -4,7 +4,8 @@ Whatever the bytes hold, they are parsed: a file in which no rule's needle
 occurs cannot hold a finding, but if it does not parse (or decode) the user
 must still hear of it, since Python will not run it either. Findings that a
 ``# noqa`` silences are dropped here, so the CLI, stdin, the language server
-and the codemods agree.
+and the codemods agree; a file-level ``# flake8: noqa`` leaves the rules it
+silences out before they run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Iterable
 from .checker import check_tree, codes_that_may_fire
 from .syntax.parsing import parse_module
 from .findings import Finding
-from .project.noqa import drop_silenced
+from .project.noqa import drop_silenced, file_exemption
 from .settings import Settings
 from .syntax_versions import newer_syntax
 
@@ -24,6 +25,9 @@ def check_bytes(source: bytes, settings: Settings, codes: Iterable[str] | None, 
     """The findings left after noqa; raises SyntaxError, ValueError or RecursionError on bad input."""
     firing = codes_that_may_fire(source, codes, settings)
     tree = parse_module(source, filename)
+    if firing and not disable_noqa:
+        exempt = tuple(file_exemption(source))  # ``# flake8: noqa`` silences the rules before they run
+        firing = [code for code in firing if not code.startswith(exempt)] if exempt else firing
     if not firing:
         return []
     findings = check_tree(tree, settings, firing, filename)

@@ -115,3 +115,24 @@ def test_clean_sources_are_not_tokenized(monkeypatch: pytest.MonkeyPatch) -> Non
     assert drop_silenced(b"while True:\n    pass\n", [finding]) == [finding]
     assert drop_silenced(b"x = 1  # noqa\n", []) == []
     assert not file_is_exempt(b"while True:\n    pass\n")
+
+
+def test_a_file_level_noqa_leaves_its_rules_out_before_they_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fs_lint.file_check as file_check
+    from fs_lint.settings import Settings
+
+    asked: list[list[str]] = []
+    real = file_check.check_tree
+
+    def spy(tree, settings, codes, filename):
+        asked.append(list(codes))
+        return real(tree, settings, codes, filename)
+
+    monkeypatch.setattr(file_check, "check_tree", spy)
+    loop = LOOP.format(loop="", handler="").encode()
+    assert file_check.check_bytes(b"# flake8: noqa\n" + loop, Settings(), None, "m.py") == []
+    assert asked == [], "a blanket file-level noqa runs no rule"
+    found = file_check.check_bytes(b"# flake8: noqa: FSR001\n" + loop, Settings(), None, "m.py")
+    assert [f.code for f in found] == ["FSR002"] and "FSR001" not in asked[-1]
+    with pytest.raises(SyntaxError):  # the file is still parsed: a broken one is still named
+        file_check.check_bytes(b"# flake8: noqa\ndef (:\n", Settings(), None, "m.py")
