@@ -300,7 +300,21 @@ class Handler:
         # Not ``is_bounded``: a timeout scope cannot end a loop that keeps (so swallows) the cancellation.
         if self._keeps_the_exception() and not (self.loop.is_retry_loop and not self.loop.counts_its_attempts):
             return "keeps the exception to raise it after the loop"
+        if not self.module.settings.strict and self._contains_each_item_of_a_stop():
+            return "goes through the things a stop path ends, one failure not stopping the rest: the stop is under way"
         return None
+
+    def _contains_each_item_of_a_stop(self) -> bool:
+        """``def close(self): for conn in self._conns: try: conn.close() except BaseException: log...``: a
+        finite loop in a function named like the end of the object's work. The stop it would swallow is the
+        one already being carried out, and the loop ends with its items (a wait with no bound in it is
+        FSR901's to report)."""
+        loop, function = self.loop.node, self.function.node
+        if not isinstance(loop, (ast.For, ast.AsyncFor)) or function is None or self.loop.is_retry_loop:
+            return False
+        if self.module.is_endless(loop.iter):
+            return False
+        return function.name in ("__exit__", "__aexit__") or self.module.stops.is_shutdown_name(function.name)
 
     def _keeps_the_exception(self) -> bool:
         """The exception is handed on, not lost: raised or returned later, or passed to its owner.

@@ -63,6 +63,10 @@ class BroadHandlerSwallowsShutdown(Rule):
       to stop.
     - An earlier clause of the same `try` that handles the shutdown exception.
     - In an `async def`, a `try` body without an await: cancellation cannot arrive there.
+    - Outside `strict`, a `for` loop over a collection in a stop path (`close`, `stop`, `shutdown`,
+      `__exit__`...) that goes through the things it ends, one failure not stopping the rest: the
+      stop is already under way and the loop ends with its items (a wait with no bound in it is
+      FSR901's to report).
     - Broad handlers outside any loop: other linters cover those (ruff BLE001, bugbear B036).
 
     ## Example
