@@ -285,7 +285,7 @@ class Handler:
                 reraised |= classify(test.args[1], self.module.imports).kinds
             elif any(isinstance(n, ast.Call) and last_name(n.func) == "cancelling" for n in ast.walk(test)):
                 reraised.add(CANCELLATION)
-            elif self.loop.reads_indicator(test):
+            elif self.loop.reads_indicator(test) or self.loop.reads_own_condition(test):
                 reraised |= self.catches.kinds  # ``if self._closing: raise``: shutdown gets through
         return reraised
 
@@ -555,6 +555,13 @@ class Loop:
             if name and patterns.matches(name):
                 return True
         return False
+
+    def reads_own_condition(self, test: ast.expr) -> bool:
+        """The test reads what the ``while`` condition reads: ``while not self.event.is_set(): ...
+        if self.event.is_set(): return`` leaves on the loop's own stop, whatever the name."""
+        if not isinstance(self.node, ast.While):
+            return False
+        return bool((keys_read(test) & keys_read(self.node.test)) - {"self", "cls"})
 
     @cached_property
     def exit_tests(self) -> list[ast.expr]:

@@ -53,7 +53,8 @@ class BroadHandlerSwallowsShutdown(Rule):
     - Handlers that end with `raise`, or that break, return or raise on every path.
     - Handlers that first re-raise what is at stake: `if isinstance(exc, asyncio.CancelledError): raise`,
       `if asyncio.current_task().cancelling(): raise`, or re-raise when a shutdown flag says so
-      (`if self._closing: raise`).
+      (`if self._closing: raise`), or leave when the loop's own condition says it is stopping
+      (`while not self.done.is_set(): ... if self.done.is_set(): return`).
     - Handlers that hand the exception on: kept and raised or returned later
       (`errors.append((exc, item))` then `return errors`; `pending = sys.exc_info()` then
       `reraise(*pending)`), given to its owner (`future.set_exception(exc)`,

@@ -31,7 +31,8 @@ class ShutdownExceptionSwallowed(Rule):
     ## Exemptions
     - Handlers that re-raise, break, return or raise on every path, or first re-raise when
       `asyncio.current_task().cancelling()` says the task itself is being cancelled, or when a
-      shutdown flag says so (`if connection.is_closed: raise`).
+      shutdown flag says so (`if connection.is_closed: raise`), or leave when the loop's own
+      condition says it is stopping (`while not self.done.is_set(): ... if self.done.is_set(): return`).
     - Handlers that keep the exception to raise it after the loop (`cancellation = error`), in a
       loop that ends.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line.
