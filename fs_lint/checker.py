@@ -10,7 +10,7 @@ from .syntax.parsing import parse_module
 from .analysis.retry_loops import ModuleAnalysis
 from .rules import RULES
 from .settings import Settings
-from .test_files import is_test_path
+from .test_files import is_example_path, is_test_path
 
 
 def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
@@ -60,5 +60,9 @@ def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None 
 
 
 def rules_apply_to(filename: str | None, settings: Settings) -> bool:
-    """Test code is not the service that must stop: it is left out unless ``include-tests`` is on."""
-    return settings.include_tests or filename is None or not is_test_path(filename)
+    """Test code and examples are not the service that must stop: they are left out unless
+    ``include-tests`` / ``include-examples`` is on."""
+    if filename is None:
+        return True
+    return (settings.include_tests or not is_test_path(filename)) and \
+        (settings.include_examples or not is_example_path(filename))

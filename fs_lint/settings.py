@@ -34,6 +34,7 @@ class Settings:
     retry_give_up_after: float = 300.0
     strict: bool = False
     include_tests: bool = False
+    include_examples: bool = False
     shutdown_timeout: float = 10.0
     shutdown_path_names: tuple[str, ...] = ()
     library: str = ""  # the project's own library entries, as canonical JSON (see fs_lint.model.library)
@@ -86,6 +87,8 @@ OPTIONS = (
            "that a real stop is defeated"),
     Option("include-tests", "include_tests", "bool",
            "also report in test code (tests/, test_*.py, *_test.py, conftest.py)"),
+    Option("include-examples", "include_examples", "bool",
+           "also report in examples (a folder named examples, example, samples, sample, demos or demo)"),
     Option("shutdown-timeout", "shutdown_timeout", "number",
            "the seconds that FSR901's fixes give a wait in a shutdown path before going on without it"),
     Option("shutdown-path-names", "shutdown_path_names", "words",

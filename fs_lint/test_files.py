@@ -1,7 +1,9 @@
-"""Which files are test code, by pytest's conventions: fs-lint leaves them out unless asked.
+"""Which files are test code, by pytest's conventions, and which are examples: fs-lint leaves
+them out unless asked.
 
 Tests are not the service that must stop: a fixture that retries forever on purpose, a poll with
-no deadline in a conftest, a policy built only to check its ``repr`` are deliberate there.
+no deadline in a conftest, a policy built only to check its ``repr`` are deliberate there. Nor are
+examples: a sample client that loops until Ctrl-C shows an API, and nobody deploys it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 _TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
+_EXAMPLE_DIRECTORIES = frozenset({"examples", "example", "samples", "sample", "demos", "demo"})
 
 
 def is_test_path(path: str) -> bool:
@@ -24,3 +27,9 @@ def is_test_path(path: str) -> bool:
     if name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"):
         return True
     return any(part in _TEST_DIRECTORIES or part.endswith("_tests") for part in parts[:-1])
+
+
+def is_example_path(path: str) -> bool:
+    """``examples/…``, ``docs/samples/…``, ``demo/…``: a folder of the path as the user gave it names
+    examples (a checkout that sits below such a folder is not all examples)."""
+    return any(part in _EXAMPLE_DIRECTORIES for part in PurePath(path).parts[:-1])

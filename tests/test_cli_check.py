@@ -269,3 +269,17 @@ def test_check_path_does_not_import_libcst(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("ok\n")
+
+
+def test_examples_are_left_out_unless_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A sample client that loops until Ctrl-C shows an API; nobody deploys it (issue 18)."""
+    for folder in ("examples", "docs/samples", "demo"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "client.py").write_text(SWALLOWS)
+    (project / "exampleservice").mkdir()
+    (project / "exampleservice" / "client.py").write_text(SWALLOWS)  # only a folder named so is examples
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"exampleservice/client.py"}
+    status, out, _ = run(capsys, "--include-examples", ".")
+    assert {line.split(":")[0] for line in out.splitlines()} == {
+        "demo/client.py", "docs/samples/client.py", "examples/client.py", "exampleservice/client.py"}

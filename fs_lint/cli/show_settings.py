@@ -18,7 +18,7 @@ from ..project.file_rules import FileRules
 from ..project.option_values import options
 from ..project.selection import DEFAULT_SELECT
 from ..settings import Settings
-from ..test_files import is_test_path
+from ..test_files import is_example_path, is_test_path
 from .errors import EXIT_CLEAN, UsageError
 from .plan import project_settings
 
@@ -106,6 +106,8 @@ def _about_the_file(rules: FileRules, path: str, shown: str) -> Iterator[str]:
         yield "# excluded: yes: not checked when found in a folder, nor when named under --force-exclude"
     if is_test_path(shown) and not rules.settings.include_tests:
         yield "# test code: no findings are reported in it unless include-tests = true"
+    if is_example_path(shown) and not rules.settings.include_examples:
+        yield "# an example: no findings are reported in it unless include-examples = true"
 
 
 def _sources(rules: FileRules, key: str) -> int:

@@ -117,6 +117,8 @@ class BroadHandlerSwallowsShutdown(Rule):
     ## Options
     - `strict`: report what the rule's letter describes, whether it can arrive or not.
     - `include-tests`: also report in test code, left out by default.
+    - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
+      by default.
     """
 
     code = "FSR002"

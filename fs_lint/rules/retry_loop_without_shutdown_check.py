@@ -129,6 +129,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
       says, not only those with evidence of a defeated stop.
     - `include-tests`: also report in test code (`tests/`, `test_*.py`, `*_test.py`,
       `conftest.py`), which is left out by default.
+    - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
+      by default.
     - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown indicator.
     - `connect-names` / `extend-connect-names`: the words that make a call connection-like.
     - `async-requires-check`: also flag async loops that only cancellation stops.

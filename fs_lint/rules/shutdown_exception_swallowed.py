@@ -89,6 +89,8 @@ class ShutdownExceptionSwallowed(Rule):
     ## Options
     - `strict`: also report what cannot arrive there.
     - `include-tests`: also report in test code, left out by default.
+    - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
+      by default.
     """
 
     code = "FSR003"

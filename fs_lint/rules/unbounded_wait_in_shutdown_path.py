@@ -218,6 +218,8 @@ class UnboundedWaitInShutdownPath(Rule):
     - `library` (`[tool.fs-lint.library]`): the project's own library entries, in the form of the
       shipped table: what its broker and client wrappers wait for.
     - `cache` (default true; `--no-cache`): keep each module's facts in `.fs-lint-cache/`.
+    - `include-tests` / `include-examples`: also report in test code / in examples
+      (`examples/`, `samples/`, `demo/`...), both left out by default.
     """
 
     code = "FSR901"
