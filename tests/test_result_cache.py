@@ -98,3 +98,15 @@ def test_a_cache_folder_that_cannot_be_made_is_no_error(project: Path) -> None:
 def test_no_cache_writes_nothing(project: Path) -> None:
     _check(project, "--no-cache", "rules/FSR002")
     assert not (project / ".fs-lint-cache").exists()
+
+
+def test_a_report_of_another_python_is_not_read_back() -> None:
+    """Its parser decides which syntax is an error: a 3.12 ``type`` statement is one on 3.11 only."""
+    import subprocess as sp
+
+    probe = ("import sys; from fs_lint.cli import result_cache as r; "
+             "r.sys.version = 'another build'; print(r._code_digest())")
+    other = sp.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    this = sp.run([sys.executable, "-c", "from fs_lint.cli import result_cache as r; print(r._code_digest())"],
+                  capture_output=True, text=True, check=True).stdout.strip()
+    assert other and this and other != this

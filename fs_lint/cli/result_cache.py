@@ -2,9 +2,10 @@
 tree reads them back instead of analysing each file again, as ruff's ``.ruff_cache`` does.
 
 An entry is keyed by the file's bytes, everything of its task that shapes the report (the path
-shown, the codes, the settings, noqa, whether fixability is worked out), fs-lint's own code
-(its version and the size and time of each of its files), and a fingerprint of the project's
-Python files (the size and time of each). The last is what makes the cache safe beneath the
+shown, the codes, the settings, noqa, whether fixability is worked out), fs-lint's own code (its
+version and the size and time of each of its files), the Python that runs it (its parser decides
+which syntax is an error), and a fingerprint of the project's Python files (the size and time of
+each). The last is what makes the cache safe beneath the
 program model: a finding may rest on a fact of another module (a callee that waits, a subclass
 that sets the stop flag), so any change to a Python file of the project makes every entry of that
 project stale. The entries live in ``.fs-lint-cache/results/`` at the project's root, beside the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,11 +35,13 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """fs-lint's version and the size and time of each of its files: an entry any other build wrote
-    (an upgrade, an edit in a development checkout) is never read back."""
+    """fs-lint's version, the size and time of each of its files, and the Python that runs it: an entry
+    any other build wrote (an upgrade, an edit in a development checkout) is never read back, nor one of
+    another Python (whose parser takes other syntax)."""
     from .. import __version__
 
-    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0".encode())
+    python = f"{sys.implementation.name}-{sys.version}"
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{python}\0".encode())
     for folder, directories, files in os.walk(_PACKAGE):
         directories[:] = sorted(d for d in directories if d != "__pycache__")
         for name in sorted(files):
