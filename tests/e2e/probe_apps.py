@@ -49,7 +49,7 @@ def probe_command(scenario: Scenario, app_file: Path, python: Path) -> tuple[lis
     if scenario.down_at_start:
         options += ["--cut-at-start", "--ready", scenario.retry_log]
     else:
-        options += ["--ready", FASTSTREAM_READY]
+        options += ["--ready", scenario.ready_log or FASTSTREAM_READY]
     command = ["env", *assignments, str(python), "-m", "faststream", "run", f"{app_file.stem}:app"]
     return options, command
 

@@ -53,6 +53,9 @@ class Scenario:
     # unlike the libraries' dotted ones, whose "Reconnecting after 5 seconds" proves nothing).
     retry_log: str = r"(?i)WARNING [a-z]+: .*(retrying|reconnecting)"
     stop_log: Optional[str] = None  # the line to wait for before SIGTERM, when not just any retry line
+    # The line that shows the app serves, when FastStream's own startup line can come before it (a
+    # consumer thread that connects after startup): the probe cuts only once it is there.
+    ready_log: Optional[str] = None
     pending: Optional[str] = None  # the after-fix test is expected to fail until this lands
     fixed_codes: Optional[frozenset[str]] = None  # what the fix removes, when not all of ``codes``
     fix_args: tuple[str, ...] = ()  # extra `fs-lint fix` arguments (for unsafe fixes)
@@ -226,7 +229,7 @@ SCENARIOS += (
         fix_args=BOUND_SHUTDOWN_WAITS, stop_within=SHUTDOWN_TIMEOUT + 2, stop_with_broker_up=True,
     ),
     Scenario(
-        id="rabbit-shutdown-join", app="rabbit_thread_join",
+        id="rabbit-shutdown-join", app="rabbit_thread_join", ready_log="returns consumer connected",
         shape="`def` @app.on_shutdown joins a pika consumer thread that sits in `pika.BlockingConnection(...)` "
               "retrying the connect (`connection_attempts=60&retry_delay=5`)",
         endpoints={"RABBIT_URL": "rabbit"}, probe="rabbit", inbox="AUDIT_QUEUE",
