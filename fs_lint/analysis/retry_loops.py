@@ -22,6 +22,7 @@ from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts
+from .shutdown_paths import EXIT_DUNDERS
 from .stop_paths import ModuleStops
 from ..settings import Settings
 from .shutdown_exceptions import (
@@ -314,7 +315,7 @@ class Handler:
             return False
         if self.module.is_endless(loop.iter):
             return False
-        return function.name in ("__exit__", "__aexit__") or self.module.stops.is_shutdown_name(function.name)
+        return function.name in EXIT_DUNDERS or self.module.stops.is_shutdown_name(function.name)
 
     def _keeps_the_exception(self) -> bool:
         """The exception is handed on, not lost: raised or returned later, or passed to its owner.

@@ -35,7 +35,7 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _ASKING_WORDS = frozenset({"wait", "waits", "is", "has", "should", "can", "get", "gets", "set", "check", "checks",
                            "when", "until", "must", "needs", "will", "was", "test"})
-_EXIT_DUNDERS = frozenset({"__exit__", "__aexit__"})
+EXIT_DUNDERS = frozenset({"__exit__", "__aexit__"})  # a context manager's end: a stop path
 _CONNECTION_WORDS = frozenset({"connection", "conn", "socket", "sock", "transport", "link", "peer", "stream", "ws",
                                "websocket"})
 _STOP_WORDS = frozenset({"close", "closed", "closing", "lost", "disconnect", "disconnected", "stop", "stopped",
@@ -77,7 +77,7 @@ class ModuleShutdownPaths:
 
     def is_shutdown_name(self, name: str) -> bool:
         """``stop``, ``close_all``, ``_on_disconnect``, ``__exit__``; not ``is_closed`` or ``wait_closed``."""
-        if name in _EXIT_DUNDERS:
+        if name in EXIT_DUNDERS:
             return True
         if name.startswith("__") and name.endswith("__"):
             return False  # ``__del__``, ``__init__``: not asked to stop

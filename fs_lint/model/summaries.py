@@ -341,14 +341,12 @@ class _Collector:
 
     def qualified(self, node: ast.expr) -> str | None:
         """``itertools.count`` however it was imported, for the few checks made on the spot."""
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        chain = key(node)
+        if chain is None:
             return None
-        head = self.global_name(node.id)
-        return ".".join([head, *reversed(parts)]) if head else None
+        first, _, rest = chain.partition(".")
+        head = self.global_name(first)
+        return f"{head}.{rest}" if head and rest else head
 
     def global_name(self, identifier: str) -> str | None:
         if identifier in self.facts.imports:

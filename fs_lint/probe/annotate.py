@@ -82,11 +82,8 @@ def annotation(frame: Frame, below: Sequence[Frame]) -> Optional[str]:
 def library_word(path: str, line: int) -> Optional[str]:
     """What the library model says the calls on ``line`` wait for: "awaits `RobustQueue.cancel()`, which
     waits for RabbitMQ to come back"; None when the table knows none of them."""
-    try:
-        status = Path(path).stat()
-    except OSError:
-        return None
-    return _library_word_of_version(path, line, status.st_mtime_ns, status.st_size)
+    version = _version(path)
+    return None if version is None else _library_word_of_version(path, line, *version)
 
 
 @lru_cache(maxsize=256)
@@ -113,13 +110,20 @@ def _library_word_of_version(path: str, line: int, mtime_ns: int, size: int) -> 
     return "; ".join(words) + bound + ", as fs-lint's library model has it"
 
 
-def file_findings(path: str) -> FileFindings:
-    """The findings of ``path`` with FSR901 selected too; none when it cannot be read or checked."""
+def _version(path: str) -> Optional[tuple[int, int]]:
+    """The file's modification time and size, which key what is worked out about it (a test may fix
+    the file between two probes); None when it cannot be read."""
     try:
         status = Path(path).stat()
     except OSError:
-        return FileFindings()
-    return _findings_of_version(path, status.st_mtime_ns, status.st_size)
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def file_findings(path: str) -> FileFindings:
+    """The findings of ``path`` with FSR901 selected too; none when it cannot be read or checked."""
+    version = _version(path)
+    return FileFindings() if version is None else _findings_of_version(path, *version)
 
 
 @lru_cache(maxsize=256)
