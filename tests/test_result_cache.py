@@ -110,3 +110,20 @@ def test_a_report_of_another_python_is_not_read_back() -> None:
     this = sp.run([sys.executable, "-c", "from fs_lint.cli import result_cache as r; print(r._code_digest())"],
                   capture_output=True, text=True, check=True).stdout.strip()
     assert other and this and other != this
+
+
+def test_two_runs_in_one_process_see_a_change_in_another_module(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The project's fingerprint is taken per run, not once per process (an editor or a test calls
+    ``check`` in-process)."""
+    from fs_lint.cli.main import main
+
+    (tmp_path / "pyproject.toml").write_text("[tool.fs-lint]\nextend-select = [\"FSR901\"]\n")
+    (tmp_path / "service.py").write_text(SERVICE)
+    (tmp_path / "worker.py").write_text(WORKER_LOOPS)
+    monkeypatch.chdir(tmp_path)
+    main(["check", "service.py"])
+    assert "FSR901" in capsys.readouterr().out
+    (tmp_path / "worker.py").write_text(WORKER_ENDS)
+    main(["check", "service.py"])
+    assert "FSR901" not in capsys.readouterr().out

@@ -15,7 +15,7 @@ from .colour import Palette, wants_colour
 from .output_formats import FORMATS, FileReport, render_default
 from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
-from .result_cache import ResultCache
+from .result_cache import ResultCache, forget as forget_results
 from .runner import run_all
 from .source_files import NOTEBOOK, describe_read_error, is_notebook, read_source
 
@@ -63,6 +63,16 @@ def check_file(task: CheckTask) -> FileReport:
     return report
 
 
+def _start_afresh() -> None:
+    """A run sees the project as it is now, also after an earlier run in this process (a test, an editor
+    that calls ``check`` in-process): the results' fingerprint is taken again and a program model kept
+    from then is dropped (worker processes start fresh anyway)."""
+    forget_results()
+    shared = sys.modules.get("fs_lint.model.shared")  # imported only if a program was ever built
+    if shared is not None:
+        shared.forget_programs()
+
+
 def _shows_fixability(args: argparse.Namespace) -> bool:
     """The markers, the JSON field and the summary need the fixer's answer; SARIF and GitHub under -q do not."""
     return not (args.quiet and args.format in ("sarif", "github") and not args.statistics)
@@ -74,6 +84,7 @@ def reads_stdin(args: argparse.Namespace) -> bool:
 
 
 def _reports(args: argparse.Namespace, cwd: str) -> tuple[Plan, list[FileReport]]:
+    _start_afresh()
     if reads_stdin(args):
         plan = make_stdin_plan(args, cwd, args.stdin_filename)
         source = sys.stdin.buffer.read()

@@ -52,8 +52,14 @@ def _code_digest() -> str:
 
 
 @lru_cache(maxsize=64)
-def _root_of(folder: str) -> Path:
-    return project_root(Path(folder) / "__init__.py")
+def _cache_of_folder(folder: str) -> "ResultCache":
+    """One cache per project in a process, so that a folder found unwritable is not tried again."""
+    return _cache_of_root(project_root(Path(folder) / "__init__.py"))
+
+
+@lru_cache(maxsize=8)
+def _cache_of_root(root: Path) -> "ResultCache":
+    return ResultCache(root)
 
 
 MAX_FINGERPRINTED = 50_000  # entries walked; past this the "project" is no project (a home folder, /tmp)
@@ -81,6 +87,14 @@ def project_fingerprint(root: Path) -> str | None:
     return digest.hexdigest()
 
 
+def forget() -> None:
+    """Start a run afresh: the project's files may have changed since the last run in this process (a
+    test, an editor that calls ``check`` in-process), and the fingerprint is taken once per run."""
+    project_fingerprint.cache_clear()
+    _cache_of_folder.cache_clear()
+    _cache_of_root.cache_clear()
+
+
 class ResultCache:
     """The reports of one project's files under ``root/.fs-lint-cache/results``."""
 
@@ -89,9 +103,9 @@ class ResultCache:
         self.folder = root / CACHE_FOLDER / "results"
         self._writable: bool | None = None
 
-    @classmethod
-    def for_file(cls, path: str) -> "ResultCache":
-        return cls(_root_of(os.path.dirname(os.path.abspath(path))))
+    @staticmethod
+    def for_file(path: str) -> "ResultCache":
+        return _cache_of_folder(os.path.dirname(os.path.abspath(path)))
 
     def key(self, task_spelling: str, source: bytes) -> str | None:
         """None when the project cannot be fingerprinted: nothing is cached."""
