@@ -22,7 +22,7 @@ from tests.swallowing_loops import numbered_project
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads worker processes from /proc")
 
-FILES = 600
+FILES = 1500  # enough that the signal lands mid-way: a run of 600 could end before the test saw its workers
 TEMPORARY = re.compile(r"\.fs-lint-tmp$")
 
 
