@@ -67,6 +67,7 @@ class WaitModel:
     program: Program
     _reached: dict[tuple[str, int, frozenset[str]], tuple[Reached, ...]] = field(default_factory=dict)
     _reaching: set[tuple[str, int, frozenset[str]]] = field(default_factory=set)
+    _first: dict[tuple[str, int], Reached | None] = field(default_factory=dict)
 
     # -- one call ----------------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class WaitModel:
                     continue
                 return f"{name}="
         # From ``bound_position`` on, each positional argument is a bound or a flag (``put(item, True, 5)``).
-        for index in range(max(entry.bound_position, 0), min(call.args, 8)) if entry.bound_position >= 0 else ():
+        for index in range(max(entry.bound_position, 0), call.args) if entry.bound_position >= 0 else ():
             given = literals.get(str(index))
             term = t.argument(call.value, index)
             if given in entry.forever or given is None and function is not None and term is not None and \
@@ -334,6 +335,47 @@ class WaitModel:
                 for inner in self.reached(callee, stop_keys, depth + 1, visiting | {function.qualname}):
                     found.append(inner.through(step))
         return tuple(found)
+
+    def first_wait(self, function: FunctionFacts, lines: tuple[int, int] | None = None, depth: int = 0,
+                   visiting: frozenset[str] = frozenset()) -> Reached | None:
+        """The first call of ``function`` (on ``lines``, first and last, when given) that waits as the library
+        table says, bounded or not, a pause included; followed into project code up to ``MAX_CALL_DEPTH``.
+        Calls in ``except`` clauses are left out: they run after a failure, not where the time goes.
+
+        Where a stop request lands in a loop over a batch: in the calls that take a while. A call nobody
+        knows (another library, ``getattr`` dispatch) is not taken to wait."""
+        memo = (function.qualname, depth)
+        if lines is None and memo in self._first:
+            return self._first[memo]
+        cut_before = self.program.cuts
+        result = self._first_wait_in(function, lines, depth, visiting)
+        if lines is None and self.program.cuts == cut_before:
+            self._first[memo] = result
+        return result
+
+    def _first_wait_in(self, function: FunctionFacts, lines: tuple[int, int] | None, depth: int,
+                       visiting: frozenset[str]) -> Reached | None:
+        for call in function.calls:
+            if lines is not None and not lines[0] <= call.line <= lines[1]:
+                continue
+            if call.handler.startswith("except"):
+                continue  # the pause of a retry after a failure: not where the normal path spends its time
+            step = Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
+            known = self.api_of(function, call)
+            if known is not None:
+                entry = known[0]
+                if entry.blocks and not (function.is_async and not call.awaited and _is_async_api(entry.name)):
+                    return Reached(entry.waits, entry.says or entry.peer or entry.waits, entry.name, (step,))
+                continue
+            if depth + 1 >= MAX_CALL_DEPTH:
+                continue
+            for callee in self.project_callees(function, call):
+                if callee.qualname in visiting or callee.qualname == function.qualname:
+                    continue
+                inner = self.first_wait(callee, None, depth + 1, visiting | {function.qualname})
+                if inner is not None:
+                    return inner.through(step)
+        return None
 
     def setters(self, owner: str, key: str) -> list[FunctionFacts]:
         """The methods of class ``owner`` and its project bases that set ``key`` (``self._stopped``)."""
