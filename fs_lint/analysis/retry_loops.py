@@ -12,6 +12,7 @@ loops and handlers that need it: most of a module is neither.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -37,6 +38,8 @@ from .shutdown_exceptions import (
 
 if TYPE_CHECKING:  # the program model is imported when a question needs it: most checks never ask
     from ..model.program import Program
+    from ..model.summaries import FunctionFacts
+    from ..model.waits import Reached, WaitModel
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _LOOP_TYPES = (ast.While, ast.For, ast.AsyncFor)
@@ -228,6 +231,8 @@ class Handler:
         shutdown = {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
         if kinds & shutdown and not self.protected_body_can_block:
             return shutdown  # the cheapest question first: most handlers end here or pass it
+        if kinds & shutdown and self.in_batch_loop and self.batch_wait is None and self.handed_in_call is None:
+            gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
         if SYSTEM_EXIT in kinds and self.catches.broad and not self.exits_inside \
                 and (self.module.stops.exiting_signal is None or self.loop.context.in_thread):
             gone.add(SYSTEM_EXIT)
@@ -245,6 +250,67 @@ class Handler:
 
         seen = frozenset({id(function)}) if function is not None else frozenset()
         return body_can_block(self.protected_body, self.module.imports, resolve, seen=seen)
+
+    @cached_property
+    def in_batch_loop(self) -> bool:
+        """The handler's loop goes once through a finite set of items (``for record in batch:``), and no
+        loop around it in the function goes on: a swallowed stop skips one item, and the loop ends."""
+        loop = self.loop.node
+        if self.function.is_async:
+            return False
+        if not (isinstance(loop, ast.For) and not self.module.is_endless(loop.iter)) and \
+                not (isinstance(loop, ast.While) and drains(loop)):
+            return False
+        parents, node = self.module.parents, loop
+        while id(node) in parents:
+            node = parents[id(node)]
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                break
+            if isinstance(node, ast.While) or (isinstance(node, (ast.For, ast.AsyncFor))
+                                              and self.module.is_endless(node.iter)):
+                return False
+        return True
+
+    @cached_property
+    def handed_in_call(self) -> ast.Call | None:
+        """A call in the ``try`` body of the very items the loop goes through: ``for hook in hooks: hook(event)``,
+        ``task = ready.pop(); task()``, ``self._current = self._ready.popleft(); self._current()``. An event
+        loop's step, a dispatcher's hooks: the program's own work runs there, and with it the time a Ctrl-C
+        lands in. (A callback parameter applied to each item is not known to take a while.)"""
+        items = self._item_bindings
+        for node in walk_local(self.protected_body):
+            if isinstance(node, ast.Call) and key(node.func) in items:
+                return node
+        return None
+
+    @cached_property
+    def _item_bindings(self) -> frozenset[str]:
+        """The names (``task``, ``self._current``) this function binds to an item of a collection: a loop
+        target, or what ``pop()``, ``popleft()``, ``get()`` or ``next()`` hand out."""
+        function = self.function.node
+        scope = function.body if function is not None else self.module.tree.body
+        found: set[str] = set()
+        for node in walk_local(scope):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                found.update(_target_keys(node.target))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
+                taken = node.value.func
+                if (isinstance(taken, ast.Attribute) and taken.attr in _TAKING_METHODS) or \
+                        (isinstance(taken, ast.Name) and taken.id == "next"):
+                    found.update(_target_keys(node.targets[0]))
+        return frozenset(found)
+
+    @cached_property
+    def batch_wait(self) -> "Reached | None":
+        """The first call of the ``try`` body that waits, as the library and program models say (a round trip,
+        a pause, a child process), followed into project code: where a Ctrl-C lands in a batch loop."""
+        body = self.protected_body
+        if not body:
+            return None
+        facts = self.module.facts_of(self.function.node)
+        if facts is None:
+            return None
+        return self.module.waits.first_wait(facts, (body[0].lineno, body[-1].end_lineno or body[-1].lineno))
 
     @property
     def exits_inside(self) -> bool:
@@ -271,6 +337,8 @@ class Handler:
             handling = self.module.stops.exiting_signal
             if handling is not None:
                 return f"the module's {handling.signal} handler, {handling.how}, exits through it"
+        if KEYBOARD_INTERRUPT in kinds and self.in_batch_loop and self.batch_wait is not None:
+            return _lands_in(self.batch_wait)
         return None
 
     def _reraised_kinds(self) -> set[str]:
@@ -311,9 +379,12 @@ class Handler:
         one already being carried out, and the loop ends with its items (a wait with no bound in it is
         FSR901's to report)."""
         loop, function = self.loop.node, self.function.node
-        if not isinstance(loop, (ast.For, ast.AsyncFor)) or function is None or self.loop.is_retry_loop:
+        if function is None or self.loop.is_retry_loop:
             return False
-        if self.module.is_endless(loop.iter):
+        if isinstance(loop, ast.While):
+            if not drains(loop):
+                return False
+        elif self.module.is_endless(loop.iter):
             return False
         return function.name in EXIT_DUNDERS or self.module.stops.is_shutdown_name(function.name)
 
@@ -851,6 +922,50 @@ def _outcomes_with_flags(body: Sequence[ast.stmt], flags: dict[str, list[ast.exp
     return cf.outcomes(body, qualify)
 
 
+_TAKING_METHODS = frozenset({"pop", "popleft", "get", "get_nowait"})
+
+
+def _target_keys(target: ast.expr) -> list[str]:
+    """The names an assignment or a loop binds: ``task``, ``self._current``, each of ``name, job``."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [k for element in target.elts for k in _target_keys(element)]
+    if isinstance(target, ast.Starred):
+        return _target_keys(target.value)
+    found = key(target)
+    return [found] if found else []
+
+
+def drains(loop: ast.While) -> bool:
+    """``while self._pending: item = self._pending.pop()``: a loop that takes the items of a collection
+    until none is left, a ``for`` over them written by hand."""
+    test = loop.test
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "len" and test.args:
+        test = test.args[0]
+    held = key(test)
+    if held is None:
+        return False
+    for stmt in loop.body:
+        value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+                value.func.attr in ("pop", "popleft", "popitem") and key(value.func.value) == held:
+            return True
+    return False
+
+
+def _lands_in(wait: "Reached") -> str:
+    """Where a Ctrl-C lands in a batch loop, as the models showed it: ``it lands in `requests.get(url)` at
+    line 12, a wait for the HTTP server to answer; each press skips one item``."""
+    first, last = wait.steps[0], wait.steps[-1]
+    what = "a pause" if wait.kind == "sleep" else f"a wait for {wait.says}"
+    through = "" if len(wait.steps) == 1 else f" in `{_clip(last.text)}` at {last.where.path}:{last.where.line}"
+    return f"it lands in `{_clip(first.text)}` at line {first.where.line}, {what}{through}; each press skips one item"
+
+
+def _clip(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 class ModuleAnalysis:
     """Every loop and loop handler of one module, with the facts the rules ask about."""
 
@@ -892,6 +1007,30 @@ class ModuleAnalysis:
         program.begin()
         self.module_facts = program.add_tree(self.tree, self.filename or "")
         return program
+
+    @cached_property
+    def waits(self) -> "WaitModel":
+        """What the calls of this module wait for, as the program and library models say."""
+        from ..model.waits import WaitModel
+
+        return WaitModel(self.program)
+
+    def facts_of(self, function: ast.AST | None) -> "FunctionFacts | None":
+        """The program model's facts of a function of this module (of its top level for None)."""
+        self.program  # noqa: B018 (takes this module's facts)
+        top_level = function is None
+        line = getattr(function, "lineno", -1)
+        return next((f for f in self.module_facts.functions.values()
+                     if f.qualname.endswith(".<module>") == top_level and (top_level or f.line == line)), None)
+
+    @cached_property
+    def self_attributes_assigned(self) -> frozenset[str]:
+        """The names assigned as ``self.<name> = ...`` anywhere in the module: values kept on objects."""
+        return frozenset(target.attr for node in ast.walk(self.tree)
+                         if isinstance(node, (ast.Assign, ast.AnnAssign))
+                         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                         and target.value.id == "self")
 
     @cached_property
     def parents(self) -> dict[int, ast.AST]:
