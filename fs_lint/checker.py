@@ -19,7 +19,10 @@ def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None
         return []
     if not rules_apply_to(filename, settings):
         return []
-    return check_analysis(ModuleAnalysis(tree, settings, filename), codes)
+    findings = check_analysis(ModuleAnalysis(tree, settings, filename), codes)
+    if findings and is_vendored(filename, settings):
+        return []
+    return findings
 
 
 def check_analysis(analysis: ModuleAnalysis, codes: Iterable[str] | None = None) -> list[Finding]:
@@ -61,8 +64,18 @@ def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None 
 
 def rules_apply_to(filename: str | None, settings: Settings) -> bool:
     """Test code and examples are not the service that must stop: they are left out unless
-    ``include-tests`` / ``include-examples`` is on."""
+    ``include-tests`` / ``include-examples`` is on (vendored copies of other libraries: ``is_vendored``)."""
     if filename is None:
         return True
     return (settings.include_tests or not is_test_path(filename)) and \
         (settings.include_examples or not is_example_path(filename))
+
+
+def is_vendored(filename: str | None, settings: Settings) -> bool:
+    """A copy of another library carried in the tree, left out unless ``include-vendored`` is on. Asked
+    only of a file with findings: it looks at the project's layout, which the others need not pay for."""
+    if settings.include_vendored or filename is None or filename.startswith("<"):
+        return False
+    from .model.vendored_code import vendored_folder
+
+    return vendored_folder(filename) is not None

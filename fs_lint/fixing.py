@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .checker import check_analysis, codes_that_may_fire, rules_apply_to
+from .checker import check_analysis, codes_that_may_fire, is_vendored, rules_apply_to
 from .codemods import REWRITES, TOO_DEEP_FOR_LIBCST
 from .findings import Finding
 from .line_matching import Match, matching_blocks
@@ -90,6 +90,8 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
         return FixResult(source, [], [], [])
     analysis = ModuleAnalysis(tree, settings, filename)
     findings = check_analysis(analysis, firing)
+    if findings and is_vendored(filename, settings):
+        return FixResult(source, [], [], [])
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
         return FixResult(source, [], [], findings)

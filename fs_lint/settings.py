@@ -35,6 +35,7 @@ class Settings:
     strict: bool = False
     include_tests: bool = False
     include_examples: bool = False
+    include_vendored: bool = False
     shutdown_timeout: float = 10.0
     shutdown_path_names: tuple[str, ...] = ()
     library: str = ""  # the project's own library entries, as canonical JSON (see fs_lint.model.library)
@@ -89,6 +90,9 @@ OPTIONS = (
            "also report in test code (tests/, test_*.py, *_test.py, conftest.py)"),
     Option("include-examples", "include_examples", "bool",
            "also report in examples (a folder named examples, example, samples, sample, demos or demo)"),
+    Option("include-vendored", "include_vendored", "bool",
+           "also report in copies of other people's libraries carried in the tree (a folder the project's "
+           "code puts on sys.path, or one named vendor, _vendor, third_party, extern...)"),
     Option("shutdown-timeout", "shutdown_timeout", "number",
            "the seconds that FSR901's fixes give a wait in a shutdown path before going on without it"),
     Option("shutdown-path-names", "shutdown_path_names", "words",

@@ -283,3 +283,54 @@ def test_examples_are_left_out_unless_asked(project: Path, capsys: pytest.Captur
     status, out, _ = run(capsys, "--include-examples", ".")
     assert {line.split(":")[0] for line in out.splitlines()} == {
         "demo/client.py", "docs/samples/client.py", "examples/client.py", "exampleservice/client.py"}
+
+
+def test_vendored_libraries_are_left_out_unless_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A daemon that ships its dependencies runs them, but their fix belongs upstream (issue 18): a folder
+    the project's own code puts on sys.path, or one named for vendoring, holds other people's code."""
+    (project / ".git").mkdir()
+    (project / "daemon.py").write_text(
+        "import os\nimport sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))\n")
+    for package in ("lib/scheduler", "third_party/retrying", "plexapp"):
+        (project / package).mkdir(parents=True)
+        (project / package / "__init__.py").write_text("")
+        (project / package / "worker.py").write_text(SWALLOWS)
+    (project / "libs").mkdir()
+    (project / "libs" / "worker.py").write_text(SWALLOWS)  # a folder nothing puts on sys.path is the project's
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {
+        "plexapp/worker.py", "libs/worker.py"}
+    status, out, _ = run(capsys, "--include-vendored", ".")
+    assert {line.split(":")[0] for line in out.splitlines()} == {
+        "lib/scheduler/worker.py", "third_party/retrying/worker.py", "plexapp/worker.py", "libs/worker.py"}
+
+
+def test_a_source_folder_on_sys_path_that_holds_the_project_is_not_vendored(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "order-service"\n')
+    (project / "run.py").write_text("import sys\n\nsys.path.insert(0, 'src')\n")
+    (project / "src" / "order_service").mkdir(parents=True)
+    (project / "src" / "order_service" / "__init__.py").write_text("")
+    (project / "src" / "order_service" / "worker.py").write_text(SWALLOWS)
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"src/order_service/worker.py"}
+
+
+def test_show_settings_says_a_file_is_vendored(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".git").mkdir()
+    (project / "vendor" / "backoff").mkdir(parents=True)
+    (project / "vendor" / "backoff" / "core.py").write_text(SWALLOWS)
+    assert main(["check", "--isolated", "--show-settings", "vendor/backoff/core.py"]) == 0
+    assert "# vendored: vendor/ holds other people's libraries" in capsys.readouterr().out
+    assert main(["check", "--isolated", "--include-vendored", "--show-settings", "vendor/backoff/core.py"]) == 0
+    assert "# vendored" not in capsys.readouterr().out
+
+
+def test_the_vendoring_scan_reads_no_pipe(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The look at the project's scripts for sys.path set-up opens plain files only: a FIFO named like a
+    script beside a file with findings would block the read for good."""
+    (project / ".git").mkdir()
+    os.mkfifo(project / "setup_paths.py")
+    (project / "svc.py").write_text(SWALLOWS)
+    status, out, _ = run(capsys, "svc.py")
+    assert status == 1 and out.startswith("svc.py:5:5: FSR001")

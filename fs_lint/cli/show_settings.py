@@ -108,6 +108,13 @@ def _about_the_file(rules: FileRules, path: str, shown: str) -> Iterator[str]:
         yield "# test code: no findings are reported in it unless include-tests = true"
     if is_example_path(shown) and not rules.settings.include_examples:
         yield "# an example: no findings are reported in it unless include-examples = true"
+    if not rules.settings.include_vendored:
+        from ..model.vendored_code import vendored_folder
+
+        folder = vendored_folder(path)
+        if folder is not None:
+            yield (f"# vendored: {folder.name}/ holds other people's libraries; no findings are reported in it "
+                   "unless include-vendored = true")
 
 
 def _sources(rules: FileRules, key: str) -> int:

@@ -36,7 +36,16 @@ class BroadHandlerSwallowsShutdown(Rule):
     - neither where the `try` body makes only quick calls (string, number and container
       operations, `json`, `re`, `os.path`, one local syscall such as `os.link` or `os.mkdir`,
       logging, or module code made only of those): a stop request lands in the pause or the
-      blocking call around it, practically never inside.
+      blocking call around it, practically never inside;
+    - in a loop over a batch (a `for` over a finite collection, or `while items: item =
+      items.pop()`, with no loop around it in the function that goes on), `KeyboardInterrupt` and a
+      signal's `SystemExit` only where the `try` body waits as the library and program models
+      say: a call the library table knows to wait (an HTTP request, a broker round trip, a child
+      process, a pause), directly or in project code it calls a few levels down (not in its
+      `except` clauses, which run only after a failure), or a call of the very items the loop
+      takes (`for hook in hooks: hook(event)`, an event loop's `task()`). The message names that
+      call: a Ctrl-C lands there and skips one item. Code the models cannot see (another
+      library's method, a callback) is not taken to wait.
 
     `strict = true` reports every broad handler that lets the loop go on, as the rule's letter
     reads.
@@ -119,6 +128,8 @@ class BroadHandlerSwallowsShutdown(Rule):
     - `include-tests`: also report in test code, left out by default.
     - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
       by default.
+    - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
+      project puts on `sys.path`, or `vendor/`, `_vendor/`, `third_party/`...), left out by default.
     """
 
     code = "FSR002"

@@ -73,7 +73,8 @@ class RetryDecoratorNeverGivesUp(Rule):
       `repr()`, or asked for its `.wait`/`.stop`: it retries nothing.
     - Test code (pytest's conventions), unless `include-tests` is set: a fixture that succeeds
       after N fake failures is endless on purpose. Examples (`examples/`, `samples/`, `demo/`...),
-      unless `include-examples` is set.
+      unless `include-examples` is set. Vendored copies of other libraries, unless `include-vendored`
+      is set.
     - A backoff decorator whose wait generator can end: a generator of the project's own, or
       `backoff.constant(interval=[1, 2, 5])`.
     - In an `async def` (a decorated coroutine, `AsyncRetrying`), a policy that never gives up

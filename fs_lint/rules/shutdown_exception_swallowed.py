@@ -91,6 +91,8 @@ class ShutdownExceptionSwallowed(Rule):
     - `include-tests`: also report in test code, left out by default.
     - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
       by default.
+    - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
+      project puts on `sys.path`, or `vendor/`, `_vendor/`, `third_party/`...), left out by default.
     """
 
     code = "FSR003"

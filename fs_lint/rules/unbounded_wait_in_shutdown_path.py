@@ -220,6 +220,8 @@ class UnboundedWaitInShutdownPath(Rule):
     - `cache` (default true; `--no-cache`): keep each module's facts in `.fs-lint-cache/`.
     - `include-tests` / `include-examples`: also report in test code / in examples
       (`examples/`, `samples/`, `demo/`...), both left out by default.
+    - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
+      project puts on `sys.path`, or `vendor/`, `_vendor/`, `third_party/`...), left out by default.
     """
 
     code = "FSR901"
