@@ -171,6 +171,7 @@ def lay_out(repositories: Sequence[Repository], mirrors: Path, corpus: Path) -> 
         if marker.is_file():
             commit, *absent = marker.read_text(encoding="utf-8").split()
             if commit == repository.commit:
+                (target / ".git").mkdir(exist_ok=True)
                 if absent:
                     problems.append(absent_files(repository, absent))
                 continue
@@ -187,6 +188,9 @@ def lay_out(repositories: Sequence[Repository], mirrors: Path, corpus: Path) -> 
             problems.append(f"{repository.repo}: {error}")
             continue
         (staging / LAID_OUT).write_text("\n".join([repository.commit, *absent]) + "\n", encoding="utf-8")
+        # The root marker a clone has (an empty folder, no repository in it: git lists nothing, so fs-lint walks
+        # the tree): fs-lint finds each repository's project root there, as it does in a checkout.
+        (staging / ".git").mkdir(exist_ok=True)
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)  # whole or not at all: a half-extracted tree is never left under the name

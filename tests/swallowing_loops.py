@@ -1,7 +1,7 @@
 """The loop most tests start from: a retry loop whose ``except BaseException`` swallows Ctrl-C.
 
-``SWALLOWING_LOOP`` has FSR001 at 5:5 (the loop) and FSR002 at 8:9 (the handler,
-whose fix is safe); ``numbered_project`` writes many such modules for runs that
+``SWALLOWING_LOOP`` has FSR001 at 5:5 (the loop, which retries what ``close()`` shut) and
+FSR002 at 8:9 (the handler, whose fix is safe); ``numbered_project`` writes many such modules for runs that
 must last long enough to be stopped or killed half-way.
 """
 
@@ -19,6 +19,10 @@ def serve():
             connect()
         except BaseException:
             time.sleep(1)
+
+
+def close():
+    connect.close()
 """
 _NUMBERED = SWALLOWING_LOOP.replace("def serve():", "def serve_{index}():").replace("connect()", "connect({index})")
 

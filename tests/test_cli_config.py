@@ -17,12 +17,14 @@ from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, OPTIONS, Option
 from tests.cli_output import without_summary
 
 # FSR001 at line 2 (the loop) and FSR002 at line 5 (the handler)
-# (``stop()`` after the loop is the stop path the loop ignores: the evidence FSR001 names)
-_STOP = "\n\ndef stop():\n    global stop_requested\n    stop_requested = True\n"
+# (``stop()`` after the loop is the stop path the loop ignores: the evidence FSR001 names, with the
+# default shutdown words (`stop_requested`) and with the words these tests configure (`halted`, `parked`))
+_STOP = ("\n\ndef stop():\n    global stop_requested, halted, parked\n    stop_requested = True\n    halted = True\n"
+         "    parked = True\n")
 SOURCE = "import time\nwhile True:\n    try:\n        connect()\n    except BaseException:\n        time.sleep(1)\n" + _STOP
 # A loop that checks `halted` each round: FSR001 only when `halted` is not a shutdown word
 GUARDED = ("import time\nwhile not halted:\n    try:\n        connect()\n    except OSError:\n"
-           "        time.sleep(1)\n" + _STOP)
+           "        time.sleep(1)\n\n\ndef stop():\n    global stop_requested\n    stop_requested = True\n")
 
 
 def project(root: Path, config: str, *files: str) -> None:

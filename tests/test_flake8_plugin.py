@@ -84,6 +84,9 @@ SOURCE = textwrap.dedent('''\
                 except BaseException:
                     time.sleep(1)
 
+        def stop(self):
+            self._closing = True
+
 
     async def consume(channel):
         while True:
@@ -114,7 +117,7 @@ def test_flake8_reads_fsr_options_and_per_file_ignores_from_its_config(tmp_path)
     lines = configured.stdout.splitlines()
     # "halted" is now a shutdown word: the sync loop is no longer FSR001; the async one now is.
     assert [(_LINE.match(line)["line"], _LINE.match(line)["code"]) for line in lines] == [
-        ("10", "FSR002"), ("15", "FSR001")], configured.stdout + configured.stderr
+        ("10", "FSR002"), ("18", "FSR001")], configured.stdout + configured.stderr
 
 
 def test_flake8_lists_the_plugin_and_its_options():

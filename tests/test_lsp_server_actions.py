@@ -25,8 +25,9 @@ from fs_lint.server.buffer_lint import fixed_text, lint_buffer
 from tests.lsp_client import Client, apply
 
 ROOT = Path(__file__).resolve().parent.parent
-# The loop is reported because its handler swallows cancellation; fixing the handler settles the loop,
-# which has no stop flag of its own to check: FSR001 cannot be fixed alone.
+# In strict mode (the workspace's) the loop is reported because its handler swallows cancellation (by
+# default the handler's FSR002 is the one finding); fixing the handler settles the loop, which has no
+# stop flag of its own to check: FSR001 cannot be fixed alone.
 NEEDS_ITS_HANDLER = textwrap.dedent("""\
     import asyncio
 
@@ -44,7 +45,8 @@ NEEDS_ITS_HANDLER = textwrap.dedent("""\
 def workspace(tmp_path: Path) -> Path:
     # 3.11 or newer: the handler fixes re-raise the task's own cancellation (``cancelling()``); before it
     # they need a stop flag, and a loop with none gets no fix at all (docs/fix-safety.md)
-    (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\ntarget-version = "py311"\n')
+    # strict: the loop and its handler are both reported, and the loop's fix needs the handler's
+    (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\ntarget-version = "py311"\nstrict = true\n')
     return tmp_path
 
 

@@ -20,12 +20,16 @@ HAZARD = textwrap.dedent("""\
     import time
 
 
-    def poll(conn):
+    def poll():
         while True:
             try:
                 conn.connect()
             except BaseException:
                 time.sleep(1)
+
+
+    def close():  # the stop path the loop defeats (FSR001): it retries what close() shut
+        conn.close()
 """)
 
 DRAINING = textwrap.dedent("""\

@@ -131,8 +131,9 @@ def test_a_frame_on_a_flagged_line_gets_the_finding():
 
 def test_a_frame_inside_a_flagged_loop_names_the_loop():
     note = annotation(_frame("await broker.connect()"), [])
-    loop = _line(WORKER, "while True:")
-    assert note.startswith(f"inside the loop that fs-lint flags at line {loop}: FSR001 retry loop without shutdown")
+    # The loop's one defect is its handler: FSR002 on the handler is the one finding (no FSR001 on the loop).
+    handler = _line(WORKER, "except BaseException:")
+    assert note.startswith(f"inside the loop that fs-lint flags at line {handler}: FSR002 broad handler swallows")
 
 
 def test_a_frame_in_a_handler_of_a_flagged_loop_names_the_loop():

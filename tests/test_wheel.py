@@ -80,7 +80,7 @@ def test_installed_wheel_runs_check_flake8_and_the_rule_pages(installed: Path, t
                               capture_output=True, text=True, timeout=120, check=False)
 
     check = run("fs-lint", "check", "svc.py")
-    assert check.returncode == 1 and "svc.py:2:1: FSR001 [*]" in check.stdout, check.stderr
+    assert check.returncode == 1 and "svc.py:5:5: FSR002 [*]" in check.stdout, check.stderr
     flake8 = run("flake8", "--select", "FSR", "svc.py")
     assert flake8.returncode == 1 and "svc.py:5:5: FSR002" in flake8.stdout, flake8.stderr
     rules = run("fs-lint", "rules")  # reads the library table: it must ship in the wheel

@@ -26,9 +26,10 @@ _CAUGHT_WHEN_CLOSED = ("Exception", "OSError", "IOError", "EnvironmentError", "e
                        "Closed", "Network", "Broken", "Timeout")
 
 
-def defeated_stop(loop: Loop) -> str | None:
-    """Why stopping this (unbounded, unchecked, sync) retry loop fails, in the message's words."""
-    for reason in _reasons(loop):
+def defeated_stop(loop: Loop, handlers: bool = True) -> str | None:
+    """Why stopping this (unbounded, unchecked, sync) retry loop fails, in the message's words. Without
+    ``handlers``, a handler of the loop that swallows the stop is not a reason: its own rule reports it."""
+    for reason in _reasons(loop, handlers):
         return reason
     return None
 
@@ -55,9 +56,9 @@ def defeated_stop_of_function(module: ModuleAnalysis, function: ast.AST | None) 
     return None
 
 
-def _reasons(loop: Loop) -> Iterator[str]:
+def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
     swallowing = [h for h in loop.handlers if h.swallows & {KEYBOARD_INTERRUPT, SYSTEM_EXIT}]
-    if swallowing:
+    if swallowing and handlers:
         handler = swallowing[0]
         kinds = handler.swallows & {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
         yield f"its handler at line {handler.node.lineno} swallows {describe(kinds, '')}"
@@ -117,8 +118,10 @@ def _sibling_reasons(loop: Loop, owner: ast.ClassDef | None) -> Iterator[str]:
         if contexts.class_of(other.function.node) is not owner:
             continue
         indicator = _indicator_read(other)
-        if indicator is None or (owner is None and "." in indicator) or indicator in loop.keys_tested:
+        if indicator is None or indicator in loop.keys_tested:
             continue
+        if owner is None and ("." in indicator or not loop.module.stops.is_module_global(indicator)):
+            continue  # another function's own parameter or local (``stop: asyncio.Event``): not one this loop can read
         title = contexts.title(other.function.node)
         yield (f"`{title}()` stops its loop on `{indicator}` (line {other.node.lineno}), "
                "but this loop never reads it")

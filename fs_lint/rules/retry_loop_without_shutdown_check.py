@@ -27,7 +27,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
     message names that stop and its line:
 
     - the loop swallows what would stop it: a handler that catches `KeyboardInterrupt` (in the
-      main thread) or `SystemExit` and goes round again (`its handler at line 12 swallows ...`);
+      main thread) or `SystemExit` and goes round again (`its handler at line 12 swallows ...`),
+      only in `strict` mode: by default that handler is one hazard with one finding, FSR002's or
+      FSR003's on the handler, and the loop is reported too only for another of these reasons;
     - it runs in a **non-daemon thread** (`threading.Thread(target=...)` without `daemon=True`, a
       `Thread` subclass's `run`): the interpreter waits for it at exit;
     - the class or module has a **stop path** this loop ignores: a method named like `stop`,
@@ -36,7 +38,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
       loop retries on, or joins the thread that runs the loop; any other function (a signal
       handler) that sets a shutdown flag to "stop"; another loop of the class that stops on a flag
       this one never reads; an Event the caller hands to the function;
-    - in an `async def`, it swallows cancellation itself, or never awaits.
+    - in an `async def`, it never awaits; or it swallows cancellation itself (by default only
+      when it also ignores a stop of its own, as above: the handler is FSR002's or FSR003's).
 
     A main-thread loop whose handlers let `KeyboardInterrupt` and `SystemExit` through, in a
     program with no graceful stop of its own, is not reported: Ctrl-C, SIGTERM and `sys.exit()`
@@ -131,6 +134,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
       `conftest.py`), which is left out by default.
     - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
       by default.
+    - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
+      project puts on `sys.path`, or `vendor/`, `_vendor/`, `third_party/`...), left out by default.
     - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown indicator.
     - `connect-names` / `extend-connect-names`: the words that make a call connection-like.
     - `async-requires-check`: also flag async loops that only cancellation stops.
@@ -149,13 +154,21 @@ class RetryLoopWithoutShutdownCheck(Rule):
             if loop.leaves_on_shutdown_exception is not None and (strict or loop.function.is_async):
                 continue
             if not loop.function.is_async:
-                evidence = defeated_stop(loop)
+                # One hazard, one finding: a handler that swallows the stop is FSR002's or FSR003's to report.
+                evidence = defeated_stop(loop, handlers=strict)
                 if evidence is not None:
                     why = f"it retries forever and never checks for a stop: {evidence}"
                 elif strict:
                     why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it forever"
                 else:
                     continue  # Ctrl-C and SIGTERM stop it like any code, and nothing else asks it to stop
+            elif CANCELLATION in loop.swallowed_kinds and not strict:
+                # The handler that swallows it is FSR002's or FSR003's finding (one hazard, one finding); the
+                # loop is this rule's only where it also ignores a stop of its own (an event handed in, a flag).
+                evidence = defeated_stop(loop, handlers=False)
+                if evidence is None:
+                    continue
+                why = f"it retries forever and never checks for a stop: {evidence}"
             elif CANCELLATION in loop.swallowed_kinds:
                 why = f"it swallows {analysis.cancellation_name_in(loop.node)}, so cancelling its task does not stop it"
             elif not loop.awaits:
