@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fs_lint.model.shared import forget_programs
 from fs_lint.syntax.names import collect_imports
 from fs_lint.analysis.program_signals import recorded_sigint, top_package
 from fs_lint.analysis.quick_calls import is_quick
@@ -250,3 +251,52 @@ def test_flake8_and_the_cli_leave_out_the_same_test_code(tmp_path: Path) -> None
         cli = subprocess.run([sys.executable, "-m", "fs_lint", "check", "--isolated", *extra, "tests/test_probe.py"],
                              cwd=tmp_path, capture_output=True)
         assert cli.returncode == status, cli.stderr
+
+
+def test_a_flag_set_only_in_init_is_configuration_unless_another_module_changes_it(tmp_path: Path) -> None:
+    """Issue 18: a flag is a stop flag only when something sets it while the program runs. Set once in
+    ``__init__`` it is configuration (``exit_on_error``); set by the program's signal handler in another
+    module (``worker.should_exit = True``), it is the stop, and the loop checks it."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    loop = textwrap.dedent("""\
+        import time
+
+
+        class Worker:
+            def __init__(self, client, should_exit=False):
+                self.should_exit = should_exit
+                self._client = client
+
+            def run(self):
+                while True:
+                    try:
+                        self._client.connect()
+                    except ConnectionError:
+                        time.sleep(5)
+                        if self.should_exit:
+                            break
+
+            def close(self):
+                self._client.close()
+    """)
+    (tmp_path / "svc" / "worker.py").write_text(loop)
+    alone = check_source(loop.encode(), Settings(), filename=str(tmp_path / "svc" / "worker.py"))
+    assert [f.code for f in alone] == ["FSR001"] and "closes `self._client`" in alone[0].message
+    forget_programs()
+    (tmp_path / "svc" / "main.py").write_text(textwrap.dedent("""\
+        import signal
+
+        from svc.worker import Worker
+
+        worker = Worker(client=None)
+
+
+        def on_term(signum, frame):
+            worker.should_exit = True
+
+
+        signal.signal(signal.SIGTERM, on_term)
+    """))
+    assert check_source(loop.encode(), Settings(), filename=str(tmp_path / "svc" / "worker.py")) == []

@@ -624,7 +624,7 @@ class Loop:
             if is_liveness_probe(node):
                 continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-            if name and patterns.matches(name):
+            if name and patterns.matches(name) and not self.module.is_configuration(name):
                 return True
         return False
 
@@ -923,6 +923,17 @@ def _outcomes_with_flags(body: Sequence[ast.stmt], flags: dict[str, list[ast.exp
 
 
 _TAKING_METHODS = frozenset({"pop", "popleft", "get", "get_nowait"})
+# Where a value is given once, when the object or the module is made: "" is module and class level.
+_SETTING_UP = frozenset({"", "__init__", "__post_init__", "__new__", "__init_subclass__", "setup", "setUp"})
+
+
+def _target_nodes(target: ast.expr) -> list[ast.expr]:
+    """The names and attributes an assignment target binds: ``a, self.b = ...`` gives both."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for element in target.elts for n in _target_nodes(element)]
+    if isinstance(target, ast.Starred):
+        return _target_nodes(target.value)
+    return [target] if isinstance(target, (ast.Name, ast.Attribute)) else []
 
 
 def _target_keys(target: ast.expr) -> list[str]:
@@ -1022,6 +1033,56 @@ class ModuleAnalysis:
         line = getattr(function, "lineno", -1)
         return next((f for f in self.module_facts.functions.values()
                      if f.qualname.endswith(".<module>") == top_level and (top_level or f.line == line)), None)
+
+    def is_configuration(self, name: str) -> bool:
+        """A value named like a stop that nothing changes once the object is made: ``self.exit_on_error =
+        config.exit_on_error`` in ``__init__`` and nowhere else, in this module or any other of the project.
+        A flag is a stop flag only when something sets it while the program runs."""
+        if name not in self._configuration:
+            sites = self._assignment_sites.get(name)
+            found = bool(sites) and sites <= _SETTING_UP
+            if found:
+                found = all(function.name in _SETTING_UP for function, _ in self.program.setters_of(name))
+            self._configuration[name] = found
+        return self._configuration[name]
+
+    @cached_property
+    def _configuration(self) -> dict[str, bool]:
+        return {}
+
+    @cached_property
+    def _assignment_sites(self) -> dict[str, frozenset[str]]:
+        """For each name assigned in the module (``x = ...``, ``obj.x = ...``, ``x += ...``, a class field),
+        the functions that assign it ("" for module and class level), and "event" when it is ``.set()``."""
+        sites: dict[str, set[str]] = {}
+
+        def visit(node: ast.AST, function: str) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    visit(child, child.name)
+                    continue
+                targets: list[ast.expr] = []
+                if isinstance(child, ast.Assign):
+                    targets = child.targets
+                elif isinstance(child, (ast.AnnAssign, ast.AugAssign)):
+                    targets = [child.target]
+                elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and \
+                        child.func.attr in ("set", "clear", "cancel"):
+                    owner = child.func.value
+                    name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) \
+                        else None
+                    if name:
+                        sites.setdefault(name, set()).add("event")
+                for target in targets:
+                    for part in _target_nodes(target):
+                        name = part.id if isinstance(part, ast.Name) else part.attr \
+                            if isinstance(part, ast.Attribute) else None
+                        if name:
+                            sites.setdefault(name, set()).add(function)
+                visit(child, function)
+
+        visit(self.tree, "")
+        return {name: frozenset(where) for name, where in sites.items()}
 
     @cached_property
     def self_attributes_assigned(self) -> frozenset[str]:

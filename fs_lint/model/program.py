@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 
 from .layout import ProjectLayout, module_name
 from .library import Api, LibraryModel, builtin_table
-from .summaries import ClassFacts, FunctionFacts, ModuleFacts, summarize
+from .summaries import ClassFacts, FunctionFacts, ModuleFacts, SetFact, summarize
 from .terms import Term
 
 _BUILTINS = frozenset(dir(builtins))
@@ -561,6 +561,13 @@ class Program:
     def subclasses(self, class_qualname: str) -> list[str]:
         """The classes of the loaded modules that have ``class_qualname`` among their bases."""
         return [q for q in list(self._classes) if q != class_qualname and class_qualname in self.lineage(q)]
+
+    def setters_of(self, attribute: str) -> list[tuple[FunctionFacts, SetFact]]:
+        """Every assignment ``<anything>.<attribute> = ...`` in the project's functions, with the function that
+        makes it: who can change a flag of that name (``worker.should_stop = True`` in another module)."""
+        self.load_all()
+        return [(function, fact) for function in list(self._functions.values()) for fact in function.sets
+                if fact.key.rsplit(".", 1)[-1] == attribute]
 
     def load_all(self) -> None:
         """Load every module of the project (for questions that look backwards: who calls this?)."""
