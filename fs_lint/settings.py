@@ -30,6 +30,7 @@ class Settings:
     connect_names: tuple[str, ...] = DEFAULT_CONNECT_NAMES
     async_requires_check: bool = False
     max_blind_sleep: float = 10.0
+    max_retry_time: float = 3600.0
     backoff_cap: float = 60.0
     retry_give_up_after: float = 300.0
     strict: bool = False
@@ -76,6 +77,9 @@ OPTIONS = (
            "more connection words, added to the defaults", extends=True),
     Option("async-requires-check", "async_requires_check", "bool",
            "also require a shutdown check in async retry loops that cancellation can stop"),
+    Option("max-retry-time", "max_retry_time", "number",
+           "the longest deadline, in seconds, that counts as a retry loop's bound (FSR001): a loop that retries "
+           "for a day is no more bounded than one that retries for ever"),
     Option("max-blind-sleep", "max_blind_sleep", "number",
            "the longest plain sleep, in seconds, that a loop checking for shutdown may take "
            "without watching its stop event"),

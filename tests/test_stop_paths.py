@@ -300,3 +300,23 @@ def test_a_flag_set_only_in_init_is_configuration_unless_another_module_changes_
         signal.signal(signal.SIGTERM, on_term)
     """))
     assert check_source(loop.encode(), Settings(), filename=str(tmp_path / "svc" / "worker.py")) == []
+
+
+def test_a_deadline_longer_than_max_retry_time_is_no_bound() -> None:
+    source = textwrap.dedent("""\
+        import time
+
+
+        def wait_for_broker(connect):
+            started = time.time()
+            while time.time() - started < 6 * 3600:
+                try:
+                    return connect()
+                except ConnectionError:
+                    time.sleep(5)
+    """).encode()
+    strict = Settings(strict=True)
+    assert [f.message for f in check_source(source, strict, filename="svc.py")] == [
+        "FSR001 retry loop without shutdown check: it retries for up to 6 h (a deadline longer than max-retry-time, 1 h, "
+        "is no bound) and reads no stop flag or event, so a graceful shutdown waits on it"]
+    assert check_source(source, Settings(strict=True, max_retry_time=8 * 3600), filename="svc.py") == []

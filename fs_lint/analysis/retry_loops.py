@@ -614,8 +614,59 @@ class Loop:
 
     def _is_limit_test(self, test: ast.expr) -> bool:
         if _reads_clock(test) or _reads_deadline(test):
-            return True
+            length = self._deadline_length(test)
+            if length is None or length <= self.module.settings.max_retry_time:
+                return True
+            self.too_long_deadlines.append(length)
+            return False
         return bool(keys_read(test) & self._counters)
+
+    @cached_property
+    def too_long_deadlines(self) -> list[float]:
+        """The deadlines (seconds) of the loop's clock tests that are longer than ``max-retry-time``."""
+        return []
+
+    @property
+    def retries_for(self) -> str:
+        """How long the loop retries, in a message's words: "forever", or as long as its deadline says."""
+        if not self.too_long_deadlines:
+            return "forever"
+        longest = max(self.too_long_deadlines)
+        return (f"for up to {_spell_seconds(longest)} (a deadline longer than max-retry-time, "
+                f"{_spell_seconds(self.module.settings.max_retry_time)}, is no bound)")
+
+    def _deadline_length(self, test: ast.expr) -> float | None:
+        """How long a clock test lets the loop go on, in seconds, when the code says: the largest length in
+        it (``time.monotonic() - start < 86400``), or in the deadline it compares with, set before the loop
+        (``deadline = time.monotonic() + timedelta(days=1).total_seconds()``); None when nothing says."""
+        found: list[float] = []
+        assigned = self._values_before_the_loop
+        for node in ast.walk(test):
+            if not isinstance(node, ast.Compare):
+                continue
+            for side in (node.left, *node.comparators):
+                value = _seconds(side, assigned)
+                if value is None and isinstance(side, (ast.Name, ast.Attribute)) and key(side) in assigned:
+                    value = _seconds(assigned[key(side)], assigned)
+                if value is not None:
+                    found.append(value)
+        return max(found) if found else None
+
+    @cached_property
+    def _values_before_the_loop(self) -> dict[str, ast.expr]:
+        """The values given to names in the function before the loop (the last one given), and the module's
+        constants: where a deadline's length is written."""
+        values: dict[str, ast.expr] = {}
+        for stmt in self.module.tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                values[stmt.targets[0].id] = stmt.value
+        function = self.function.node
+        for node in walk_local(function.body if function is not None else []):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.lineno < self.node.lineno:
+                k = key(node.targets[0])
+                if k:
+                    values[k] = node.value
+        return values
 
     def reads_indicator(self, test: ast.expr) -> bool:
         """The expression reads a shutdown flag or event: ``self._closing``, ``stop.is_set()``."""
@@ -780,6 +831,61 @@ def _takes_an_item(call: ast.Call) -> bool:
     if not isinstance(call.func, ast.Attribute):
         return False
     return name in _TAKING_CALLS or (name in _TAKING_CALLS_WITHOUT_ARGUMENTS and not call.args)
+
+
+def _spell_seconds(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            value = seconds / size
+            return f"{value:g} {unit}" if unit != "days" or value != 1 else "1 day"
+    return f"{seconds:g} s"
+
+
+_SECONDS_PER = {"weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,
+                "milliseconds": 0.001, "microseconds": 0.000001}
+
+
+def _seconds(node: ast.expr, names: dict[str, ast.expr], depth: int = 0) -> float | None:
+    """A length in seconds the code writes out: a number, arithmetic on numbers and constants, a clock read
+    plus a length (the length), ``timedelta(days=1)`` and its ``total_seconds()``; None for anything else."""
+    if depth > 5:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.Name) and node.id in names and node.id.isupper():
+        return _seconds(names[node.id], names, depth + 1)
+    if isinstance(node, ast.BinOp):
+        left, right = _seconds(node.left, names, depth + 1), _seconds(node.right, names, depth + 1)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            if left is None or right is None:  # ``time.monotonic() + 600``: the length is the known side
+                return right if _reads_clock(node.left) else left if _reads_clock(node.right) else None
+            return left + right if isinstance(node.op, ast.Add) else left - right
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Div) and right:
+            return left / right
+        return None
+    if isinstance(node, ast.Call):
+        name = last_name(node.func)
+        if name == "total_seconds" and isinstance(node.func, ast.Attribute):
+            return _seconds(node.func.value, names, depth + 1)
+        if name == "timedelta":
+            total = 0.0
+            for argument, unit in zip(node.args, ("days", "seconds", "microseconds", "milliseconds", "minutes",
+                                                  "hours", "weeks")):
+                value = _seconds(argument, names, depth + 1)
+                if value is None:
+                    return None
+                total += value * _SECONDS_PER[unit]
+            for keyword in node.keywords:
+                value = _seconds(keyword.value, names, depth + 1) if keyword.arg in _SECONDS_PER else None
+                if value is None:
+                    return None
+                total += value * _SECONDS_PER[keyword.arg]
+            return total
+    return None
 
 
 def _reads_clock(node: ast.expr) -> bool:

@@ -61,7 +61,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
       gives up (`if n < limit: retry... else: raise`) is a bound like any other.
     - Deadlines kept by objects or helpers: `while not watch.expired()`, `timer.check_return()`,
       `remaining()`, clock calls whose name holds a clock word (`time_now()`, `monotonic_ms()`),
-      names with `deadline`, `timeout` or `expire` in an exit test.
+      names with `deadline`, `timeout` or `expire` in an exit test. A deadline whose length the code
+      writes out (`time.monotonic() + 86400`, `timedelta(days=1)`, a module constant) is a bound only
+      up to `max-retry-time` (default 3600 s): a loop that retries for a day is no more bounded, for a
+      stop, than one that retries for ever; the message says how long it retries.
     - A retry engine that stores the exception in an object and hands that object to its policy
       before the next attempt (`state.set_exception(sys.exc_info())`, then `self.iter(state)`):
       the caller's policy decides (FSR004 checks it).
@@ -130,6 +133,7 @@ class RetryLoopWithoutShutdownCheck(Rule):
     ## Options
     - `strict`: report every unbounded retry loop without a shutdown check, as the rule's letter
       says, not only those with evidence of a defeated stop.
+    - `max-retry-time` (seconds, default 3600): the longest deadline that counts as a bound.
     - `include-tests`: also report in test code (`tests/`, `test_*.py`, `*_test.py`,
       `conftest.py`), which is left out by default.
     - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
@@ -157,9 +161,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
                 # One hazard, one finding: a handler that swallows the stop is FSR002's or FSR003's to report.
                 evidence = defeated_stop(loop, handlers=strict)
                 if evidence is not None:
-                    why = f"it retries forever and never checks for a stop: {evidence}"
+                    why = f"it retries {loop.retries_for} and never checks for a stop: {evidence}"
                 elif strict:
-                    why = "it retries forever and reads no stop flag or event, so a graceful shutdown waits on it forever"
+                    why = (f"it retries {loop.retries_for} and reads no stop flag or event, so a graceful shutdown "
+                           f"waits on it{' forever' if loop.retries_for == 'forever' else ''}")
                 else:
                     continue  # Ctrl-C and SIGTERM stop it like any code, and nothing else asks it to stop
             elif CANCELLATION in loop.swallowed_kinds and not strict:
@@ -168,7 +173,7 @@ class RetryLoopWithoutShutdownCheck(Rule):
                 evidence = defeated_stop(loop, handlers=False)
                 if evidence is None:
                     continue
-                why = f"it retries forever and never checks for a stop: {evidence}"
+                why = f"it retries {loop.retries_for} and never checks for a stop: {evidence}"
             elif CANCELLATION in loop.swallowed_kinds:
                 why = f"it swallows {analysis.cancellation_name_in(loop.node)}, so cancelling its task does not stop it"
             elif not loop.awaits:
