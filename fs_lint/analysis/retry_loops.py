@@ -371,7 +371,28 @@ class Handler:
             return "keeps the exception to raise it after the loop"
         if not self.module.settings.strict and self._contains_each_item_of_a_stop():
             return "goes through the things a stop path ends, one failure not stopping the rest: the stop is under way"
+        if not self.module.settings.strict and self._hands_the_stop_on():
+            return "records the stop in a flag that the loop acts on by calling the program's stop"
         return None
+
+    def _hands_the_stop_on(self) -> bool:
+        """``except KeyboardInterrupt: state.signal = "shutdown"``, where the loop tests ``state.signal`` and,
+        on that branch, calls the program's stop (``shutdown()``, ``sys.exit()``): Ctrl-C turned into the
+        graceful stop the program already has, not swallowed."""
+        flags = set(self._flags_set())
+        if not flags:
+            return False
+        qualify = self.module.imports.qualified_name
+        handler_nodes = {id(n) for n in walk_local(self.body)}
+        for node in walk_local(self.loop.node.body):
+            if not isinstance(node, ast.If) or id(node) in handler_nodes or not keys_read(node.test) & flags:
+                continue
+            for branch in (node.body, node.orelse):
+                for inner in walk_local(branch):
+                    if isinstance(inner, ast.Call) and (qualify(inner.func) in _EXIT_FUNCTIONS or
+                                                        self.module.stops.is_stop_name(last_name(inner.func) or "")):
+                        return True
+        return False
 
     def _contains_each_item_of_a_stop(self) -> bool:
         """``def close(self): for conn in self._conns: try: conn.close() except BaseException: log...``: a

@@ -250,7 +250,17 @@ class RunContexts:
         if function is None:
             return MAIN_CONTEXT
         start = self._threads.get(id(function))
-        return RunContext(THREAD, start) if start is not None else MAIN_CONTEXT
+        if start is None or self._also_called_on_the_main_thread(function):
+            return MAIN_CONTEXT
+        return RunContext(THREAD, start)
+
+    def _also_called_on_the_main_thread(self, function: ast.AST) -> bool:
+        """A thread's target that other code also calls directly (``Thread(target=poll)`` for the workers,
+        ``poll()`` from ``main()``): it runs on the main thread too, where a Ctrl-C arrives."""
+        if id(function) not in self._entries:
+            return False
+        threads = self._threads
+        return any(caller == 0 or caller not in threads for caller in self._calls.get(id(function), ()))
 
 
 def _target(call: ast.Call) -> ast.expr | None:

@@ -71,6 +71,9 @@ class BroadHandlerSwallowsShutdown(Rule):
       in a loop that ends. Keeping it only to format a message is not handing it on.
     - A handler that sets a flag which the code after the `try`, or the loop condition, tests
       to stop.
+    - Outside `strict`, a handler that records the stop in a flag the loop acts on by calling the
+      program's stop: `except KeyboardInterrupt: self.signal = "shutdown"`, where the loop tests
+      `self.signal` and, on that branch, calls `self.shutdown()` or `sys.exit()`.
     - An earlier clause of the same `try` that handles the shutdown exception.
     - In an `async def`, a `try` body without an await: cancellation cannot arrive there.
     - Outside `strict`, a `for` loop over a collection in a stop path (`close`, `stop`, `shutdown`,

@@ -35,6 +35,9 @@ class ShutdownExceptionSwallowed(Rule):
       condition says it is stopping (`while not self.done.is_set(): ... if self.done.is_set(): return`).
     - Handlers that keep the exception to raise it after the loop (`cancellation = error`), in a
       loop that ends.
+    - Outside `strict`, a handler that records the stop in a flag the loop acts on by calling the
+      program's stop: `except KeyboardInterrupt: self.signal = "shutdown"`, where the loop tests
+      `self.signal` and, on that branch, calls `self.shutdown()` or `sys.exit()`.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line.
     - Awaiting tasks that the same function has just cancelled, inside
       `suppress(asyncio.CancelledError)` or `try/except CancelledError`: that cancellation is
