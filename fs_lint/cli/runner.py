@@ -77,3 +77,9 @@ def _end_workers(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join()
+    # Let the pool's manager thread see its workers gone and close its pipes now, not while the
+    # interpreter exits: there, concurrent.futures' exit hook could write to a pipe that thread is
+    # closing (Python 3.11's _ThreadWakeup has no lock), and print an ignored EBADF after the stop.
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(timeout=5)
