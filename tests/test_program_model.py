@@ -287,3 +287,13 @@ def test_a_file_changed_on_disk_is_read_again_by_a_long_lived_program(project: P
     program.refresh()
     assert program.function("svc.broker.Link._connected") is None
     assert program.function("svc.broker.Link._is_connected") is not None
+
+
+def test_an_empty_subscript_in_an_annotation_is_read_as_the_bare_type() -> None:
+    """``tuple[()]``, ``list[()] | None``: nothing to read an element type from, and no IndexError (found on
+    filelock 3.x by the whole-corpus run once FSR002 asked the program model)."""
+    from fs_lint.model.summaries import summarize
+
+    tree = ast.parse("class Slot:\n    empty: tuple[()]\n    maybe: list[()] | None\n")
+    facts = summarize(tree, "slots", "slots.py", False)
+    assert set(facts.classes["slots.Slot"].attributes) == {"empty", "maybe"}

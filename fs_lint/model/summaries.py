@@ -421,6 +421,8 @@ class _Collector:
             base_name = base[1] if base[0] == "name" else ""
             inner = node.slice
             items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+            if not items:  # ``Callable[[], bool]``'s ``[]``, ``tuple[()]``: nothing to read a type from
+                return ("of", base)
             if base_name in _OPTIONAL or base_name.endswith(".Optional"):
                 return self.annotation(items[0], frame, depth + 1)
             if base_name in _UNION or base_name.endswith(".Union"):
