@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from ..syntax.local_nodes import key, keys_read, walk_local
+from ..syntax.local_nodes import bound_targets, key, keys_read, walk_local
 from .module_facts import ModuleFacts
 from .pauses import Pause
 from .retry_loops import Loop
@@ -407,13 +407,8 @@ def _assigned_value(statement: ast.AST, k: str) -> ast.expr | None:
     return None
 
 
-def _target_keys(target: ast.AST) -> set[str]:
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return set().union(*(_target_keys(t) for t in target.elts)) if target.elts else set()
-    if isinstance(target, ast.Starred):
-        return _target_keys(target.value)
-    k = key(target)
-    return {k} if k else set()
+def _target_keys(target: ast.expr) -> set[str]:
+    return {k for k in map(key, bound_targets(target)) if k}
 
 
 def _statements(body: Sequence[ast.stmt], guards: tuple[Guard, ...]) -> Iterator[tuple[ast.stmt, tuple[Guard, ...]]]:

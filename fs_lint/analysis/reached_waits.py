@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import cached_property
 
 from ..model.program import Program
 from ..model.summaries import CallFact, FunctionFacts, ModuleFacts
@@ -90,12 +89,9 @@ class ReachedWaits:
         self.waits = WaitModel(program)
         self.strict = strict  # report waits for work the models cannot see, as the shape would
 
-    @cached_property
-    def _by_line(self) -> dict[int, FunctionFacts]:
-        return {f.line: f for f in self.facts.functions.values() if not f.qualname.endswith(".<module>")}
-
     def function_of(self, node: ast.AST) -> FunctionFacts | None:
-        return self._by_line.get(getattr(node, "lineno", -1))
+        line = getattr(node, "lineno", None)
+        return self.facts.function_at(line) if line is not None else None
 
     # -- the calls of a path -------------------------------------------------------------------------
 

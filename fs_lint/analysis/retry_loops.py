@@ -12,13 +12,12 @@ loops and handlers that need it: most of a module is neither.
 from __future__ import annotations
 
 import ast
-import builtins
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import control_flow as cf
-from ..syntax.local_nodes import awaits, key, keys_read, loop_sources, parent_map, walk_local, yields
+from ..syntax.local_nodes import awaits, bound_targets, key, keys_read, loop_sources, parent_map, walk_local, yields
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block
 from .program_signals import recorded_sigint
@@ -255,13 +254,9 @@ class Handler:
     def in_batch_loop(self) -> bool:
         """The handler's loop goes once through a finite set of items (``for record in batch:``), and no
         loop around it in the function goes on: a swallowed stop skips one item, and the loop ends."""
-        loop = self.loop.node
-        if self.function.is_async:
+        if self.function.is_async or not self.loop.goes_through_items:
             return False
-        if not (isinstance(loop, ast.For) and not self.module.is_endless(loop.iter)) and \
-                not (isinstance(loop, ast.While) and drains(loop)):
-            return False
-        parents, node = self.module.parents, loop
+        parents, node = self.module.parents, self.loop.node
         while id(node) in parents:
             node = parents[id(node)]
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
@@ -399,13 +394,8 @@ class Handler:
         finite loop in a function named like the end of the object's work. The stop it would swallow is the
         one already being carried out, and the loop ends with its items (a wait with no bound in it is
         FSR901's to report)."""
-        loop, function = self.loop.node, self.function.node
-        if function is None or self.loop.is_retry_loop:
-            return False
-        if isinstance(loop, ast.While):
-            if not drains(loop):
-                return False
-        elif self.module.is_endless(loop.iter):
+        function = self.function.node
+        if function is None or self.loop.is_retry_loop or not self.loop.goes_through_items:
             return False
         return function.name in EXIT_DUNDERS or self.module.stops.is_shutdown_name(function.name)
 
@@ -498,6 +488,13 @@ class Loop:
     def context(self) -> RunContext:
         """Where the loop runs: the main thread, a thread of its own, or a task."""
         return self.module.contexts.of(self.function.node)
+
+    @cached_property
+    def goes_through_items(self) -> bool:
+        """Once through a finite set of items: ``for item in items`` (not an endless iterator), or
+        ``while items: item = items.pop()``, the same written by hand."""
+        node = self.node
+        return _drains(node) if isinstance(node, ast.While) else not self.module.is_endless(node.iter)
 
     def condition_stops_on(self, flags: dict[str, list[ast.expr | None]]) -> bool:
         """The ``while`` condition is false once these flags hold these values (``err = e`` under ``while not err``)."""
@@ -635,24 +632,22 @@ class Loop:
 
     def _is_limit_test(self, test: ast.expr) -> bool:
         if _reads_clock(test) or _reads_deadline(test):
-            length = self._deadline_length(test)
-            if length is None or length <= self.module.settings.max_retry_time:
-                return True
-            self.too_long_deadlines.append(length)
-            return False
+            return self._too_long_deadline(test) is None
         return bool(keys_read(test) & self._counters)
 
-    @cached_property
-    def too_long_deadlines(self) -> list[float]:
-        """The deadlines (seconds) of the loop's clock tests that are longer than ``max-retry-time``."""
-        return []
+    def _too_long_deadline(self, test: ast.expr) -> float | None:
+        """The length of the clock test's deadline when it is longer than ``max-retry-time``: no bound."""
+        length = self._deadline_length(test)
+        return length if length is not None and length > self.module.settings.max_retry_time else None
 
     @property
     def retries_for(self) -> str:
         """How long the loop retries, in a message's words: "forever", or as long as its deadline says."""
-        if not self.too_long_deadlines:
+        too_long = [length for test in self.stop_tests if _reads_clock(test) or _reads_deadline(test)
+                    for length in [self._too_long_deadline(test)] if length is not None]
+        if not too_long:
             return "forever"
-        longest = max(self.too_long_deadlines)
+        longest = max(too_long)
         return (f"for up to {_spell_seconds(longest)} (a deadline longer than max-retry-time, "
                 f"{_spell_seconds(self.module.settings.max_retry_time)}, is no bound)")
 
@@ -1057,26 +1052,12 @@ _TAKING_METHODS = frozenset({"pop", "popleft", "get", "get_nowait"})
 _SETTING_UP = frozenset({"", "__init__", "__post_init__", "__new__", "__init_subclass__", "setup", "setUp"})
 
 
-def _target_nodes(target: ast.expr) -> list[ast.expr]:
-    """The names and attributes an assignment target binds: ``a, self.b = ...`` gives both."""
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for element in target.elts for n in _target_nodes(element)]
-    if isinstance(target, ast.Starred):
-        return _target_nodes(target.value)
-    return [target] if isinstance(target, (ast.Name, ast.Attribute)) else []
-
-
 def _target_keys(target: ast.expr) -> list[str]:
     """The names an assignment or a loop binds: ``task``, ``self._current``, each of ``name, job``."""
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [k for element in target.elts for k in _target_keys(element)]
-    if isinstance(target, ast.Starred):
-        return _target_keys(target.value)
-    found = key(target)
-    return [found] if found else []
+    return [k for k in map(key, bound_targets(target)) if k]
 
 
-def drains(loop: ast.While) -> bool:
+def _drains(loop: ast.While) -> bool:
     """``while self._pending: item = self._pending.pop()``: a loop that takes the items of a collection
     until none is left, a ``for`` over them written by hand."""
     test = loop.test
@@ -1116,6 +1097,7 @@ class ModuleAnalysis:
         self.imports = ImportMap()
         self.loops: list[Loop] = []
         self.handlers: list[Handler] = []
+        self._configuration: dict[str, bool] = {}  # is_configuration's answers, by name
         self.tree = tree
         collector = _Collector(self)
         collector.block(tree.body, Function(None), None, (), ())
@@ -1159,10 +1141,7 @@ class ModuleAnalysis:
     def facts_of(self, function: ast.AST | None) -> "FunctionFacts | None":
         """The program model's facts of a function of this module (of its top level for None)."""
         self.program  # noqa: B018 (takes this module's facts)
-        top_level = function is None
-        line = getattr(function, "lineno", -1)
-        return next((f for f in self.module_facts.functions.values()
-                     if f.qualname.endswith(".<module>") == top_level and (top_level or f.line == line)), None)
+        return self.module_facts.function_at(getattr(function, "lineno", None))
 
     def is_configuration(self, name: str) -> bool:
         """A value named like a stop that nothing changes once the object is made: ``self.exit_on_error =
@@ -1175,10 +1154,6 @@ class ModuleAnalysis:
                 found = all(function.name in _SETTING_UP for function, _ in self.program.setters_of(name))
             self._configuration[name] = found
         return self._configuration[name]
-
-    @cached_property
-    def _configuration(self) -> dict[str, bool]:
-        return {}
 
     @cached_property
     def _assignment_sites(self) -> dict[str, frozenset[str]]:
@@ -1204,7 +1179,7 @@ class ModuleAnalysis:
                     if name:
                         sites.setdefault(name, set()).add("event")
                 for target in targets:
-                    for part in _target_nodes(target):
+                    for part in bound_targets(target):
                         name = part.id if isinstance(part, ast.Name) else part.attr \
                             if isinstance(part, ast.Attribute) else None
                         if name:
@@ -1213,15 +1188,6 @@ class ModuleAnalysis:
 
         visit(self.tree, "")
         return {name: frozenset(where) for name, where in sites.items()}
-
-    @cached_property
-    def self_attributes_assigned(self) -> frozenset[str]:
-        """The names assigned as ``self.<name> = ...`` anywhere in the module: values kept on objects."""
-        return frozenset(target.attr for node in ast.walk(self.tree)
-                         if isinstance(node, (ast.Assign, ast.AnnAssign))
-                         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                         and target.value.id == "self")
 
     @cached_property
     def parents(self) -> dict[int, ast.AST]:

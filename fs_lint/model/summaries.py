@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Iterable
 
 from ..syntax.local_nodes import instance_name, key, keys_read, spelled
@@ -153,6 +154,14 @@ class ModuleFacts:
     globals: dict[str, list[Term]]
     classes: dict[str, ClassFacts]
     functions: dict[str, FunctionFacts]
+
+    def function_at(self, line: int | None) -> FunctionFacts | None:
+        """The facts of the function whose ``def`` is on ``line``; of the module's top level for None."""
+        return self._by_line.get(line if line is not None else -1)
+
+    @cached_property
+    def _by_line(self) -> dict[int, FunctionFacts]:
+        return {-1 if f.qualname.endswith(".<module>") else f.line: f for f in self.functions.values()}
 
     def to_json(self) -> dict:
         return asdict(self)

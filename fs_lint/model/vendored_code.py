@@ -67,13 +67,7 @@ def _folders_put_on_sys_path(root: Path) -> frozenset[str]:
 
 
 def _sys_path_literals(path: Path) -> set[str]:
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return set()  # a pipe would block the read, a link may lead anywhere: only plain files are looked at
-        with open(path, "rb") as handle:
-            source = handle.read(_SCAN_BYTES)
-    except OSError:
-        return set()
+    source = _head(path, follow_links=False)  # a script's link may lead anywhere
     if b"sys.path" not in source and b"addsitedir" not in source:
         return set()
     try:
@@ -92,20 +86,27 @@ def _sys_path_literals(path: Path) -> set[str]:
 
 def _holds_the_project(folder: Path, root: Path) -> bool:
     """``src/`` with the project's own package in it: the folder is the project's source root."""
+    return any((folder / name).is_dir() or (folder / f"{name}.py").is_file() for name in _own_names(root))
+
+
+@lru_cache(maxsize=64)
+def _own_names(root: Path) -> frozenset[str]:
+    """The names the project's own package may have: its folder's, and those its metadata files give."""
     own = {root.name.lower().replace("-", "_")}
     for marker in ROOT_MARKERS[:3]:
-        text = _read(root / marker)
+        text = _head(root / marker, follow_links=True).decode("utf-8", errors="replace")
         for line in text.splitlines():
             if line.strip().startswith("name") and "=" in line:
                 own.add(line.split("=", 1)[1].strip().rstrip(",").strip("\"'").lower().replace("-", "_"))
-    return any((folder / name).is_dir() or (folder / f"{name}.py").is_file() for name in own)
+    return frozenset(own)
 
 
-def _read(path: Path) -> str:
+def _head(path: Path, *, follow_links: bool) -> bytes:
+    """The first bytes of a plain file, or none: a pipe or a device would block the read."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return ""
+        if not stat.S_ISREG((os.stat if follow_links else os.lstat)(path).st_mode):
+            return b""
         with open(path, "rb") as handle:
-            return handle.read(_SCAN_BYTES).decode("utf-8", errors="replace")
+            return handle.read(_SCAN_BYTES)
     except OSError:
-        return ""
+        return b""

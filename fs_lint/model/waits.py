@@ -233,7 +233,7 @@ class WaitModel:
             else:
                 return None
         offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""
-        step = Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
+        step = self._step(function, call)
         return Reached(entry.waits, entry.says or entry.waits, entry.name, (step,), offered, note)
 
     def _made_without_size(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool:
@@ -331,10 +331,14 @@ class WaitModel:
             for callee in self.project_callees(function, call):
                 if callee.qualname in visiting:
                     continue
-                step = Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
+                step = self._step(function, call)
                 for inner in self.reached(callee, stop_keys, depth + 1, visiting | {function.qualname}):
                     found.append(inner.through(step))
         return tuple(found)
+
+    def _step(self, function: FunctionFacts, call: CallFact) -> Step:
+        """The call as a step of a chain a message quotes: its function, file and line, and its code."""
+        return Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
 
     def first_wait(self, function: FunctionFacts, lines: tuple[int, int] | None = None, depth: int = 0,
                    visiting: frozenset[str] = frozenset()) -> Reached | None:
@@ -360,12 +364,12 @@ class WaitModel:
                 continue
             if call.handler.startswith("except"):
                 continue  # the pause of a retry after a failure: not where the normal path spends its time
-            step = Step(_title(function), self.program.where(function.qualname, call.line, call.text), call.text)
             known = self.api_of(function, call)
             if known is not None:
                 entry = known[0]
                 if entry.blocks and not (function.is_async and not call.awaited and _is_async_api(entry.name)):
-                    return Reached(entry.waits, entry.says or entry.peer or entry.waits, entry.name, (step,))
+                    return Reached(entry.waits, entry.says or entry.peer or entry.waits, entry.name,
+                                   (self._step(function, call),))
                 continue
             if depth + 1 >= MAX_CALL_DEPTH:
                 continue
@@ -374,7 +378,7 @@ class WaitModel:
                     continue
                 inner = self.first_wait(callee, None, depth + 1, visiting | {function.qualname})
                 if inner is not None:
-                    return inner.through(step)
+                    return inner.through(self._step(function, call))
         return None
 
     def setters(self, owner: str, key: str) -> list[FunctionFacts]:

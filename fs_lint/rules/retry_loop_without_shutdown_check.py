@@ -163,8 +163,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
                 if evidence is not None:
                     why = f"it retries {loop.retries_for} and never checks for a stop: {evidence}"
                 elif strict:
-                    why = (f"it retries {loop.retries_for} and reads no stop flag or event, so a graceful shutdown "
-                           f"waits on it{' forever' if loop.retries_for == 'forever' else ''}")
+                    retries_for = loop.retries_for
+                    why = (f"it retries {retries_for} and reads no stop flag or event, so a graceful shutdown "
+                           f"waits on it{' forever' if retries_for == 'forever' else ''}")
                 else:
                     continue  # Ctrl-C and SIGTERM stop it like any code, and nothing else asks it to stop
             elif CANCELLATION in loop.swallowed_kinds and not strict:

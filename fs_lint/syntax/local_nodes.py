@@ -46,6 +46,15 @@ def key(node: ast.AST) -> str | None:
     return ".".join([node.id, *reversed(attrs)])
 
 
+def bound_targets(target: ast.expr) -> list[ast.Name | ast.Attribute]:
+    """The names and attributes an assignment or ``for`` target binds: ``a, (self.b, *c)`` gives a, self.b, c."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [bound for element in target.elts for bound in bound_targets(element)]
+    if isinstance(target, ast.Starred):
+        return bound_targets(target.value)
+    return [target] if isinstance(target, (ast.Name, ast.Attribute)) else []
+
+
 def keys_read(node: ast.AST) -> set[str]:
     """Every name and attribute chain an expression mentions (``a.b.c`` gives a, a.b, a.b.c)."""
     found: set[str] = set()
