@@ -7,6 +7,7 @@ Ctrl-C) ends its workers before the stop goes on: see ``stopping``.
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
@@ -19,6 +20,18 @@ Task = TypeVar("Task")
 Result = TypeVar("Result")
 
 PARALLEL_THRESHOLD = 20  # below this many files, starting workers costs more than it saves
+COLLECTION_THRESHOLD = 20_000  # allocations between two young collections (Python's default: 700)
+
+
+def collect_garbage_less_often() -> None:
+    """Let the cyclic collector run less often during a run over many files.
+
+    Parsing makes millions of short-lived AST nodes, which hold no cycles; at Python's default
+    thresholds each few hundred of them start a collection, and every tenth of those walks the
+    middle generation, a third of a run's time on the standard library. Memory that refcounting
+    frees is freed as before; only cycles wait longer. (mypy raises the same threshold.)
+    """
+    gc.set_threshold(COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def available_cpus() -> int:
@@ -39,6 +52,7 @@ def run_all(worker: Callable[[Task], Result], tasks: Sequence[Task], jobs: int |
     is called in this process after each result.
     """
     workers = min(default_jobs(len(tasks)) if jobs is None else jobs, len(tasks))
+    collect_garbage_less_often()  # a forked worker inherits it
     results: list[Result] = []
     for result in _results(worker, tasks, workers):
         results.append(result)
