@@ -26,6 +26,8 @@ from .layout import ROOT_MARKERS, SKIPPED_FOLDERS, project_root
 VENDOR_FOLDERS = frozenset({"vendor", "_vendor", "vendored", "_vendored", "third_party", "thirdparty",
                             "3rdparty", "externals", "extern"})
 _PATH_CALLS = ("sys.path.insert", "sys.path.append", "site.addsitedir", "sys.path.extend")
+_PATH_CALL_NEEDLES = (b"sys.path.insert", b"sys.path.append", b"sys.path.extend", b"addsitedir")
+_PATH_METHODS = frozenset(call.rsplit(".", 1)[1] for call in _PATH_CALLS)
 _SCAN_DEPTH = 3  # the scripts and modules that set sys.path up sit at the root, or one or two folders down
 _SCAN_BYTES = 200_000
 
@@ -68,7 +70,7 @@ def _folders_put_on_sys_path(root: Path) -> frozenset[str]:
 
 def _sys_path_literals(path: Path) -> set[str]:
     source = _head(path, follow_links=False)  # a script's link may lead anywhere
-    if b"sys.path" not in source and b"addsitedir" not in source:
+    if not any(needle in source for needle in _PATH_CALL_NEEDLES):  # most files: no parse at all
         return set()
     try:
         tree = ast.parse(source)
@@ -76,7 +78,8 @@ def _sys_path_literals(path: Path) -> set[str]:
         return set()
     found: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and ast.unparse(node.func) in _PATH_CALLS:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in _PATH_METHODS and ast.unparse(node.func) in _PATH_CALLS:
             for argument in node.args:
                 for leaf in ast.walk(argument):
                     if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and leaf.value:
