@@ -230,13 +230,15 @@ class Handler:
         shutdown = {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
         if kinds & shutdown and not self.protected_body_can_block:
             return shutdown  # the cheapest question first: most handlers end here or pass it
-        if kinds & shutdown and self.in_batch_loop and self.batch_wait is None and self.handed_in_call is None:
-            gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
         if SYSTEM_EXIT in kinds and self.catches.broad and not self.exits_inside \
                 and (self.module.stops.exiting_signal is None or self.loop.context.in_thread):
             gone.add(SYSTEM_EXIT)
         if KEYBOARD_INTERRUPT in kinds and (self.module.sigint_recorded is not None or self.loop.context.in_thread):
             gone.add(KEYBOARD_INTERRUPT)
+        # The dearest question last, and only while it can change the answer: the batch wait follows
+        # calls into the program's other modules.
+        if (kinds & shutdown) - gone and self.in_batch_loop and self.handed_in_call is None and self.batch_wait is None:
+            gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
         return gone
 
     @cached_property
