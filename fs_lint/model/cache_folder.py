@@ -35,11 +35,15 @@ def write_entry(root: Path, entry: Path, data: object) -> None:
     """``data`` as JSON at ``entry`` under ``root``'s cache folder: a temporary file renamed, so that a
     reader never sees half an entry. Raises OSError (or ValueError) when it cannot be written."""
     prepare_cache_folder(root)
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
+    text = json.dumps(data, separators=(",", ":"))  # ``dumps``: ``json.dump`` encodes in Python, not in C
+    try:
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
+    except FileNotFoundError:  # the entry's folder is made the first time: not a ``mkdir`` per entry
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, separators=(",", ":"))
+            out.write(text)
         os.replace(temporary, entry)
     except BaseException:
         try:
