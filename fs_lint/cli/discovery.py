@@ -10,7 +10,6 @@ and it matches ``exclude`` or lies in a folder a walk skips).
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol, Sequence, Union
 
@@ -120,6 +119,8 @@ def _git_listing(top: str) -> list[str] | None:
     """Python files git would show under ``top``, relative to it; None outside a checkout or without git."""
     environment = {name: value for name, value in os.environ.items()
                    if not name.startswith("GIT_") or name in _GIT_VARIABLES_KEPT}
+    import subprocess  # a folder given, in a checkout: not for the files named one by one
+
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],

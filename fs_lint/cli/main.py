@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 import sys
@@ -211,6 +210,8 @@ def _unrecognized(parser: argparse.ArgumentParser, command: str, extras: list[st
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     subparser = subparsers.choices[command]
     known = [flag for action in subparser._actions for flag in action.option_strings]
+    import difflib  # a mistyped flag only
+
     close = difflib.get_close_matches(extras[0].split("=")[0], known, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     subparser.error(f"unrecognized arguments: {' '.join(extras)}{hint}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -14,10 +13,6 @@ from .errors import UsageError
 from .python_versions import requires_python_target
 from .selection import parse_codes
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 TABLE = ("tool", "fs-lint")
 _TARGET = "target-version"  # read from ``requires-python`` when the table does not set it, as ruff does
@@ -47,6 +42,10 @@ def _shown(path: Path) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported only where a configuration file is read
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as file:
             return tomllib.load(file)
@@ -64,6 +63,8 @@ def _table(data: dict[str, Any]) -> Any:
 
 def _looks_like_ours(name: str) -> bool:
     """``fs_lint``, ``fslint``, ``FS-Lint``, ``fs-lnit``: a table meant for fs-lint, misspelt."""
+    import difflib  # only a file that has a tool table other than ours pays for it
+
     squeezed = name.lower().replace("-", "").replace("_", "").replace(".", "").replace(" ", "")
     return squeezed == "fslint" or bool(difflib.get_close_matches(name.lower(), [TABLE[1]], n=1, cutoff=0.8))
 
@@ -164,6 +165,8 @@ def load_config(path: Path, pyproject: PyProject | None = None) -> Config:
             elif key in options:
                 given_options[key] = option_values.config_value(options[key], value)
             else:
+                import difflib
+
                 close = difflib.get_close_matches(key, known_keys(), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(known_keys())}"
                 raise ValueError(f"unknown key{hint}")

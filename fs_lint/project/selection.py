@@ -11,7 +11,6 @@ file by file.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -42,6 +41,8 @@ def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
         if not _CODE_PREFIX.fullmatch(code):
             raise ValueError(f"{value.strip()!r} is not an fs-lint code or prefix (they look like FSR001 or FSR0)")
         if len(code) > len("FSR") and not any(known.startswith(code) for known in RULES):
+            import difflib  # an unknown code only
+
             close = difflib.get_close_matches(code, sorted(RULES), n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"{value.strip()!r} is not a known fs-lint code{hint}; `fs-lint rules` lists them")
