@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from .base import ModuleImport
 
@@ -66,6 +64,9 @@ def add_imports(module: cst.Module, imports: Iterable[ModuleImport], next_is_def
         else:
             module = _insert(module, needed, next_is_definition)
     if merged:
+        from libcst.codemod import CodemodContext  # a quarter of a second to import: only when merging
+        from libcst.codemod.visitors import AddImportsVisitor
+
         context = CodemodContext()
         for needed in merged:
             AddImportsVisitor.add_needed_import(context, needed.module, needed.obj, needed.asname)
