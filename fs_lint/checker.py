@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Iterable
 
 from .findings import Finding
@@ -13,16 +14,36 @@ from .settings import Settings
 from .test_files import is_example_path, is_test_path
 
 
+@dataclass(frozen=True)
+class CheckedModule:
+    """A module as ``check`` left it: its analysis, the codes run and their findings before noqa.
+
+    ``fix_source`` starts from it when it works out ``[*]`` for the same file, instead of parsing and
+    analysing the file a second time."""
+
+    analysis: ModuleAnalysis
+    codes: frozenset[str]
+    findings: tuple[Finding, ...]
+
+
 def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
                filename: str | None = None) -> list[Finding]:
-    if codes is not None and not set(codes) & RULES.keys():
-        return []
-    if not rules_apply_to(filename, settings):
-        return []
-    findings = check_analysis(ModuleAnalysis(tree, settings, filename), codes)
+    checked = check_module(tree, settings, codes, filename)
+    return list(checked.findings) if checked is not None else []
+
+
+def check_module(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
+                 filename: str | None = None) -> CheckedModule | None:
+    """``check_tree``, keeping the analysis; None where no rule runs (test code, vendored copies)."""
+    codes = RULES.keys() if codes is None else codes
+    run = frozenset(codes) & RULES.keys()
+    if not run or not rules_apply_to(filename, settings):
+        return None
+    analysis = ModuleAnalysis(tree, settings, filename)
+    findings = check_analysis(analysis, run)
     if findings and is_vendored(filename, settings):
-        return []
-    return findings
+        return None
+    return CheckedModule(analysis, run, tuple(findings))
 
 
 def check_analysis(analysis: ModuleAnalysis, codes: Iterable[str] | None = None) -> list[Finding]:

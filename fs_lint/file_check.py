@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .checker import check_tree, codes_that_may_fire
+from .checker import CheckedModule, check_module, codes_that_may_fire
 from .syntax.parsing import parse_module
 from .findings import Finding
 from .project.noqa import drop_silenced, file_exemption
@@ -23,15 +23,24 @@ from .syntax_versions import newer_syntax
 def check_bytes(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
                 disable_noqa: bool = False) -> list[Finding]:
     """The findings left after noqa; raises SyntaxError, ValueError or RecursionError on bad input."""
+    return check_bytes_keeping(source, settings, codes, filename, disable_noqa)[0]
+
+
+def check_bytes_keeping(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
+                        disable_noqa: bool = False) -> tuple[list[Finding], CheckedModule | None]:
+    """``check_bytes``, and the module as the check left it (None if no rule ran), for ``fixability``."""
     firing = codes_that_may_fire(source, codes, settings)
     tree = parse_module(source, filename)
     if firing and not disable_noqa:
         exempt = tuple(file_exemption(source))  # ``# flake8: noqa`` silences the rules before they run
         firing = [code for code in firing if not code.startswith(exempt)] if exempt else firing
     if not firing:
-        return []
-    findings = check_tree(tree, settings, firing, filename)
-    return findings if disable_noqa else drop_silenced(source, findings)
+        return [], None
+    checked = check_module(tree, settings, firing, filename)
+    if checked is None:
+        return [], None
+    findings = list(checked.findings)
+    return (findings if disable_noqa else drop_silenced(source, findings)), checked
 
 
 def describe_source_error(error: BaseException) -> str:

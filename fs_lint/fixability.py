@@ -20,12 +20,15 @@ and the summary says in how many files that was so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .codemods import REWRITES
 from .findings import Finding
 from .project.noqa import silenced_by
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .checker import CheckedModule
 
 
 FIXABILITY_LIMIT = 200  # findings with a fix in one file; see the module's docstring
@@ -43,8 +46,10 @@ def too_many_to_work_out(findings: Sequence[Finding]) -> bool:
 
 
 def fixability(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
-               findings: Sequence[Finding], disable_noqa: bool = False) -> Fixability:
-    """The findings of ``findings`` (this file's, as reported) that the fixer fixes; never raises."""
+               findings: Sequence[Finding], disable_noqa: bool = False,
+               checked: CheckedModule | None = None) -> Fixability:
+    """The findings of ``findings`` (this file's, as reported) that the fixer fixes; never raises.
+    ``checked``: the check's own analysis of these bytes, which the fixer then need not make again."""
     if not any(finding.code in REWRITES for finding in findings):
         return Fixability()
     if too_many_to_work_out(findings):
@@ -55,7 +60,7 @@ def fixability(source: bytes, settings: Settings, codes: Iterable[str] | None, f
     skip = None if disable_noqa else silenced_by(source)
     reported = frozenset(findings)
     try:
-        result = fix_source(source, settings, codes, False, filename, skip=skip)
+        result = fix_source(source, settings, codes, False, filename, skip=skip, checked=checked)
     except Exception:  # the fixer would report this file as an error: nothing of it is fixed
         return Fixability()
     held_back = {(r.line, r.col, r.code) for r in result.refused if r.reason.endswith(UNSAFE_ONLY)}

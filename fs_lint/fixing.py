@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .checker import check_analysis, codes_that_may_fire, is_vendored, rules_apply_to
+from .checker import CheckedModule, check_analysis, codes_that_may_fire, is_vendored, rules_apply_to
 from .codemods import REWRITES, TOO_DEEP_FOR_LIBCST
 from .findings import Finding
 from .line_matching import Match, matching_blocks
@@ -73,25 +73,29 @@ class FixResult:
 
 
 def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, unsafe: bool, filename: str,
-               skip: Callable[[Finding], bool] | None = None) -> FixResult:
+               skip: Callable[[Finding], bool] | None = None, checked: CheckedModule | None = None) -> FixResult:
     """Fix the findings of ``codes`` (all rules when None) in one file's bytes.
 
     ``skip`` says which findings are silenced (``# noqa``): they are neither fixed
     nor refused. Fixes marked unsafe are refused unless ``unsafe``. Raises what
     ``checker.check_source`` raises on bad input: SyntaxError, ValueError,
-    RecursionError.
+    RecursionError. ``checked`` is ``check``'s analysis of the same bytes and settings: used when it ran
+    the same rules, so that working out ``[*]`` does not parse and analyse the file again.
     """
     selected = list(RULES) if codes is None else [c for c in RULES if c in set(codes)]
     firing = codes_that_may_fire(source, selected, settings)  # the others cannot fire here: their walks are saved
     if not firing:
         return FixResult(source, [], [], [])
-    tree = parse_module(source, filename)
-    if not rules_apply_to(filename, settings):
-        return FixResult(source, [], [], [])
-    analysis = ModuleAnalysis(tree, settings, filename)
-    findings = check_analysis(analysis, firing)
-    if findings and is_vendored(filename, settings):
-        return FixResult(source, [], [], [])
+    if checked is not None and checked.codes == frozenset(firing):
+        analysis, tree, findings = checked.analysis, checked.analysis.tree, list(checked.findings)
+    else:
+        tree = parse_module(source, filename)
+        if not rules_apply_to(filename, settings):
+            return FixResult(source, [], [], [])
+        analysis = ModuleAnalysis(tree, settings, filename)
+        findings = check_analysis(analysis, firing)
+        if findings and is_vendored(filename, settings):
+            return FixResult(source, [], [], [])
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
         return FixResult(source, [], [], findings)

@@ -146,7 +146,7 @@ def test_a_directory_that_reaches_the_reader_is_a_file_error(project: Path) -> N
     from fs_lint.settings import Settings
 
     (project / "pkg.py").mkdir()  # e.g. replaced by a directory between discovery and reading
-    report = check_file(CheckTask(FileTask(str(project / "pkg.py"), "pkg.py", ("FSR001",), Settings(), False), True))
+    report, _ = check_file(CheckTask(FileTask(str(project / "pkg.py"), "pkg.py", ("FSR001",), Settings(), False), True))
     assert (report.error, report.findings) == ("is a directory", ())
 
 
@@ -170,7 +170,7 @@ def test_recursion_error_is_a_file_error(project: Path, capsys: pytest.CaptureFi
     def explode(*args: object, **kwargs: object) -> list[object]:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(file_check, "check_bytes", explode)
+    monkeypatch.setattr(file_check, "check_bytes_keeping", explode)
     (project / "deep.py").write_text(SWALLOWS)
     status, _, err = run(capsys, "deep.py")
     assert status == 1

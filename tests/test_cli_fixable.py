@@ -97,3 +97,29 @@ def test_a_file_with_too_many_findings_is_not_promised_and_says_so(tmp_path: Pat
     assert "[*]" not in run.stdout
     assert run.stderr == (f"Found {count} findings (not worked out in 1 file of more than {FIXABILITY_LIMIT} "
                           "findings: `fs-lint fix --diff` shows them).\n")
+
+
+def test_the_answer_is_the_same_from_the_checks_own_analysis() -> None:
+    """``check`` hands the fixer the analysis it made, instead of a second parse: the promise must not move.
+    A file-level ``# flake8: noqa: FSR001`` makes the check run fewer rules than the fixer: then the fixer
+    starts afresh."""
+    from fs_lint.file_check import check_bytes_keeping
+    from fs_lint.fixability import fixability
+    from fs_lint.settings import Settings
+
+    settings = Settings()
+    paths = sorted(p for folder in PATHS for p in (ROOT / folder).rglob("*.py"))
+    compared = 0
+    for path in paths:
+        source = path.read_bytes()
+        for text in (source, b"# flake8: noqa: FSR001\n" + source):
+            try:
+                findings, checked = check_bytes_keeping(text, settings, None, str(path))
+            except SyntaxError:
+                continue
+            if not findings:
+                continue
+            assert fixability(text, settings, None, str(path), findings, checked=checked) == \
+                fixability(text, settings, None, str(path), findings), path
+            compared += 1
+    assert compared > 40

@@ -123,13 +123,13 @@ def test_a_file_level_noqa_leaves_its_rules_out_before_they_run(monkeypatch: pyt
     from fs_lint.settings import Settings
 
     asked: list[list[str]] = []
-    real = file_check.check_tree
+    real = file_check.check_module
 
     def spy(tree, settings, codes, filename):
         asked.append(list(codes))
         return real(tree, settings, codes, filename)
 
-    monkeypatch.setattr(file_check, "check_tree", spy)
+    monkeypatch.setattr(file_check, "check_module", spy)
     loop = LOOP.format(loop="", handler="").encode()
     assert file_check.check_bytes(b"# flake8: noqa\n" + loop, Settings(), None, "m.py") == []
     assert asked == [], "a blanket file-level noqa runs no rule"

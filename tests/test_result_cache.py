@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -127,3 +129,38 @@ def test_two_runs_in_one_process_see_a_change_in_another_module(
     (tmp_path / "worker.py").write_text(WORKER_ENDS)
     main(["check", "service.py"])
     assert "FSR901" not in capsys.readouterr().out
+
+
+def _packs(root: Path) -> list[Path]:
+    return sorted((root / ".fs-lint-cache" / "results").glob("*.json"))
+
+
+def test_one_pack_per_project_that_does_not_grow_with_runs(project: Path) -> None:
+    """Each run writes one file for the whole project and removes the packs it read; an edit makes
+    every entry stale, and the stale ones go with the old pack."""
+    _check(project, "rules")
+    assert len(_packs(project)) == 1
+    (project / "rules" / "new_module.py").write_text("x = 1\n")  # a new fingerprint: every entry stale
+    _check(project, "rules")
+    _check(project, "rules")  # all hits: nothing new, nothing written
+    assert len(_packs(project)) == 1
+
+
+def test_a_run_on_other_files_keeps_the_entries_of_the_first(project: Path) -> None:
+    """``check a`` then ``check b``: the second pack holds both, so ``check a`` is still a hit."""
+    first = _check(project, "rules/FSR002")
+    _check(project, "rules/FSR003")
+    entries = json.loads(_packs(project)[0].read_text())["entries"]
+    shown = {entry["shown"] for entry in entries.values()}
+    assert any(s.startswith(os.path.join("rules", "FSR002")) for s in shown)
+    assert any(s.startswith(os.path.join("rules", "FSR003")) for s in shown)
+    again = _check(project, "rules/FSR002")
+    assert (again.returncode, again.stdout, again.stderr) == (first.returncode, first.stdout, first.stderr)
+
+
+def test_entries_of_the_older_one_file_per_entry_layout_are_removed(project: Path) -> None:
+    old = project / ".fs-lint-cache" / "results" / "ab"
+    old.mkdir(parents=True)
+    (old / ("ab" + "0" * 62 + ".json")).write_text("{}")
+    _check(project, "rules/FSR002")
+    assert not old.exists() and len(_packs(project)) == 1

@@ -15,7 +15,7 @@ from .colour import Palette, wants_colour
 from .output_formats import FORMATS, FileReport, render_default
 from .output_file import open_output
 from .plan import FileTask, Plan, make_plan, make_stdin_plan
-from .result_cache import ResultCache, forget as forget_results
+from .result_cache import ResultCache, forget as forget_results, save_all as save_results
 from .runner import run_all
 from .source_files import NOTEBOOK, describe_read_error, is_notebook, read_source
 
@@ -28,39 +28,48 @@ class CheckTask:
 
 def check_source_of(task: CheckTask, source: bytes) -> FileReport:
     """Never raises: a file that cannot be checked becomes an error report."""
-    from ..file_check import check_bytes, describe_source_error, error_line  # not needed for a cached report
+    from ..file_check import check_bytes_keeping, describe_source_error, error_line  # not for a cached report
     from ..fixability import fixability
 
     file = task.file
     try:
-        findings = check_bytes(source, file.settings, file.codes, file.shown, file.disable_noqa)
+        findings, checked = check_bytes_keeping(source, file.settings, file.codes, file.shown, file.disable_noqa)
     except Exception as error:  # SyntaxError, ValueError, RecursionError, MemoryError; our own bugs too
         return FileReport(file.path, file.shown, error=describe_source_error(error), error_line=error_line(error))
     if not task.fixability:
         return FileReport(file.path, file.shown, tuple(findings))
-    fixable = fixability(source, file.settings, file.codes, file.shown, findings, file.disable_noqa)
+    fixable = fixability(source, file.settings, file.codes, file.shown, findings, file.disable_noqa, checked)
     return FileReport(file.path, file.shown, tuple(findings), fixable=fixable.safe, unsafe_fixable=fixable.unsafe,
                       fixability_unknown=fixable.unknown)
 
 
-def check_file(task: CheckTask) -> FileReport:
+def check_file(task: CheckTask) -> tuple[FileReport, str | None]:
     """Runs in a worker process: never raises, a file that cannot be checked becomes an error report.
-    A report of the same bytes, task and project is read back from the result cache."""
+    A report of the same bytes, task and project is read back from the result cache; one worked out
+    now comes with the key the main process keeps it under (None: nothing to keep)."""
     try:
         source = read_source(task.file.path)
     except OSError as error:
-        return FileReport(task.file.path, task.file.shown, error=describe_read_error(error))
+        return FileReport(task.file.path, task.file.shown, error=describe_read_error(error)), None
     if not task.file.settings.cache:
-        return check_source_of(task, source)
+        return check_source_of(task, source), None
     cache = ResultCache.for_file(task.file.path)
     key = cache.key(repr(task), source)
     if key is None:
-        return check_source_of(task, source)
+        return check_source_of(task, source), None
     report = cache.read(key, task.file.path, task.file.shown)
-    if report is None:
-        report = check_source_of(task, source)
-        cache.write(key, report)
-    return report
+    if report is not None:
+        return report, None
+    return check_source_of(task, source), key
+
+
+def _keep_results(outcomes: list[tuple[FileReport, str | None]]) -> list[FileReport]:
+    """The reports; those worked out in this run go into their project's pack, written once."""
+    for report, key in outcomes:
+        if key is not None:
+            ResultCache.for_file(report.path).keep(key, report)
+    save_results()
+    return [report for report, _ in outcomes]
 
 
 def _start_afresh() -> None:
@@ -93,7 +102,8 @@ def _reports(args: argparse.Namespace, cwd: str) -> tuple[Plan, list[FileReport]
     if "-" in args.paths:
         raise UsageError("'-' (stdin) must be the only path")
     plan = make_plan(args, cwd)
-    reports = run_all(check_file, [CheckTask(task, _shows_fixability(args)) for task in plan.tasks], args.jobs)
+    reports = _keep_results(run_all(check_file, [CheckTask(task, _shows_fixability(args)) for task in plan.tasks],
+                                    args.jobs))
     reports += [FileReport(os.path.join(cwd, shown), shown, error=reason) for shown, reason in plan.unreadable]
     reports += [FileReport(os.path.join(cwd, shown), shown, error="no such file or directory")
                 for shown in plan.missing]

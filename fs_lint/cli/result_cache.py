@@ -12,6 +12,13 @@ project stale. The entries live in ``.fs-lint-cache/results/`` at the project's 
 module facts, and follow the same rules: written to a temporary file and renamed, trusted only
 when they read back whole, skipped without a word when the folder cannot be written. The
 ``cache`` setting (``--no-cache``) turns both off.
+
+A run keeps a project's entries in one *pack*, written once by the main process at the end of the
+run: the entries still valid (same fs-lint, same Python, same project fingerprint) and those the run
+worked out. The packs it read are then removed, so the folder holds the project as last checked and
+does not grow with the number of runs. One file per run, not one per checked file: creating a file
+costs a millisecond on some disks, more than checking a small module. A run that is stopped writes
+nothing; two runs at once each write their own pack, and the next run reads both.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +37,7 @@ from ..model.layout import project_root
 from .discovery import SKIPPED_DIRECTORIES
 from .output_formats import FileReport
 
-_FORMAT = 1  # the layout of an entry; bump when it changes
+_FORMAT = 2  # the layout of a pack and its entries; bump when it changes
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -51,15 +59,17 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _cache_of_folder(folder: str) -> "ResultCache":
-    """One cache per project in a process, so that a folder found unwritable is not tried again."""
-    return _cache_of_root(project_root(Path(folder) / "__init__.py"))
+    """One cache per project in a run: its packs are read once, and its new entries saved once."""
+    root = project_root(Path(folder) / "__init__.py")
+    cache = _CACHES.get(root)
+    if cache is None:
+        cache = _CACHES[root] = ResultCache(root)
+    return cache
 
 
-@lru_cache(maxsize=8)
-def _cache_of_root(root: Path) -> "ResultCache":
-    return ResultCache(root)
+_CACHES: dict[Path, "ResultCache"] = {}  # by project root, for this run
 
 
 MAX_FINGERPRINTED = 50_000  # entries walked; past this the "project" is no project (a home folder, /tmp)
@@ -92,16 +102,24 @@ def forget() -> None:
     test, an editor that calls ``check`` in-process), and the fingerprint is taken once per run."""
     project_fingerprint.cache_clear()
     _cache_of_folder.cache_clear()
-    _cache_of_root.cache_clear()
+    _CACHES.clear()
+
+
+def save_all() -> None:
+    """Write the pack of every project that got new entries in this run (the main process, at its end)."""
+    for cache in _CACHES.values():
+        cache.save()
 
 
 class ResultCache:
-    """The reports of one project's files under ``root/.fs-lint-cache/results``."""
+    """The reports of one project's files under ``root/.fs-lint-cache/results``: see the module docstring."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.folder = root / CACHE_FOLDER / "results"
-        self._writable: bool | None = None
+        self._known: dict[str, dict] | None = None  # the valid entries of the packs read
+        self._read: list[Path] = []  # every pack read: the one this run saves replaces them
+        self._new: dict[str, dict] = {}
 
     @staticmethod
     def for_file(path: str) -> "ResultCache":
@@ -117,29 +135,76 @@ class ResultCache:
         return digest.hexdigest()
 
     def read(self, key: str, path: str, shown: str) -> FileReport | None:
+        entry = self._entries().get(key)
         try:
-            with (self.folder / key[:2] / f"{key}.json").open("r", encoding="utf-8") as handle:
-                data = json.load(handle)
-            if data.get("format") != _FORMAT or data.get("shown") != shown:
+            if entry is None or entry.get("shown") != shown:
                 return None
-            return _report(data, path, shown)
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None  # missing, half-written by a killed run, or from another layout: checked again
+            return _report(entry, path, shown)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None  # an entry of another layout: checked again
 
-    def write(self, key: str, report: FileReport) -> None:
-        if self._writable is False:
+    def keep(self, key: str, report: FileReport) -> None:
+        """A report worked out in this run, saved with the pack at its end."""
+        self._new[key] = _entry(report)
+
+    def save(self) -> None:
+        """One pack of the valid entries and the new ones; the packs read before are removed. Nothing is
+        written when the run added nothing, and nothing is said when the folder cannot be written."""
+        if not self._new:
             return
+        fingerprint = project_fingerprint(self.root)
+        pack = {"format": _FORMAT, "code": _code_digest(), "fingerprint": fingerprint,
+                "entries": {**self._entries(), **self._new}}
+        name = hashlib.sha256(f"{os.getpid()}\0{time.time_ns()}\0{fingerprint}".encode()).hexdigest()[:20]
         try:
-            write_entry(self.root, self.folder / key[:2] / f"{key}.json", _entry(report))
-            self._writable = True
+            write_entry(self.root, self.folder / f"{name}.json", pack)
         except (OSError, ValueError):
-            self._writable = False  # a read-only checkout: check each time, say nothing
+            return  # a read-only checkout: check each time
+        self._new.clear()
+        for old in self._read:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+        self._read.clear()
+        self._forget_the_older_layout()
+
+    def _forget_the_older_layout(self) -> None:
+        """fs-lint before packs kept one file per entry, in folders named by the key's first two digits."""
+        try:
+            folders = [path for path in self.folder.iterdir() if path.is_dir()]
+        except OSError:
+            return
+        if folders:
+            import shutil
+
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _entries(self) -> dict[str, dict]:
+        if self._known is None:
+            self._known = {}
+            fingerprint, code = project_fingerprint(self.root), _code_digest()
+            try:
+                packs = sorted(path for path in self.folder.iterdir() if path.suffix == ".json")
+            except OSError:
+                packs = []
+            for path in packs:
+                self._read.append(path)
+                try:
+                    data = json.loads(path.read_bytes())
+                except (OSError, ValueError):
+                    continue  # cut short by a full disk, or not ours: replaced by this run's pack
+                if isinstance(data, dict) and data.get("format") == _FORMAT and data.get("code") == code \
+                        and data.get("fingerprint") == fingerprint and isinstance(data.get("entries"), dict):
+                    self._known.update(data["entries"])
+        return self._known
 
 
 def _entry(report: FileReport) -> dict:
     findings = list(report.findings)
     return {
-        "format": _FORMAT, "shown": report.shown, "error": report.error, "error_line": report.error_line,
+        "shown": report.shown, "error": report.error, "error_line": report.error_line,
         "findings": [[f.line, f.col, f.code, f.message, list(f.evidence)] for f in findings],
         "fixable": [i for i, f in enumerate(findings) if f in report.fixable],
         "unsafe_fixable": [i for i, f in enumerate(findings) if f in report.unsafe_fixable],
