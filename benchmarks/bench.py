@@ -13,9 +13,11 @@ cost is measured against a ``flake8 --select F`` that does not load it.
     python benchmarks/bench.py                 # stdlib Lib/ (no tests) + site-packages
     python benchmarks/bench.py --corpus stdlib --runs 5
 
-``check`` keeps each file's report in ``.fs-lint-cache/results`` (issue 21): its rows say which cache
-they run with. A first run is measured with the reports cleared before it (outside the timing), the
-second run on the unchanged tree right after it, with them. The program model (issue 17) is measured
+``check`` keeps each file's report in ``.fs-lint-cache/results`` and the module facts the program model
+reads in ``.fs-lint-cache/facts`` (issue 21): its rows say which cache they run with. A first run is
+measured with both cleared before it (outside the timing), the second run on the unchanged tree right
+after it, with them. Every command runs with Python's bytecode cache, as an installed fs-lint does
+(``PYTHONDONTWRITEBYTECODE``, set on some CI machines, is dropped and the bytecode written once first). The program model (issue 17) is measured
 twice on the same corpus: ``check -j 1 --extend-select FSR901 --no-cache`` computes every module's
 facts it needs in the process (the facts pass, cold), and the same without ``--no-cache`` after a
 first run has filled the module facts, the reports cleared (facts warm). The
@@ -133,22 +135,28 @@ def clear_caches(cwd: Path, parts: tuple[str, ...]) -> None:
             shutil.rmtree(folder / part, ignore_errors=True)
 
 
-# What a first run has not got: the reports. (Without FSR901, check reads no module facts; with it, the
-# facts of the pre-run below stay warm, as they are for a project checked before.)
+# What a first run has not got: the reports, and the module facts that FSR002 (a batch loop's wait) and
+# FSR901 read through the program model.
+FIRST_RUN = ("results", "facts")
+# A run after another on a changed tree: the reports are stale, the facts of the modules that did not
+# change are still there.
 NO_RESULTS = ("results",)
 
 
 def measure_all(commands: list[tuple], cwd: Path, runs: int) -> list[Measure]:
     """Each command ``runs`` times, in rounds (every command once per round), so that a machine that
     slows down or speeds up during the run (a shared one does) weighs on every figure alike. A command
-    given a third element, the cache parts to clear, runs after they are cleared (outside the timing)."""
+    given a third element, the cache parts to clear, runs after they are cleared; one given a fourth, a
+    command that fills the caches, runs after that command and then the clearing (both outside the timing)."""
     times: dict[str, list[float]] = {name: [] for name, *_ in commands}
     peaks: dict[str, list[float]] = {name: [] for name, *_ in commands}
     notes: dict[str, str] = {name: "" for name, *_ in commands}
     for round_number in range(1, runs + 1):
-        for name, cmd, *clear in commands:
-            if clear:
-                clear_caches(cwd, clear[0])
+        for name, cmd, *before in commands:
+            if len(before) > 1:  # a run that fills what this one reads, outside the timing
+                subprocess.run(before[1], cwd=cwd, capture_output=True, check=False)
+            if before:
+                clear_caches(cwd, before[0])
             elapsed, peak, note = run(cmd, cwd)
             times[name].append(elapsed)
             peaks[name].append(peak)
@@ -194,6 +202,9 @@ def main() -> None:
     args = parser.parse_args()
 
     py = sys.executable
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # measure what an installed fs-lint costs: see the docstring
+    subprocess.run([py, "-c", "import fs_lint.cli.main, fs_lint.cli.check_command, fs_lint.fixing, "
+                    "fs_lint.codemods.splicing, fs_lint.model.program, libcst.codemod"], check=False)
     with tempfile.TemporaryDirectory(prefix="fs-lint-bench-") as tmp:
         corpus = Path(tmp) / "corpus"
         files = build_corpus(args.corpus, corpus)
@@ -216,24 +227,25 @@ def main() -> None:
 
         jobs = str(cpus)
         model = ["--extend-select", "FSR901"]
-        subprocess.run([py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"], cwd=tmp,
-                       capture_output=True, check=False)  # fills the facts cache for the warm figure
+        fill_facts = [py, "-m", "fs_lint", "check", "--isolated", "-j", "1", *model, "corpus"]
+        subprocess.run(fill_facts, cwd=tmp, capture_output=True, check=False)  # the bytecode of every module run
         check = [py, "-m", "fs_lint", "check", "--isolated"]
         commands = [
             ("floor: read + ast.parse", [py, str(floor_script), str(manifest)]),
-            ("fs-lint check -j 1 (first run: no cache yet)", [*check, "-j", "1", "corpus"], NO_RESULTS),
+            ("fs-lint check -j 1 (first run: no cache yet)", [*check, "-j", "1", "corpus"], FIRST_RUN),
             ("fs-lint check -j 1, second run on the unchanged tree (result cache)", [*check, "-j", "1", "corpus"]),
             ("fs-lint check -j 1 +FSR901, caches off",
              [*check, "-j", "1", "--no-cache", *model, "corpus"]),
             ("fs-lint check -j 1 +FSR901, facts cache warm, no results", [*check, "-j", "1", *model, "corpus"],
-             NO_RESULTS),
+             NO_RESULTS, fill_facts),
             # what working out [*] costs: the same check, with a report that shows no fixability
             ("fs-lint check -j 1 -q --format github (no [*] to work out)",
-             [*check, "-j", "1", "-q", "--format", "github", "corpus"], NO_RESULTS),
-            (f"fs-lint check -j {jobs}", [*check, "-j", jobs, "corpus"], NO_RESULTS),
-            ("fs-lint fix --diff -j 1", [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", "1", "corpus"]),
+             [*check, "-j", "1", "-q", "--format", "github", "corpus"], FIRST_RUN),
+            (f"fs-lint check -j {jobs}", [*check, "-j", jobs, "corpus"], FIRST_RUN),
+            ("fs-lint fix --diff -j 1", [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", "1", "corpus"],
+             FIRST_RUN),
             (f"fs-lint fix --diff -j {jobs}",
-             [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", jobs, "corpus"]),
+             [py, "-m", "fs_lint", "fix", "--isolated", "--diff", "-j", jobs, "corpus"], FIRST_RUN),
         ]
         if not args.skip_flake8:
             commands += [
