@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import io
 import tokenize
 
@@ -21,6 +20,8 @@ def _decode(source: bytes) -> str:
 
 def unified_diff(shown: str, before: bytes, after: bytes) -> str:
     """The change as ``git diff`` shows it, in the file's own encoding."""
+    import difflib  # for ``--diff`` only: ``check`` needs this module's ``plural``
+
     lines = difflib.unified_diff(
         _decode(before).splitlines(keepends=True), _decode(after).splitlines(keepends=True),
         fromfile=f"a/{shown}", tofile=f"b/{shown}",

@@ -11,8 +11,6 @@ from typing import Callable, NoReturn, Sequence, TypeVar
 from .. import __version__
 from .colour import CHOICES, Palette, wants_colour
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, colour_stderr, print_error
-from .probe_command import add_probe_parser
-from .settings_options import add_option_flags
 from .stopping import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, stop_on_signals
 
 T = TypeVar("T")
@@ -125,10 +123,14 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: one per CPU when there are more than 20 files)")
     parser.add_argument("--color", "--colour", dest="color", choices=CHOICES, default="auto",
                         help="colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
+    from .settings_options import add_option_flags  # the settings' dataclasses: not for ``--version``
+
     add_option_flags(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .probe_command import add_probe_parser
+
     formatter = argparse.RawDescriptionHelpFormatter
     parser = _OneLineErrors(prog="fs-lint", description=DESCRIPTION, epilog=EXIT_STATUS,
                             formatter_class=formatter)
@@ -218,6 +220,9 @@ def _unrecognized(parser: argparse.ArgumentParser, command: str, extras: list[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv) in (["--version"], ["-V"]):
+        print(f"fs-lint {__version__}")  # what the parser's version action prints, without building it
+        return EXIT_CLEAN
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(argv)

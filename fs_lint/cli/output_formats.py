@@ -6,7 +6,6 @@ order, with 1-based columns.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -163,6 +162,8 @@ _LINE_NUMBERS = re.compile(r"\b(lines?|at [\w./+-]+\.py:)\s*\d+(?:-\d+)?")
 def _fingerprints(reports: Sequence[FileReport], cwd: str) -> list[str]:
     """One per finding, stable while lines move: the file, the code, the message (which names the
     loop's or handler's own words) and how many identical ones came before it in the file."""
+    import hashlib  # SARIF's fingerprints only
+
     seen: dict[tuple[str, str, str], int] = {}
     prints = []
     for report, f in _findings(reports):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 CACHE_FOLDER = ".fs-lint-cache"
@@ -35,6 +34,8 @@ def write_entry(root: Path, entry: Path, data: object) -> None:
     """``data`` as JSON at ``entry`` under ``root``'s cache folder: a temporary file renamed, so that a
     reader never sees half an entry. Raises OSError (or ValueError) when it cannot be written."""
     prepare_cache_folder(root)
+    import tempfile  # a run that writes no entry (``--no-cache``, all hits) does not import it
+
     text = json.dumps(data, separators=(",", ":"))  # ``dumps``: ``json.dump`` encodes in Python, not in C
     try:
         handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
