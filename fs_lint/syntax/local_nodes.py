@@ -14,14 +14,25 @@ _AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 
 def walk_local(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Depth first, in source order, as ``ast.iter_child_nodes`` would give the children: the fields are
+    read here rather than through its two nested generators, which took a third of the walk's time."""
     stack = list(nodes)
     stack.reverse()
+    node_type = ast.AST
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, _NEW_SCOPES):
             continue
-        children = list(ast.iter_child_nodes(node))
+        children = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                children.append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type):
+                        children.append(item)
         children.reverse()
         stack.extend(children)
 
