@@ -210,20 +210,24 @@ class RunContexts:
         return entries
 
     @cached_property
+    def calls_by_site(self) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, list[ast.Call]]]:
+        """Every call of the module with the function it is made in (None: module level), in one walk:
+        the who-calls-whom map and the shutdown hooks (``ModuleShutdownPaths``) both read it."""
+        found = []
+        for site in [None, *self.functions]:
+            body = self.tree.body if site is None else site.body
+            found.append((site, [node for node in walk_local(body) if isinstance(node, ast.Call)]))
+        return found
+
+    @cached_property
     def _calls(self) -> dict[int, set[int]]:
         """Who calls whom, for the calls the module resolves (``self.m()``, ``f()``): callee -> callers."""
         callers: dict[int, set[int]] = {}
-        for function in self.functions:
-            for node in walk_local(function.body):
-                if isinstance(node, ast.Call):
-                    callee = self.resolve(node.func, function)
-                    if callee is not None and callee is not function:
-                        callers.setdefault(id(callee), set()).add(id(function))
-        for node in walk_local(self.tree.body):
-            if isinstance(node, ast.Call):
-                callee = self.resolve(node.func, None)
-                if callee is not None:
-                    callers.setdefault(id(callee), set()).add(0)  # 0: module level, the main thread
+        for site, calls in self.calls_by_site:
+            for node in calls:
+                callee = self.resolve(node.func, site)
+                if callee is not None and callee is not site:
+                    callers.setdefault(id(callee), set()).add(0 if site is None else id(site))  # 0: module level
         return callers
 
     @cached_property

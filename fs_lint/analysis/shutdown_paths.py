@@ -26,7 +26,6 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..syntax.local_nodes import walk_local
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 from .stop_paths import ModuleStops
@@ -143,13 +142,8 @@ class ModuleShutdownPaths:
     @cached_property
     def _calls(self) -> list[tuple[ast.AST | None, ast.Call]]:
         """Every call with keywords or a hook-like function, with the function it is made in."""
-        found = []
-        for site in [None, *self.contexts.functions]:
-            body = self.tree.body if site is None else site.body
-            for node in walk_local(body):
-                if isinstance(node, ast.Call) and (node.keywords or isinstance(node.func, ast.Attribute)):
-                    found.append((site, node))
-        return found
+        return [(site, node) for site, calls in self.contexts.calls_by_site for node in calls
+                if node.keywords or isinstance(node.func, ast.Attribute)]
 
     @cached_property
     def _lifespans(self) -> list[ShutdownPath]:
