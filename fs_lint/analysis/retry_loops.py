@@ -258,15 +258,7 @@ class Handler:
         loop around it in the function goes on: a swallowed stop skips one item, and the loop ends."""
         if self.function.is_async or not self.loop.goes_through_items:
             return False
-        parents, node = self.module.parents, self.loop.node
-        while id(node) in parents:
-            node = parents[id(node)]
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                break
-            if isinstance(node, ast.While) or (isinstance(node, (ast.For, ast.AsyncFor))
-                                              and self.module.is_endless(node.iter)):
-                return False
-        return True
+        return not any(isinstance(node, ast.While) or self.module.is_endless(node.iter) for node in self.loop.around)
 
     @cached_property
     def handed_in_call(self) -> ast.Call | None:
@@ -481,6 +473,8 @@ class Loop:
     enclosing_with_items: tuple[ast.withitem, ...]  # in the same function, outermost first
     module: "ModuleAnalysis" = field(default=None, repr=False)  # type: ignore[assignment]
     handlers: list[Handler] = field(default_factory=list)
+    # The loop statements it sits in (in their body or their ``else``), in the same function, outermost first.
+    around: tuple[ast.While | ast.For | ast.AsyncFor, ...] = field(default=(), repr=False)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -1100,6 +1094,7 @@ class ModuleAnalysis:
         self.loops: list[Loop] = []
         self.handlers: list[Handler] = []
         self._configuration: dict[str, bool] = {}  # is_configuration's answers, by name
+        self.has_async_functions = False  # an ``async def`` anywhere in the module
         self.tree = tree
         collector = _Collector(self)
         collector.block(tree.body, Function(None), None, (), ())
@@ -1270,6 +1265,7 @@ class _Collector:
     def __init__(self, analysis: ModuleAnalysis) -> None:
         self.analysis = analysis
         self._suppress_candidates: list[Handler] = []
+        self._loop_statements: list[ast.stmt] = []  # the loops the statement is in, in this function
 
     def block(self, stmts, function, loop, frames, withs) -> None:
         for index, stmt in enumerate(stmts):
@@ -1281,14 +1277,17 @@ class _Collector:
             analysis.imports.add(stmt)
         elif isinstance(stmt, _FUNCTION_TYPES):
             inner = Function(stmt, isinstance(stmt, ast.AsyncFunctionDef))
-            self.block(stmt.body, inner, None, (), ())
+            analysis.has_async_functions = analysis.has_async_functions or inner.is_async
+            self._scope(stmt.body, inner)
         elif isinstance(stmt, ast.ClassDef):
-            self.block(stmt.body, Function(None), None, (), ())
+            self._scope(stmt.body, Function(None))
         elif isinstance(stmt, _LOOP_TYPES):
-            new = Loop(stmt, function, withs, module=analysis)
+            new = Loop(stmt, function, withs, module=analysis, around=tuple(self._loop_statements))
             analysis.loops.append(new)
+            self._loop_statements.append(stmt)
             self.block(stmt.body, function, new, (), withs)
             self.block(stmt.orelse, function, loop, here, withs)
+            self._loop_statements.pop()
         elif isinstance(stmt, _TRY_TYPES):
             if loop is not None:
                 for position, clause in enumerate(stmt.handlers):
@@ -1314,6 +1313,12 @@ class _Collector:
         elif isinstance(stmt, ast.Match):
             for case in stmt.cases:
                 self.block(case.body, function, loop, here, withs)
+
+    def _scope(self, body: list[ast.stmt], function: Function) -> None:
+        """A function's or a class's body: the loops around it are another frame's."""
+        outer, self._loop_statements = self._loop_statements, []
+        self.block(body, function, None, (), ())
+        self._loop_statements = outer
 
     def finish(self) -> None:
         """Keep the ``suppress`` items that really are ``contextlib.suppress``, now that imports are known."""

@@ -115,7 +115,9 @@ class ModuleShutdownWaits:
     @cached_property
     def waits(self) -> list[Wait]:
         found: dict[tuple[int, int], Wait] = {}
-        model = self.model
+        # The models are asked about the shutdown paths and about async functions' cancellation
+        # handlers: a module with neither (most of them) does not pay for summarising itself.
+        model = self.model if self.shutdown_paths.paths or self.analysis.has_async_functions else None
         for path in self.shutdown_paths.paths:
             function = model.function_of(path.function) if model is not None else None
             walk = _PathWalk(self, path)
