@@ -65,8 +65,10 @@ def runs_foreign_code(body: Iterable[ast.AST], function: Function | None, module
 
 def _class_of_method(function: Function | None, module) -> ast.ClassDef | None:
     """The class ``function`` is a method of (defined in its body, with an instance parameter)."""
-    parent = module.parents.get(id(function)) if function is not None else None
-    return parent if isinstance(parent, ast.ClassDef) and instance_name(function) is not None else None
+    cls = module.contexts.class_of(function) if function is not None else None
+    if cls is None or not any(statement is function for statement in cls.body):
+        return None  # a function nested in a method has the method's class, but is no method of it
+    return cls if instance_name(function) is not None else None
 
 
 def _loads_code(call: ast.Call, imports: ImportMap) -> bool:

@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider
 
 from ..findings import Finding
-from ..syntax.local_nodes import parent_map
+from ..syntax.local_nodes import every_node, parent_map
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
@@ -122,7 +122,7 @@ class FixContext:
     def bound_names(self) -> frozenset[str]:
         """Every name the module binds anywhere: a rewrite that writes ``Exception`` must not be fooled."""
         names: set[str] = set()
-        for node in ast.walk(self.tree):
+        for node in every_node(self.tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 names.add(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
