@@ -334,3 +334,15 @@ def test_the_vendoring_scan_reads_no_pipe(project: Path, capsys: pytest.CaptureF
     (project / "svc.py").write_text(SWALLOWS)
     status, out, _ = run(capsys, "svc.py")
     assert status == 1 and out.startswith("svc.py:5:5: FSR001")
+
+
+def test_a_run_in_process_leaves_the_garbage_collector_as_it_found_it(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The run lowers the collector's pace and freezes what is alive at its start (runner.fewer_collections);
+    a program that calls ``main()`` in-process, an editor or a test, gets it back as it was."""
+    import gc
+
+    (project / "svc.py").write_text(SWALLOWS)
+    before = (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled())
+    run(capsys, "svc.py")
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
