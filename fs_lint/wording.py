@@ -12,13 +12,17 @@ _MAX_SPELLING = 50
 
 def spell_handler(handler: Handler) -> str:
     """``except BaseException``, ``except:``, ``suppress(BaseException)``, as written."""
-    node = handler.node
+    return spell_clause(handler.node, handler.statement)
+
+
+def spell_clause(node: ast.ExceptHandler | ast.Call, statement: ast.stmt) -> str:
+    """``spell_handler`` for a clause that no loop holds."""
     if isinstance(node, ast.Call):
         text = ast.unparse(node)
     elif node.type is None:
         return "except:"
     else:
-        star = "*" if type(handler.statement).__name__ == "TryStar" else ""
+        star = "*" if type(statement).__name__ == "TryStar" else ""
         text = f"except{star} {ast.unparse(node.type)}"
     return text if len(text) <= _MAX_SPELLING else text[: _MAX_SPELLING - 1] + "…"
 

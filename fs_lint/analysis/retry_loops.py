@@ -1095,6 +1095,9 @@ class ModuleAnalysis:
         self.handlers: list[Handler] = []
         self._configuration: dict[str, bool] = {}  # is_configuration's answers, by name
         self.has_async_functions = False  # an ``async def`` anywhere in the module
+        # ``except`` clauses in a function but in no loop of it: a loop that calls the function may
+        # still go on after one swallows a stop (``callee_handlers``).
+        self.loose_handlers: list[tuple[ast.ExceptHandler, ast.Try, Function]] = []
         self.tree = tree
         collector = _Collector(self)
         collector.block(tree.body, Function(None), None, (), ())
@@ -1294,6 +1297,8 @@ class _Collector:
                     handler = Handler(clause, stmt, loop, here, tuple(stmt.handlers[:position]), module=analysis)
                     loop.handlers.append(handler)
                     analysis.handlers.append(handler)
+            elif function.node is not None:
+                analysis.loose_handlers.extend((clause, stmt, function) for clause in stmt.handlers)
             self.block(stmt.body, function, loop, here, withs)
             for clause in stmt.handlers:
                 self.block(clause.body, function, loop, here, withs)

@@ -21,6 +21,7 @@ from libcst.metadata import PositionProvider
 
 from ..findings import Finding
 from ..syntax.local_nodes import every_node, parent_map
+from ..analysis.callee_handlers import swallowed_in_callees
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import Pause
 from ..analysis.retry_loops import Handler, Loop, ModuleAnalysis
@@ -163,6 +164,11 @@ class FixContext:
         for handler in self.analysis.handlers:
             if handler.position == (finding.line, finding.col):
                 return handler
+        for swallowed in swallowed_in_callees(self.analysis):
+            if swallowed.position == (finding.line, finding.col):
+                raise CannotFix(f"the handler is in `{swallowed.function.name}()`, which the loop at line "
+                                f"{swallowed.loop.node.lineno} calls: end it with a bare `raise` by hand, or "
+                                f"have it tell the caller to stop")
         raise CannotFix(f"no handler starts at line {finding.line}, column {finding.col + 1}")
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding
+from ..analysis.callee_handlers import swallowed_in_callees
 from ..analysis.retry_loops import ModuleAnalysis
-from ..wording import consequence, name_kinds, spell_handler
+from ..wording import consequence, name_kinds, spell_clause, spell_handler
 from . import Rule, register
 
 
@@ -21,6 +22,14 @@ class ShutdownExceptionSwallowed(Rule):
     As for FSR002, only what can arrive there counts: `except KeyboardInterrupt` in a thread, or
     in a program whose own SIGINT handler does not raise, catches nothing (`strict = true`
     reports it anyway).
+
+    The handler may also sit in a function that a loop calls: `reconnect()` catches
+    `KeyboardInterrupt` around its connect and only logs it, and `run()` calls `reconnect()` as a
+    statement of its `while True:` loop. The stop ends in `reconnect()` and the loop goes round
+    again. Reported when the clause names the stop (not `BaseException`, FSR002's), its body only
+    logs, prints, passes or returns, its `try` waits (awaits, for the cancellation), and a loop of
+    the same module that goes on (not a pass over a finite set of items) calls the function without
+    reading its result; the message names the loop. Such a finding has no automatic fix.
 
     ## Why is this bad?
     These exceptions are how a program is told to stop. Catching one and going on means the
@@ -48,6 +57,10 @@ class ShutdownExceptionSwallowed(Rule):
     - A handler that sets a flag which the code after the `try`, or the loop condition, tests
       to stop, also by calling a method of the class that sets it
       (`except KeyboardInterrupt: self.stop()` where `stop()` sets the loop's flag).
+    - In a function a loop calls: a handler that does anything but log, print, pass or return (it
+      may be telling the caller), a call whose result the loop reads (`if not connect(): break`),
+      a `try` around `input()` (a prompt cancels the line), a function that is not awaited (a task
+      of its own).
 
     ## Example
     ```python
@@ -117,3 +130,14 @@ class ShutdownExceptionSwallowed(Rule):
                     f"`{spell_handler(handler)}` lets the loop go on after {what}, so "
                     f"{consequence(kinds)}{evidence}; re-raise it",
                 )
+        for swallowed in swallowed_in_callees(analysis):
+            contexts = analysis.contexts
+            what = name_kinds(swallowed.kinds, analysis.cancellation_name_in(swallowed.function))
+            caller = swallowed.loop.function.node
+            where = f"`{contexts.title(caller)}()`" if caller is not None else "the module's code"
+            yield self.finding(
+                swallowed.position,
+                f"`{spell_clause(swallowed.clause, swallowed.statement)}` in `{contexts.title(swallowed.function)}()` "
+                f"ends {what} there, and {where} calls it in a loop that goes on (line {swallowed.loop.node.lineno}), "
+                f"so {consequence(swallowed.kinds)}; re-raise it",
+            )
