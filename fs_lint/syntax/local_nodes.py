@@ -14,27 +14,31 @@ _AWAITING = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 
 def walk_local(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Depth first, in source order, as ``ast.iter_child_nodes`` would give the children: the fields are
-    read here rather than through its two nested generators, which took a third of the walk's time."""
     stack = list(nodes)
     stack.reverse()
-    node_type = ast.AST
     while stack:
         node = stack.pop()
         yield node
         if isinstance(node, _NEW_SCOPES):
             continue
-        children = []
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, node_type):
-                children.append(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        children.append(item)
+        children = child_nodes(node)
         children.reverse()
         stack.extend(children)
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))``, read from the fields here rather than through its two
+    nested generators, which took a third of every walk's time."""
+    children = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    children.append(item)
+    return children
 
 
 def awaits(nodes: Iterable[ast.AST]) -> bool:
@@ -96,19 +100,11 @@ def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
     shares one ``Load()``, one ``Add()``...: their entry is one of their parents, never asked for.)"""
     parents: dict[int, ast.AST] = {}
     stack = [tree]
-    node_type = ast.AST
     while stack:
         parent = stack.pop()
-        for name in parent._fields:
-            value = getattr(parent, name, None)
-            if isinstance(value, node_type):
-                parents[id(value)] = parent
-                stack.append(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        parents[id(item)] = parent
-                        stack.append(item)
+        for child in child_nodes(parent):
+            parents[id(child)] = parent
+            stack.append(child)
     return parents
 
 
@@ -116,18 +112,10 @@ def every_node(tree: ast.AST) -> Iterator[ast.AST]:
     """Every node under ``tree``, nested scopes too, depth first: ``ast.walk`` where the order does not
     matter, at half its cost (no queue, no nested generators)."""
     stack = [tree]
-    node_type = ast.AST
     while stack:
         node = stack.pop()
         yield node
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, node_type):
-                stack.append(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, node_type):
-                        stack.append(item)
+        stack.extend(child_nodes(node))
 
 
 def classes_and_bases(cls: ast.ClassDef, tree: ast.Module) -> list[ast.ClassDef]:
