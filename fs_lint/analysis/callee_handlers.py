@@ -72,13 +72,17 @@ def swallowed_in_callees(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
 
 def _find(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
     strict = analysis.settings.strict
+    named = [(clause, statement, function, kinds) for clause, statement, function in analysis.loose_handlers
+             if (kinds := _stops_named(clause, statement, analysis))]
+    if not named:
+        return []  # most modules: no clause names a stop, and the loops' calls are not looked at
     calls = _calls_in_going_loops(analysis)
     found = []
-    for clause, statement, function in analysis.loose_handlers:
+    for clause, statement, function, named_kinds in named:
         sites = calls.get(id(function.node))
         if not sites or not _always_runs(statement, function.node.body):
             continue
-        kinds = _stops_ended(clause, statement, analysis, function, strict)
+        kinds = _can_land(named_kinds, statement, analysis, function, strict)
         for loop, call, awaited in sites:
             here = set(kinds)
             if KEYBOARD_INTERRUPT in here and not strict and \
@@ -92,15 +96,21 @@ def _find(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
     return found
 
 
-def _stops_ended(clause: ast.ExceptHandler, statement: ast.Try, analysis: "ModuleAnalysis", function: "Function",
-                 strict: bool) -> set[str]:
-    """The stops this clause catches and lets end there, with nothing the caller could read of it."""
+def _stops_named(clause: ast.ExceptHandler, statement: ast.Try, analysis: "ModuleAnalysis") -> set[str]:
+    """The stops this clause names and lets end there, with nothing the caller could read of it."""
     caught = classify(clause.type, analysis.imports)
-    if caught.broad or not _only_reports(clause.body):
-        return set()
     kinds = set(caught.kinds & {KEYBOARD_INTERRUPT, CANCELLATION})
+    if not kinds or caught.broad or not _only_reports(clause.body):
+        return set()
     for earlier in statement.handlers[:statement.handlers.index(clause)]:
         kinds -= classify(earlier.type, analysis.imports).kinds  # taken by the clause before it
+    return kinds
+
+
+def _can_land(kinds: set[str], statement: ast.Try, analysis: "ModuleAnalysis", function: "Function",
+              strict: bool) -> set[str]:
+    """Those of ``kinds`` that can arrive in the ``try``: where it waits, or awaits."""
+    kinds = set(kinds)
     if CANCELLATION in kinds and (not (function.is_async and awaits(statement.body)) or _cancels(function.node)):
         kinds.discard(CANCELLATION)
     if KEYBOARD_INTERRUPT in kinds and (_prompts(statement.body) or not (strict or body_can_block(

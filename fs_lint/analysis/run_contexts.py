@@ -92,7 +92,7 @@ class RunContexts:
         stack: list[tuple[ast.AST, ast.AST | None, ast.ClassDef | None]] = [(self.tree, None, None)]
         while stack:
             node, parent, cls = stack.pop()
-            for child in ast.iter_child_nodes(node):
+            for child in _statements_in(node):
                 if isinstance(child, _FUNCTIONS):
                     found.append((child, parent, cls))
                     stack.append((child, child, cls))
@@ -294,3 +294,17 @@ def _stored_in(body, call: ast.Call) -> str | None:
         if isinstance(node, ast.Assign) and node.value is call and len(node.targets) == 1:
             return key(node.targets[0])
     return None
+
+
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements_in(node: ast.AST) -> list[ast.AST]:
+    """The statements, ``except`` clauses and ``case`` blocks a node holds: where a definition can be.
+    Its expressions are not looked at (a third of the nodes ``ast.iter_child_nodes`` would give)."""
+    found: list[ast.AST] = []
+    for name in _STATEMENT_FIELDS:
+        children = getattr(node, name, None)
+        if type(children) is list:
+            found.extend(children)
+    return found
