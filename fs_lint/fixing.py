@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .checker import CheckedModule, check_analysis, codes_that_may_fire, is_vendored, rules_apply_to
+from .checker import CheckedModule, check_analysis, check_module, codes_that_may_fire
 from .codemods import REWRITES, TOO_DEEP_FOR_LIBCST
 from .findings import Finding
 from .line_matching import Match, matching_blocks
@@ -86,16 +86,11 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     firing = codes_that_may_fire(source, selected, settings)  # the others cannot fire here: their walks are saved
     if not firing:
         return FixResult(source, [], [], [])
-    if checked is not None and checked.codes == frozenset(firing):
-        analysis, tree, findings = checked.analysis, checked.analysis.tree, list(checked.findings)
-    else:
-        tree = parse_module(source, filename)
-        if not rules_apply_to(filename, settings):
+    if checked is None or checked.codes != frozenset(firing):
+        checked = check_module(parse_module(source, filename), settings, firing, filename)
+        if checked is None:  # test code, examples, a vendored copy: not the service
             return FixResult(source, [], [], [])
-        analysis = ModuleAnalysis(tree, settings, filename)
-        findings = check_analysis(analysis, firing)
-        if findings and is_vendored(filename, settings):
-            return FixResult(source, [], [], [])
+    analysis, tree, findings = checked.analysis, checked.analysis.tree, list(checked.findings)
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
         return FixResult(source, [], [], findings)

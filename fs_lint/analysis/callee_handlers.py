@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from ..syntax.local_nodes import awaits, walk_local
 from ..syntax.names import last_name
-from .quick_calls import body_can_block
+from .quick_calls import body_can_block, prompts
 from .shutdown_exceptions import CANCELLATION, KEYBOARD_INTERRUPT, classify
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 _KEY = "_swallowed_in_callees"
 _LEAVING = (ast.Break, ast.Return, ast.Raise)
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
-_PROMPTS = frozenset({"input", "raw_input", "getpass", "prompt", "readline", "prompt_async"})
 _LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal",
                       "print_exc", "print_exception"})
 
@@ -113,7 +112,7 @@ def _can_land(kinds: set[str], statement: ast.Try, analysis: "ModuleAnalysis", f
     kinds = set(kinds)
     if CANCELLATION in kinds and (not (function.is_async and awaits(statement.body)) or _cancels(function.node)):
         kinds.discard(CANCELLATION)
-    if KEYBOARD_INTERRUPT in kinds and (_prompts(statement.body) or not (strict or body_can_block(
+    if KEYBOARD_INTERRUPT in kinds and (prompts(statement.body) or not (strict or body_can_block(
             statement.body, analysis.imports, lambda func: analysis.contexts.resolve(func, function.node),
             seen=frozenset({id(function.node)})))):
         kinds.discard(KEYBOARD_INTERRUPT)
@@ -199,6 +198,3 @@ def _reports(call: ast.Call) -> bool:
         return last_name(func.value) in ("stderr", "stdout")
     return func.attr in _LOGGING and last_name(func.value) is not None
 
-
-def _prompts(body: list[ast.stmt]) -> bool:
-    return any(isinstance(node, ast.Call) and last_name(node.func) in _PROMPTS for node in walk_local(body))

@@ -14,7 +14,7 @@ import builtins
 from typing import Callable, Iterable
 
 from ..syntax.local_nodes import walk_local
-from ..syntax.names import ImportMap
+from ..syntax.names import ImportMap, last_name
 
 _QUICK_BUILTINS = frozenset({
     "int", "float", "str", "bytes", "bytearray", "bool", "complex", "len", "isinstance", "issubclass",
@@ -58,6 +58,15 @@ _QUICK_METHODS = frozenset({
 _QUICK_MODULE_NAMES = frozenset({"json", "ujson", "orjson", "simplejson", "re", "regex"})
 _LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log",
                               "fatal", "blather", "trace"})
+
+
+_PROMPT_CALLS = frozenset({"input", "raw_input", "getpass", "prompt", "readline", "prompt_async"})
+
+
+def prompts(body: Iterable[ast.AST]) -> bool:
+    """The block asks the user for a line (``input()``, ``getpass()``...): there a Ctrl-C is the user
+    cancelling that line, and a handler that catches it and goes on does so on purpose."""
+    return any(isinstance(node, ast.Call) and last_name(node.func) in _PROMPT_CALLS for node in walk_local(body))
 
 
 Resolve = Callable[[ast.expr], "ast.FunctionDef | ast.AsyncFunctionDef | None"]

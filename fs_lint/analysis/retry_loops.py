@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from . import control_flow as cf
 from ..syntax.local_nodes import awaits, bound_targets, key, keys_read, loop_sources, parent_map, walk_local, yields
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
-from .quick_calls import INSPECTING_BUILTINS, body_can_block
+from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
 from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts
 from .shutdown_paths import EXIT_DUNDERS
@@ -62,7 +62,6 @@ _DEADLINE_WORDS = frozenset({"deadline", "expired", "expire", "expires", "expiry
 _DEADLINE_METHODS = frozenset({"check_return", "time_left", "is_expired", "has_expired"})
 _HANDING_ON_CALLS = cf.RERAISING_NAMES | {"throw", "athrow", "set_exception"}  # raise it elsewhere
 _EXIT_FUNCTIONS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
-_INPUT_CALLS = frozenset({"input", "raw_input", "getpass", "prompt", "readline", "prompt_async"})
 
 
 @dataclass(eq=False)
@@ -351,7 +350,7 @@ class Handler:
     def exemption(self) -> str | None:
         """Why a handler that swallows shutdown on paper is a known idiom and not a hazard."""
         stake = self.at_stake
-        if stake == {KEYBOARD_INTERRUPT} and self._guards_input():
+        if stake == {KEYBOARD_INTERRUPT} and prompts(self.protected_body):
             return "a REPL cancels the line being typed"
         if stake == {CANCELLATION} and self._awaits_only_cancelled_tasks():
             return "awaits tasks this function has just cancelled"
@@ -438,10 +437,6 @@ class Handler:
                     and any(name in keys_read(a) for a in node.args):
                 return True
         return False
-
-    def _guards_input(self) -> bool:
-        return any(isinstance(n, ast.Call) and last_name(n.func) in _INPUT_CALLS
-                   for n in walk_local(self.protected_body))
 
     def _awaits_only_cancelled_tasks(self) -> bool:
         cancelled = self.function.cancelled_tasks
