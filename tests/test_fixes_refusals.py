@@ -422,3 +422,25 @@ def test_a_system_exit_whose_code_the_handler_reads_is_an_outcome() -> None:
     """, ["FSR003"]) == [(5, "the handler reads the exit's code (`e.code`, line 6): this `SystemExit` is the "
                              "outcome it expects of the code it runs, not a request to stop; re-raising it would "
                              "change that")]
+
+
+def test_a_stop_swallowed_in_a_function_the_loop_calls_is_left_to_a_person() -> None:
+    """FSR003 on a handler outside the loop (``callee_handlers``): the fixer has no rewrite for it and
+    says where the handler is and what to do, instead of a generic "no handler"."""
+    assert refusals("""\
+        import logging
+        import time
+
+        log = logging.getLogger(__name__)
+
+        def fetch_once(url):
+            try:
+                time.sleep(5)
+            except KeyboardInterrupt:
+                log.warning("interrupted")
+
+        def poll_forever(url):
+            while True:
+                fetch_once(url)
+    """, ["FSR003"]) == [(9, "the handler is in `fetch_once()`, which the loop at line 13 calls: end it with a "
+                             "bare `raise` by hand, or have it tell the caller to stop")]
