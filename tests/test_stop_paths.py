@@ -18,6 +18,7 @@ from fs_lint.analysis.run_contexts import MAIN, THREAD, RunContexts
 from fs_lint.syntax.names import WordPatterns
 from fs_lint.analysis.stop_paths import ModuleStops
 from fs_lint.checker import check_source
+from fs_lint.fixing import fix_source
 from fs_lint.settings import DEFAULT_SHUTDOWN_NAMES, Settings
 from fs_lint.test_files import is_test_path
 
@@ -227,6 +228,7 @@ def test_quick_calls(call: str, quick: bool) -> None:
     ("tests/test_x.py", True), ("pkg/tests/helpers.py", True), ("test_client.py", True), ("client_test.py", True),
     ("conftest.py", True), ("integration_tests/run.py", True), ("src/app/testing/util.py", True),
     ("src/app/client.py", False), ("contest.py", False), ("latest/x.py", False), ("attestation.py", False),
+    ("shop/orders/tests.py", True), ("pulp/app/tasks/test.py", True), ("testing.py", False), ("tester.py", False),
 ])
 def test_test_paths_follow_pytest_conventions(path: str, is_test: bool) -> None:
     assert is_test_path(path) is is_test
@@ -322,3 +324,63 @@ def test_a_deadline_longer_than_max_retry_time_is_no_bound() -> None:
         "FSR001 retry loop without shutdown check: it retries for up to 6 h (a deadline longer than max-retry-time, 1 h, "
         "is no bound) and reads no stop flag or event, so a graceful shutdown waits on it"]
     assert check_source(source, Settings(strict=True, max_retry_time=8 * 3600), filename="svc.py") == []
+
+
+def test_a_subclass_in_another_module_that_sets_the_flag_is_the_loops_stop(tmp_path: Path) -> None:
+    """Issue 18: the stop path is in a subclass of another module (``stopService()`` sets the flag the base
+    class's retry loop never reads). Alone, the base module shows no stop; with the subclass, the loop is
+    reported with the subclass's line, the fix reads the flag, and a subclass that runs its own loop is no
+    evidence."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    base = textwrap.dedent("""\
+        import time
+
+
+        class Reconnecting:
+            def __init__(self, client):
+                self._client = client
+                self.stopping = False
+
+            def run(self):
+                while True:
+                    try:
+                        self._client.connect()
+                        self._client.consume()
+                    except ConnectionError:
+                        time.sleep(5)
+    """)
+    path = tmp_path / "svc" / "base.py"
+    path.write_text(base)
+    assert check_source(base.encode(), Settings(), filename=str(path)) == []
+    forget_programs()
+    subclass = tmp_path / "svc" / "feed.py"
+    subclass.write_text(textwrap.dedent("""\
+        from svc.base import Reconnecting
+
+
+        class Feed(Reconnecting):
+            def stopService(self):
+                self.stopping = True
+    """))
+    found = check_source(base.encode(), Settings(), filename=str(path))
+    assert [(f.code, f.line) for f in found] == [("FSR001", 10)]
+    assert "`Feed.stopService()` (svc/feed.py:6) sets `self.stopping`" in found[0].message
+    fixed = fix_source(base.encode(), Settings(), ["FSR001"], False, str(path))
+    assert b"while not self.stopping:" in fixed.source
+    forget_programs()
+    subclass.write_text(textwrap.dedent("""\
+        from svc.base import Reconnecting
+
+
+        class Feed(Reconnecting):
+            def run(self):
+                while not self.stopping:
+                    self._client.consume()
+
+            def stopService(self):
+                self.stopping = True
+    """))
+    assert check_source(base.encode(), Settings(), filename=str(path)) == []
+    forget_programs()

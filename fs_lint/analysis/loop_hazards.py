@@ -19,6 +19,7 @@ from .run_contexts import RunContext
 from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
+from .subclass_stops import subclass_stops
 
 # What code raises when the socket or client it uses was closed under it: the I/O errors, and the
 # broad catches that take them (``socket.error`` is spelt in lower case).
@@ -78,7 +79,12 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
             if path.function is not function:
                 yield from _path_reasons(loop, path, used, module_level=owner is None)
         yield from _sibling_reasons(loop, owner)
+    if cls is not None:
+        yield from _subclass_reasons(loop, cls)
     for indicator in indicator_candidates(loop, loop.module.tree, loop.module.parents):
+        if indicator.is_question:
+            yield f"the caller hands in `{indicator.expression}` to say when to stop, but this loop never asks it"
+            continue
         what = "stop event" if indicator.is_event else "stop flag"
         yield f"`{indicator.expression}` is a {what} that other code sets, but this loop never checks it"
 
@@ -125,6 +131,14 @@ def _sibling_reasons(loop: Loop, owner: ast.ClassDef | None) -> Iterator[str]:
         title = contexts.title(other.function.node)
         yield (f"`{title}()` stops its loop on `{indicator}` (line {other.node.lineno}), "
                "but this loop never reads it")
+        return
+
+
+def _subclass_reasons(loop: Loop, cls: ast.ClassDef) -> Iterator[str]:
+    """A subclass's stop method, in this module or another, sets a flag the base class's loop never reads."""
+    for stop in subclass_stops(loop, cls):
+        yield (f"`{stop.title}` ({stop.where}) sets `self.{stop.attribute}`, but this loop of its base class "
+               "never stops on it")
         return
 
 

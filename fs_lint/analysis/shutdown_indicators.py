@@ -32,12 +32,14 @@ from ..syntax.local_nodes import classes_and_bases, instance_name, is_none, para
 from ..syntax.names import ImportMap, WordPatterns, words
 from .retry_loops import Loop
 from .stop_paths import GO_ON_WORDS
+from .subclass_stops import subclass_stops
 
 EVENT_TYPES = frozenset({
     "threading.Event", "asyncio.Event", "anyio.Event", "trio.Event", "multiprocessing.Event",
     "multiprocessing.synchronize.Event",
 })
 _NEGATIONS = frozenset({"not", "no", "non"})
+_CALLABLES = frozenset({"typing.Callable", "collections.abc.Callable", "Callable"})
 _EVENT_METHODS = frozenset({"set", "clear", "is_set", "wait"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -54,6 +56,11 @@ class Indicator:
     stops_when_true: bool  # True for ``closing``/``stop`` (set means stop), False for ``running``/``alive``
     event_type: str | None = None  # the qualified class, when the code shows which Event it is
     caveat: str | None = None  # why reading it might change a normal run; None when it cannot
+
+    @property
+    def is_question(self) -> bool:
+        """A callable the caller hands in (``is_running()``): asked, not read."""
+        return self.expression.endswith("()")
 
     @property
     def _read(self) -> str:
@@ -132,6 +139,7 @@ class _Search:
     patterns: WordPatterns
     imports: ImportMap
     rejected: list[str] = field(default_factory=list)
+    _subclass_flags: set[str] | None = None
 
     @property
     def function(self) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -154,6 +162,11 @@ class _Search:
                 continue
             fact = facts.get(name, _Facts())
             annotated = _annotated_event(param.annotation, self.imports)
+            if annotated is None and self._called(name, param):
+                # ``is_running``, ``should_stop``: the caller hands in a question that says when to stop.
+                stops_when_true = not (GO_ON_WORDS & set(words(name)))
+                yield Indicator(f"{name}()", False, stops_when_true)
+                continue
             if annotated is None and not any(method in _EVENT_METHODS for method, _ in fact.calls):
                 if param.annotation is None:  # annotated as something else: not an Event, nothing to say
                     self.rejected.append(f"parameter `{name}` is not known to be an Event; annotate it")
@@ -172,6 +185,19 @@ class _Search:
             start = _start_from(values, [c for stmt in before for c in _event_calls(stmt, name)])
             yield from self._judge(name, name, facts[name], quiet=[fn], start=start,
                                    where="outside the loop's own function")
+
+    def _called(self, name: str, param: ast.arg) -> bool:
+        """A parameter the function calls with no argument (``is_running()``), or annotated as a callable that
+        takes none (``Callable[[], bool]``): a question the caller answers, not a value."""
+        annotation = param.annotation
+        if isinstance(annotation, ast.Subscript) and self.imports.qualified_name(annotation.value) in _CALLABLES:
+            arguments = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) and annotation.slice.elts \
+                else None
+            return isinstance(arguments, ast.List) and not arguments.elts
+        fn = self.function
+        return fn is not None and any(
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+            and not node.args and not node.keywords for node in _local(fn.body))
 
     # -- tier 2: the loop's class ---------------------------------------------------------------
 
@@ -220,7 +246,14 @@ class _Search:
             start = _start_from(created, calls)
             yield from self._judge(expression, attribute, fact, quiet=quiet, start=start, where=where,
                                    event_type=_event_type_via_init_param(methods.get("__init__"), fact,
-                                                                         self.imports))
+                                                                         self.imports),
+                                   set_elsewhere=lambda a=attribute: a in self._set_by_subclasses(cls))
+
+    def _set_by_subclasses(self, cls: ast.ClassDef) -> set[str]:
+        """The flags that subclasses' stop methods set, in any module (asked only when nothing nearer sets one)."""
+        if self._subclass_flags is None:
+            self._subclass_flags = {stop.attribute for stop in subclass_stops(self.loop, cls)}
+        return self._subclass_flags
 
     # -- tier 3: the module ---------------------------------------------------------------------
 
@@ -250,7 +283,8 @@ class _Search:
         return self.patterns.matches(name) and not (_NEGATIONS & set(words(name)))
 
     def _judge(self, expression: str, name: str, fact: _Facts, *, quiet: Sequence[ast.AST], start: _Start,
-               where: str, stopped_elsewhere: bool = False, event_type: str | None = None) -> Iterator[Indicator]:
+               where: str, stopped_elsewhere: bool = False, event_type: str | None = None,
+               set_elsewhere: Callable[[], bool] | None = None) -> Iterator[Indicator]:
         """Yield ``expression`` as an indicator if something outside ``quiet`` sets it to "stop"."""
         stops_when_true = not (GO_ON_WORDS & set(words(name)))
         kind, known_type = self._kind(fact)
@@ -267,7 +301,7 @@ class _Search:
             stops = [c for c, scope in fact.calls if id(scope) not in quiet_ids and c == method]
             stopped_elsewhere = stopped_elsewhere or fact.handed_over
             how = f"{method}()"
-        if not stops and not stopped_elsewhere:
+        if not stops and not stopped_elsewhere and not (set_elsewhere is not None and set_elsewhere()):
             self.rejected.append(f"`{expression}` is never {how} {where}".rstrip())
             return
         go_on = not stops_when_true

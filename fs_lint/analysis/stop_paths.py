@@ -146,7 +146,7 @@ class ModuleStops:
                     name, word = _flag_key(target)
                     if not name or (isinstance(target, ast.Name) and target.id not in shared):
                         continue  # a local of the stop path: nobody else can read it
-                    if self._is_flag_word(word) and (stop_named or _stop_value(node.value, word)):
+                    if self.is_flag_word(word) and (stop_named or _stop_value(node.value, word)):
                         path.acts.append(Act("sets", name, node.lineno))
                     elif stop_named and isinstance(node.value, ast.Constant):
                         path.acts.append(Act("assigns", name, node.lineno))  # ``self._go = False``
@@ -156,7 +156,7 @@ class ModuleStops:
                 if receiver is None:
                     continue
                 word = receiver.rsplit(".", 1)[-1]
-                if method in ("set", "clear") and self._is_flag_word(word):
+                if method in ("set", "clear") and self.is_flag_word(word):
                     if stop_named or (method == "set") != bool(GO_ON_WORDS & set(words(word))):
                         path.acts.append(Act("sets", receiver, node.lineno))
                 elif stop_named and method == "join" and not isinstance(node.func.value, ast.Constant):
@@ -195,7 +195,8 @@ class ModuleStops:
         """``stopping``, ``state.running``: a name a module-level loop can read (not a local object's)."""
         return target.split(".")[0].split("[")[0] in self.module_globals
 
-    def _is_flag_word(self, word: str | None) -> bool:
+    def is_flag_word(self, word: str | None) -> bool:
+        """Named like a shutdown flag (``_closing``, ``running``), and not a negation (``not_stopped``)."""
         return bool(word) and self.shutdown_patterns.matches(word) and not ({"not", "no"} & set(words(word)))
 
     def paths_for_class(self, cls: ast.ClassDef | None) -> list[StopPath]:

@@ -37,7 +37,12 @@ class RetryLoopWithoutShutdownCheck(Rule):
       sets a flag or event (`Consumer.stop() (line 88) sets self._running`), closes a resource the
       loop retries on, or joins the thread that runs the loop; any other function (a signal
       handler) that sets a shutdown flag to "stop"; another loop of the class that stops on a flag
-      this one never reads; an Event the caller hands to the function;
+      this one never reads; an Event the caller hands to the function; a question the caller hands
+      in (`is_running`, a parameter the function calls, or annotates `Callable[[], bool]`) that this
+      loop never asks; a stop method of a **subclass**, in this module or any other of the project,
+      that sets a flag of the object this loop never reads (`PriceFeed.stop() (feeds/price.py:6)
+      sets self.stopping`), unless the subclass runs a loop method of its own instead or the class
+      reads the flag elsewhere;
     - in an `async def`, it never awaits; or it swallows cancellation itself (by default only
       when it also ignores a stop of its own, as above: the handler is FSR002's or FSR003's).
 
@@ -114,9 +119,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
 
     ## Fix safety
     Safe when the code already has a shutdown indicator the loop can read: an Event parameter, a
-    local Event or flag that other code sets, an attribute of the class that another method sets
-    (`self._closing = True` in `close()`, `self._stop.set()` in `stop()`), or a module-level
-    Event or flag. `while True:` becomes `while not self._closing:` (`while self._running:` for
+    question parameter (`while is_running():`), a local Event or flag that other code sets, an
+    attribute of the class that another method sets (`self._closing = True` in `close()`,
+    `self._stop.set()` in `stop()`), or that the class creates and a subclass's stop method sets,
+    or a module-level Event or flag. `while True:` becomes `while not self._closing:` (`while self._running:` for
     a flag that says "go on", `while not stop.is_set():` for an Event), `while cond:` becomes
     `while cond and not ...:`, and a `for` over an endless iterator gets `if ...: break` first.
     With a `threading.Event`, a `time.sleep(d)` on its own line becomes `if stop.wait(d): break`.
@@ -135,7 +141,7 @@ class RetryLoopWithoutShutdownCheck(Rule):
       says, not only those with evidence of a defeated stop.
     - `max-retry-time` (seconds, default 3600): the longest deadline that counts as a bound.
     - `include-tests`: also report in test code (`tests/`, `test_*.py`, `*_test.py`,
-      `conftest.py`), which is left out by default.
+      `tests.py`, `test.py`, `conftest.py`), which is left out by default.
     - `include-examples`: also report in examples (`examples/`, `samples/`, `demo/`...), left out
       by default.
     - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
