@@ -100,6 +100,51 @@ def pause_length(facts: ModuleFacts, pause: Pause) -> Length:
     return length
 
 
+def length_in_callee(facts: ModuleFacts, loop: Loop, callee: ast.FunctionDef | ast.AsyncFunctionDef,
+                     duration: ast.expr) -> Length:
+    """How long a pause in ``callee`` (a function the loop calls, with no loop of its own around the pause) can
+    get: its constants, module constants, arithmetic, and locals the callee assigns once; its parameters and
+    attributes are not known."""
+    env: dict[str, Length] = {}
+    assigned: dict[str, list[ast.expr | None]] = {}
+    for node in walk_local(callee.body):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            targets, value = (node.targets if isinstance(node, ast.Assign) else [node.target]), node.value
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor)):
+            targets, value = [node.target], None
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets, value = [item.optional_vars for item in node.items if item.optional_vars is not None], None
+        else:
+            continue
+        for target in targets:
+            for bound in bound_targets(target):
+                k = key(bound)
+                if k:  # a value is only the name's when the name is the whole target (not ``a, b = pair``)
+                    assigned.setdefault(k, []).append(value if bound is target else None)
+    a = callee.args
+    for parameter in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
+        if parameter is not None:
+            env[parameter.arg] = UNKNOWN
+    estimator = _Estimator(facts, (loop,))
+
+    def bind(expression: ast.expr, depth: int) -> None:
+        """Put in ``env`` what the helper's own names in ``expression`` hold (its locals assigned once)."""
+        for k in sorted(keys_read(expression)):
+            if k in env:
+                continue
+            if "." in k:
+                env[k] = UNKNOWN
+            elif k in assigned:
+                values = assigned[k]
+                env[k] = UNKNOWN  # until known: a name assigned from itself stays unknown
+                if len(values) == 1 and values[0] is not None and depth < 4:
+                    bind(values[0], depth + 1)
+                    env[k] = estimator.value(values[0], env)
+
+    bind(duration, 0)
+    return estimator.value(duration, env)
+
+
 class _Estimator:
     def __init__(self, facts: ModuleFacts, loops: Sequence[Loop]) -> None:
         self.facts = facts

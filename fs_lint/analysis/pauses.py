@@ -70,7 +70,7 @@ def find_pauses(analysis: ModuleAnalysis) -> list[Pause]:
                 awaited.add(node.value)
     found = []
     for call, loops in around.items():
-        pause = _classify(analysis, call, call in awaited)
+        pause = classify(analysis, call, call in awaited)
         if pause is not None:
             kind, name, duration = pause
             loops.sort(key=lambda loop: (loop.node.lineno, loop.node.col_offset))
@@ -79,7 +79,7 @@ def find_pauses(analysis: ModuleAnalysis) -> list[Pause]:
     return found
 
 
-def _classify(analysis: ModuleAnalysis, call: ast.Call, awaited: bool) -> tuple[str, str, ast.expr | None] | None:
+def classify(analysis: ModuleAnalysis, call: ast.Call, awaited: bool) -> tuple[str, str, ast.expr | None] | None:
     name = analysis.imports.qualified_name(call.func)
     if name in BLOCKING_SLEEPS:
         return BLOCKING, name, _argument(call, 0, None)

@@ -8,6 +8,7 @@ from ..syntax.local_nodes import key, keys_read, walk_local
 from ..analysis.pause_lengths import INF, Length, pause_length
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import ASYNC, BLOCKING, Pause
+from ..analysis.callee_pauses import CalleePause, callee_pauses
 from ..analysis.retry_loops import ModuleAnalysis
 from . import Rule, register
 
@@ -29,6 +30,14 @@ class PauseIgnoresShutdown(Rule):
     Any loop with a shutdown check counts, not only retry loops: its condition or an `if` that
     leaves it reads a name like `stop`, `shutdown`, `closing`, `running`. The loop may be the
     sleep's own loop or one around it in the same function.
+
+    The sleep may also be one call away, in a function or method of the same module that the loop
+    calls (`self._cool_down()`, awaited when it is async), outside any loop of that helper. There
+    a length counts when the code writes it out as above (a local the helper assigns once is
+    followed), or when a server chooses it: a `Retry-After` header, or a sleep until a rate
+    limit's reset time (`time.sleep(reset_at - time.time())`, where the name or the header key
+    says *reset* or *retry after*) with no `min()` to cap it. The finding is on the sleep, and
+    names the helper and the loop that calls it.
 
     A growing pause in a retry loop is also FSR006's (reported on the statement that makes it
     grow): both are reported, since they say different things and neither fix mends the other.
@@ -115,6 +124,10 @@ class PauseIgnoresShutdown(Rule):
       adding `import contextlib` when needed.
     - `anyio.Event` / `trio.Event`: `with anyio.move_on_after(d): await stop.wait()`.
 
+    In a helper the loop calls, the sleep becomes `stop.wait(d)` (or the async form above), and
+    the loop's own check stops it; only when the helper sees the same event: a method of the same
+    object, or a module-level event. Otherwise the fix is refused with the reason.
+
     No fix for a plain boolean flag (nothing can wait on it), a name the code does not show to
     be an Event, a loop that does not visibly stop when the event is set, a `threading.Event`
     in an `async def` (its `wait` blocks the event loop too), a pause in a loop nested inside
@@ -156,6 +169,17 @@ class PauseIgnoresShutdown(Rule):
                 if not stoppers or any(stoppers):
                     continue  # stopped from elsewhere, or also cancelled: cancellation cuts the sleep short
             yield self.finding(pause.position, _detail(pause, length, indicators, facts, limit))
+        for found in callee_pauses(facts, limit):
+            pause = found.pause
+            loop = pause.innermost
+            indicators = facts.indicator_keys(loop)
+            if not analysis.settings.strict and _in_unjoined_daemon(loop, facts):
+                continue
+            if pause.kind != BLOCKING:
+                stoppers = _stoppers(facts, indicators, loop.function.node)
+                if not stoppers or any(stoppers):
+                    continue
+            yield self.finding(pause.position, _callee_detail(found, indicators, facts, limit))
 
 
 def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
@@ -166,17 +190,23 @@ def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> b
     - The same block has just set the loop's own flag to "stop": the pause is the way out, on purpose.
     """
     loop = pause.innermost
-    thread = loop.context.thread
-    if loop.context.in_thread and thread is not None and thread.daemon:
-        joined = {act.target for path in facts.analysis.stops.stop_methods for act in path.acts_on("joins")}
-        if thread.stored_in is None or thread.stored_in not in joined:
-            return True
+    if _in_unjoined_daemon(loop, facts):
+        return True
     wanted = set(indicators)
     for block, index, guard in _enclosing_blocks(loop.node.body, pause.call):
         if guard is not None and wanted & keys_read(guard):
             return True
         if any(_sets_to_stop(stmt, wanted) for stmt in block[:index]):
             return True
+    return False
+
+
+def _in_unjoined_daemon(loop, facts: ModuleFacts) -> bool:
+    """The loop runs in a daemon thread that no stop path joins: the interpreter does not wait for it."""
+    thread = loop.context.thread
+    if loop.context.in_thread and thread is not None and thread.daemon:
+        joined = {act.target for path in facts.analysis.stops.stop_methods for act in path.acts_on("joins")}
+        return thread.stored_in is None or thread.stored_in not in joined
     return False
 
 
@@ -210,6 +240,28 @@ def _detail(pause: Pause, length: Length, indicators: list[str], facts: ModuleFa
     indicator = indicators[0]
     return (f"`{pause.spelling()}` sleeps {_how_long(length, limit)} and does not watch `{indicator}`, "
             f"so a shutdown waits out the whole pause; {_advice(pause, indicator, facts)}")
+
+
+def _callee_detail(found: CalleePause, indicators: list[str], facts: ModuleFacts, limit: float) -> str:
+    pause, indicator = found.pause, indicators[0]
+    helper = facts.analysis.contexts.title(found.callee)
+    loop = pause.innermost
+    if found.server_time is not None:
+        how_long = f"for as long as the server says (`{found.server_time}`), with no cap"
+    else:
+        how_long = _how_long(found.length, limit)
+    return (f"`{pause.spelling()}` in `{helper}()` sleeps {how_long}, and the loop at line {loop.node.lineno} "
+            f"that calls it (line {found.call.lineno}) stops on `{indicator}`, which this pause does not watch, "
+            f"so a shutdown waits out the whole pause; {_callee_advice(found, indicator, facts)}")
+
+
+def _callee_advice(found: CalleePause, indicator: str, facts: ModuleFacts) -> str:
+    """As ``_advice``, but in the helper: it waits and returns, and the loop's own check stops it."""
+    pause = found.pause
+    if indicator in facts.events and not isinstance(found.callee, ast.AsyncFunctionDef):
+        duration = ast.unparse(pause.duration) if pause.duration is not None else "timeout"
+        return f"wait on the event instead: `{indicator}.wait({duration})`, and the loop's check stops it"
+    return _advice(pause, indicator, facts)
 
 
 def _how_long(length: Length, limit: float) -> str:

@@ -1,0 +1,183 @@
+"""Long pauses one call away from a loop that checks its stop flag.
+
+FSR005 reads the sleeps inside a loop that stops on a flag. The same sleep in a helper the loop
+calls (``self._cool_down()`` in the loop, ``time.sleep(300)`` in ``_cool_down``) holds the stop
+up just as long, and the loop's check cannot cut it short. Two lengths count:
+
+- one the code writes out, above ``max-blind-sleep`` (a constant, a module constant, arithmetic,
+  a local the helper assigns once), as for a sleep in the loop itself;
+- one a server chooses: the helper sleeps for a ``Retry-After`` or until a rate limit's reset time
+  (``time.sleep(reset_at - time.time())``, where the name or the header says *reset* or *retry
+  after*), with no ``min()`` to cap it. GitHub's and most APIs' windows run up to an hour.
+
+Only the module's own functions are followed, one call deep, and only a sleep that no loop of the
+helper surrounds (a loop there is a wait of its own, not one pause). Each sleep is reported once,
+for the first loop that calls its helper.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..syntax.local_nodes import walk_local
+from ..syntax.names import words
+from .module_facts import ModuleFacts
+from .pause_lengths import INF, Length, length_in_callee
+from .pauses import Pause, classify
+from .retry_loops import Loop
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now",
+                     "datetime.datetime.utcnow"})
+_UNWRAPPING = frozenset({"int", "float", "round", "abs", "math.ceil", "math.floor", "max"})
+
+
+@dataclass(frozen=True)
+class CalleePause:
+    pause: Pause  # the sleep in the helper, with the calling loop as its loop
+    callee: ast.FunctionDef | ast.AsyncFunctionDef
+    call: ast.Call  # the call of the helper in the loop
+    length: Length
+    server_time: str | None  # what the server chooses the length by: ``reset_at``, ``headers['Retry-After']``
+
+
+def callee_pauses(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
+    """The long plain sleeps in the module's functions that a loop with a stop check calls."""
+    analysis = facts.analysis
+    contexts = analysis.contexts
+    reported: set[int] = set()
+    for loop in analysis.loops:
+        if not loop.has_shutdown_check or not facts.indicator_keys(loop):
+            continue
+        awaited = {id(node.value) for node in walk_local(loop.node.body) if isinstance(node, ast.Await)}
+        for call in walk_local(loop.node.body):
+            if not isinstance(call, ast.Call):
+                continue
+            callee = contexts.resolve(call.func, loop.function.node)
+            if callee is None or callee is loop.function.node:
+                continue
+            if isinstance(callee, ast.AsyncFunctionDef) and id(call) not in awaited:
+                continue  # made into a task or handed on: it does not hold this loop up
+            for found in _long_sleeps(facts, loop, callee, limit):
+                if id(found.pause.call) not in reported:
+                    reported.add(id(found.pause.call))
+                    yield CalleePause(found.pause, callee, call, found.length, found.server_time)
+
+
+@dataclass(frozen=True)
+class _Sleep:
+    pause: Pause
+    length: Length
+    server_time: str | None
+
+
+def _long_sleeps(facts: ModuleFacts, loop: Loop, callee: ast.FunctionDef | ast.AsyncFunctionDef,
+                 limit: float) -> Iterator[_Sleep]:
+    in_loops = {id(node) for inner in walk_local(callee.body) if isinstance(inner, _LOOPS)
+                for node in walk_local(inner.body)}
+    awaited = {id(node.value) for node in walk_local(callee.body) if isinstance(node, ast.Await)}
+    for node in walk_local(callee.body):
+        if not isinstance(node, ast.Call) or id(node) in in_loops:
+            continue
+        found = classify(facts.analysis, node, id(node) in awaited)
+        if found is None:
+            continue
+        kind, name, duration = found
+        pause = Pause(node, kind, name, duration, (loop,))
+        if not pause.is_plain_sleep or duration is None:
+            continue
+        length = length_in_callee(facts, loop, callee, duration)
+        if length.upper is not None and length.upper > limit:
+            yield _Sleep(pause, length, None)
+            continue
+        server_time = _server_time(facts, callee, duration)
+        if server_time is not None:
+            yield _Sleep(pause, Length(INF), server_time)
+
+
+def _server_time(facts: ModuleFacts, callee: ast.FunctionDef | ast.AsyncFunctionDef,
+                 duration: ast.expr) -> str | None:
+    """``reset_at - time.time()``, ``int(resp.headers["Retry-After"])``: a length the server picks, uncapped.
+
+    ``max(0, ...)``, ``int()``, ``+ 1`` are looked through; a ``min()`` anywhere caps it. A local the
+    helper assigns once is followed to its value."""
+    qualify = facts.analysis.imports.qualified_name
+    values = _single_values(callee)
+    seen: set[int] = set()
+
+    def named(node: ast.expr, depth: int = 0) -> str | None:
+        if depth > 8 or id(node) in seen:
+            return None
+        seen.add(id(node))
+        if isinstance(node, ast.Call):
+            name = qualify(node.func)
+            if name == "min":
+                return None
+            if name in _UNWRAPPING or (isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
+                if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+                    text = _said(node.args[0])
+                    if text is not None:
+                        return text
+                for argument in node.args:
+                    if not _is_number(argument):
+                        found = named(argument, depth + 1)
+                        if found is not None:
+                            return found
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Add)):
+            if isinstance(node.op, ast.Sub) and _reads_clock(node.right, qualify):
+                return named(node.left, depth + 1)
+            if isinstance(node.op, ast.Add) and (_is_number(node.right) or _is_number(node.left)):
+                return named(node.left if _is_number(node.right) else node.right, depth + 1)
+            return None
+        if isinstance(node, ast.Subscript):
+            text = _said(node.slice)
+            if text is not None:
+                return text
+            return None
+        if isinstance(node, ast.Name) and node.id in values:
+            found = named(values[node.id], depth + 1)
+            return found if found is not None or not _says_server_time(node.id) else node.id
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            spelled = node.id if isinstance(node, ast.Name) else node.attr
+            return spelled if _says_server_time(spelled) else None
+        return None
+
+    return named(duration)
+
+
+def _single_values(callee: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+    """The locals the helper assigns exactly once, as a whole target, with their values."""
+    counts: dict[str, int] = {}
+    values: dict[str, ast.expr] = {}
+    for node in walk_local(callee.body):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    counts[target.id] = counts.get(target.id, 0) + 1
+                    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                        values[target.id] = node.value
+    return {name: value for name, value in values.items() if counts[name] == 1}
+
+
+def _said(node: ast.expr) -> str | None:
+    """A header or field the server fills in, by its key: ``"Retry-After"``, ``"x-ratelimit-reset"``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and _says_server_time(node.value):
+        return node.value
+    return None
+
+
+def _says_server_time(name: str) -> bool:
+    spelled = set(words(name.replace("-", "_")))
+    return "reset" in spelled or {"retry", "after"} <= spelled
+
+
+def _reads_clock(node: ast.expr, qualify) -> bool:
+    return any(isinstance(n, ast.Call) and qualify(n.func) in _CLOCKS for n in ast.walk(node))
+
+
+def _is_number(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
