@@ -361,7 +361,35 @@ class Handler:
             return "goes through the things a stop path ends, one failure not stopping the rest: the stop is under way"
         if not self.module.settings.strict and self._hands_the_stop_on():
             return "records the stop in a flag that the loop acts on by calling the program's stop"
+        if not self.module.settings.strict and self._stops_in_two_stages():
+            return "a second press stops it: the handler remembers the first one, and leaves on the next"
         return None
+
+    def _stops_in_two_stages(self) -> bool:
+        """``except KeyboardInterrupt: if interrupted: raise`` / ``interrupted = True``: a deliberate two-stage
+        Ctrl-C (the first press asks for a graceful stop, the next one leaves). The handler tests a flag or a
+        count that it sets itself and that nothing else in the loop resets, and leaves on that branch."""
+        caught = self.own_catch
+        if KEYBOARD_INTERRUPT not in self.at_stake or caught.broad or KEYBOARD_INTERRUPT not in caught.kinds:
+            return False  # a broad handler that counts its failures is a retry budget, not a second press
+        qualify = self.module.imports.qualified_name
+        remembered: set[str] = set()
+        for node in walk_local(self.body):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                remembered.update(k for k in map(key, targets) if k)
+        if not remembered:
+            return False
+        handler_nodes = {id(n) for n in walk_local(self.body)}
+        for node in walk_local(self.loop.node.body):
+            if id(node) not in handler_nodes and isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                remembered -= {k for k in map(key, targets) if k}  # reset each time round: no memory
+        for node in walk_local(self.body):
+            if isinstance(node, ast.If) and keys_read(node.test) & remembered \
+                    and _leaves(node.body, qualify):
+                return True
+        return False
 
     def _hands_the_stop_on(self) -> bool:
         """``except KeyboardInterrupt: state.signal = "shutdown"``, where the loop tests ``state.signal`` and,
@@ -975,6 +1003,13 @@ def _test_holds(test: ast.expr, flags: dict[str, list[ast.expr | None]]) -> bool
         truths = {t if t is not None else True for t in truths}  # an object, an exception: true
         return truths.pop() if len(truths) == 1 else None
     return None
+
+
+def _leaves(body: Sequence[ast.stmt], qualify) -> bool:
+    """The block ends the loop or the program: it raises, returns, breaks or exits on every path."""
+    if cf.outcomes(body, qualify) <= cf.EXITS:
+        return True
+    return any(isinstance(node, ast.Call) and qualify(node.func) in _EXIT_FUNCTIONS for node in walk_local(body))
 
 
 def _only_reports(call: ast.Call) -> bool:

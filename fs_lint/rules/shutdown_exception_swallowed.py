@@ -47,6 +47,11 @@ class ShutdownExceptionSwallowed(Rule):
     - Outside `strict`, a handler that records the stop in a flag the loop acts on by calling the
       program's stop: `except KeyboardInterrupt: self.signal = "shutdown"`, where the loop tests
       `self.signal` and, on that branch, calls `self.shutdown()` or `sys.exit()`.
+    - Outside `strict`, a deliberate two-stage Ctrl-C: `except KeyboardInterrupt:` that remembers
+      the press in a flag or a count it sets itself (`interrupted = True`, `self.presses += 1`),
+      which nothing else in the loop resets, and leaves on the branch that tests it
+      (`if interrupted: raise`, `sys.exit()`, `os._exit()`): the first press asks for a graceful
+      stop, the next one leaves. A broad handler that counts its failures is not one.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line.
     - Awaiting tasks that the same function has just cancelled, inside
       `suppress(asyncio.CancelledError)` or `try/except CancelledError`: that cancellation is
