@@ -19,6 +19,7 @@ from .run_contexts import RunContext
 from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
+from .greenlet_kills import killed_by
 from .subclass_stops import subclass_stops
 
 # What code raises when the socket or client it uses was closed under it: the I/O errors, and the
@@ -74,6 +75,8 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
     if context.thread is not None and context.thread.owner is not None and context.thread.owner is not cls:
         owners.append(context.thread.owner)
     used = _keys_used_in_attempts(loop)
+    if killed_by(loop) is not None:
+        return  # a stop path kills the greenlet that runs it: stopped another way, whatever flag it ignores
     for owner in owners:
         for path in stops.paths_for_class(owner):
             if path.function is not function:

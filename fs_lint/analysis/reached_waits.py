@@ -121,7 +121,7 @@ class ReachedWaits:
             direct = self.waits.library_wait(function, call)
             if direct is not None:
                 if direct.kind in WORK_KINDS:
-                    verdict = self._review_work_of_call(function, call)
+                    verdict = self._review_interrupted_work(function, call) or self._review_work_of_call(function, call)
                     if verdict is not None and not verdict.keep:
                         continue  # the work it waits for ends once told to stop
                     if verdict is None and direct.kind in POOLED_WORK_KINDS and not self.strict:
@@ -355,13 +355,37 @@ class ReachedWaits:
         call = self._call_at(function, node)
         return self._review_work_of_call(function, call) if call is not None else None
 
-    def _review_work_of_call(self, function: FunctionFacts, call: CallFact) -> Verdict | None:
-        """The work a library wait waits for (``gevent.joinall(greenlets)``, ``proc.wait()``), reviewed as a
-        join of it; None when the model cannot see it."""
+    def _review_interrupted_work(self, function: FunctionFacts, call: CallFact) -> Verdict | None:
+        """``greenlet.kill()``: it raises an exception in the work (``GreenletExit``) before it waits, and that
+        ends the work wherever it waits, unless the work catches it and goes round. None for other waits, when
+        the model cannot see the work, and in strict for work that ends (the pattern's finding stands)."""
+        found = self.waits.api_of(function, call)
+        if found is None or not found[0].interrupts:
+            return None
+        work = self._work_of_call(function, call)
+        if not work:
+            return None
+        exception = found[0].interrupts
+        for runs in work:
+            swallowed = self.waits.swallows(runs, frozenset({exception}), f"the `{exception.rsplit('.', 1)[-1]}` "
+                                            "it raises")
+            if swallowed is not None:
+                step = swallowed.steps[-1]
+                return Verdict(True, f"the work it kills ({_qualified_title(runs)}) catches "
+                                     f"{swallowed.says.split('catches ', 1)[-1]} ({self._at(step.where)})",
+                               tuple(f"{s.where}: {s.title}: `{s.text}`" for s in swallowed.steps))
+        return None if self.strict else Verdict(False)  # strict reads the pattern: a kill with no bound
+
+    def _work_of_call(self, function: FunctionFacts, call: CallFact) -> list[FunctionFacts]:
         holders = self._receiver_values(function, call, frozenset())
         for argument in (call.value[2] if call.value[0] == "call" else ()):
             holders |= self.program.evaluate(argument, function.qualname)
-        work = self.waits.work_of(frozenset(v for h in holders for v in ((h,) if h.kind != "collection" else h.items)))
+        return self.waits.work_of(frozenset(v for h in holders for v in ((h,) if h.kind != "collection" else h.items)))
+
+    def _review_work_of_call(self, function: FunctionFacts, call: CallFact) -> Verdict | None:
+        """The work a library wait waits for (``gevent.joinall(greenlets)``, ``proc.wait()``), reviewed as a
+        join of it; None when the model cannot see it."""
+        work = self._work_of_call(function, call)
         if not work:
             return None
         return self._work_verdict(work, self.stop_keys(function))

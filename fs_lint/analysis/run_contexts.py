@@ -10,7 +10,7 @@ that from the code of one module: ``Thread`` subclasses and their ``run``, funct
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from ..syntax.local_nodes import key, spelled, walk_local
@@ -33,10 +33,13 @@ class ThreadStart:
     how: str  # "`threading.Thread(target=self._poll)`", "`Consumer(threading.Thread)`"
     stored_in: str | None = None  # ``self._thread``: the key the thread object is kept under
     owner: ast.ClassDef | None = None  # the class whose code made the thread (or the Thread subclass)
+    made_in: int = 0  # ``id()`` of the function whose code makes it (0: module level, or a Thread subclass)
+    inherited: bool = False  # daemon because the thread that makes it is: ``Thread()`` takes its maker's flag
 
     def describe(self) -> str:
         kind = "daemon" if self.daemon else "non-daemon"
-        return f"the {kind} thread made at line {self.line} ({self.how})"
+        inherited = ", daemon like the thread that makes it" if self.inherited else ""
+        return f"the {kind} thread made at line {self.line} ({self.how}{inherited})"
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,8 @@ class RunContexts:
                     daemon = _daemon_keyword(node) or (stored is not None and any(
                         _sets_daemon(n, stored) for n in walk_local(body)))
                     entries.setdefault(id(function), ThreadStart(
-                        node.lineno, daemon, f"`{spelled(node)}`", stored, self.class_of(site)))
+                        node.lineno, daemon, f"`{spelled(node)}`", stored, self.class_of(site),
+                        made_in=0 if site is None else id(site)))
         return entries
 
     @cached_property
@@ -246,7 +250,30 @@ class RunContexts:
                     continue
                 threads[fid] = threads[next(iter(sorted(callers)))]
                 changed = True
+        return self._inherit_daemon(threads)
+
+    def _inherit_daemon(self, threads: dict[int, ThreadStart]) -> dict[int, ThreadStart]:
+        """A ``Thread()`` that does not say ``daemon=`` takes the flag of the thread that makes it: one made by
+        code that runs only in a daemon thread is a daemon thread too, and the interpreter does not wait for it."""
+        changed = True
+        while changed:
+            changed = False
+            for fid, start in list(threads.items()):
+                if start.daemon or not start.made_in or start.made_in not in threads:
+                    continue
+                maker = threads[start.made_in]
+                if maker is start or not maker.daemon or self._entry_on_main(start.made_in, threads):
+                    continue
+                inherited = replace(start, daemon=True, inherited=True)
+                for other, same in list(threads.items()):  # the functions only that thread runs, too
+                    if same is start:
+                        threads[other] = inherited
+                changed = True
         return threads
+
+    def _entry_on_main(self, fid: int, threads: dict[int, ThreadStart]) -> bool:
+        """The function is a thread's target that code outside threads also calls: it runs on the main thread too."""
+        return fid in self._entries and any(caller == 0 or caller not in threads for caller in self._calls.get(fid, ()))
 
     def of(self, function: ast.AST | None) -> RunContext:
         if isinstance(function, ast.AsyncFunctionDef):

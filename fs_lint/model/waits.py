@@ -497,21 +497,29 @@ class WaitModel:
     def swallows_cancellation(self, function: FunctionFacts, depth: int = 0,
                               visiting: frozenset[str] = frozenset()) -> Reached | None:
         """A handler, in a loop of the work (or of what it calls), that catches the cancellation and goes round."""
+        return self.swallows(function, _CANCELLATION, "its cancellation", depth, visiting)
+
+    def swallows(self, function: FunctionFacts, exceptions: frozenset[str], what: str, depth: int = 0,
+                 visiting: frozenset[str] = frozenset()) -> Reached | None:
+        """A handler, in a loop of the work (or of what it calls), that catches one of ``exceptions`` (what a
+        cancellation or a kill raises in it; ``BaseException`` and a bare ``except:`` take them all) and goes round."""
+        last_names = {name.rsplit(".", 1)[-1] for name in exceptions}
         for handler in function.handlers:
             if handler.loop < 0 or handler.reraises or handler.leaves:
                 continue
-            if not handler.caught or set(handler.caught) & _CANCELLATION:
+            if not handler.caught or set(handler.caught) & exceptions or "builtins.BaseException" in handler.caught \
+                    or {name.rsplit(".", 1)[-1] for name in handler.caught} & last_names:
                 caught = f"`{handler.text}`" if handler.text else "everything (a bare `except:`)"
                 step = Step(_title(function), self.program.where(function.qualname, handler.line,
                                                                   f"except {handler.text}"), f"except {handler.text}:")
-                return Reached("swallows", f"its cancellation: it catches {caught} and goes round", "", (step,))
+                return Reached("swallows", f"{what}: it catches {caught} and goes round", "", (step,))
         if depth + 1 >= MAX_CALL_DEPTH:
             return None
         for call in function.calls:
             for callee in self.project_callees(function, call):
                 if callee.qualname in visiting:
                     continue
-                inner = self.swallows_cancellation(callee, depth + 1, visiting | {function.qualname})
+                inner = self.swallows(callee, exceptions, what, depth + 1, visiting | {function.qualname})
                 if inner is not None:
                     step = Step(_title(function), self.program.where(function.qualname, call.line, call.text),
                                 call.text)

@@ -116,6 +116,11 @@ class UnboundedWaitInShutdownPath(Rule):
       `.cancel()` before a `gather` or `asyncio.wait`; `await stopped.wait()` on a name like
       `stopped`/`closed`/`done` after a cancel. Killed first: `p.kill()` (or `os.kill` with
       SIGKILL) before `p.join()` / `p.wait()`.
+    - A kill that ends what it waits for: gevent's `greenlet.kill()`, `killall()` and a pool's
+      `kill()` raise `GreenletExit` in the greenlet before they wait (the library table's
+      `interrupts`), so the greenlet ends wherever it waits, unless what it runs catches
+      `GreenletExit` (or `BaseException`, or everything) in a loop and goes round: that one is
+      reported. In `strict`, a kill with no bound is reported as its pattern reads.
     - The path's own trigger: an event the path makes and hands to a callback (a signal handler),
       then waits for before it stops anything: `event = Event(); on_signal(lambda *_: event.set());
       await event.wait()` comes before the stop, it is not a wait inside it.

@@ -23,7 +23,9 @@ Three kinds of entry:
   it calls a callback with (``callback``, ``callback_args``: the parameters of
   ``async def handle(reader, writer)`` handed to ``asyncio.start_server`` are a ``StreamReader``
   and a ``StreamWriter``), and the callback it calls each time a lost connection is back
-  (``reconnected``: an event only that callback sets is a wait for the reconnect);
+  (``reconnected``: an event only that callback sets is a wait for the reconnect), and the
+  exception it raises in the work before it waits for it (``interrupts``: gevent's ``kill()``
+  raises ``GreenletExit`` in the greenlet, which ends it unless the work catches that and goes on);
 - ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``);
 - ``[[constant]]``: a value that means "no bound" when given as one (``threading.TIMEOUT_MAX``).
 """
@@ -55,7 +57,7 @@ _API_FIELDS = {
     "forever": list, "default": str, "guard": list, "no_wait": dict, "returns": str, "says": str,
     "source": str, "fixture": str, "starts": str, "runs": str, "runs_position": int, "daemon": str,
     "when": dict, "running_only": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
-    "reconnected": str,
+    "reconnected": str, "interrupts": str,
 }
 _TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
 _SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
@@ -94,6 +96,7 @@ class Api:
     callback_position: int = -1
     callback_args: str = ""  # the types it calls that callback with, comma-separated
     reconnected: str = ""  # the keyword of a callback the library calls each time the connection is back
+    interrupts: str = ""  # the exception it raises in the work before it waits for it (gevent's ``kill``)
 
     @property
     def bounds(self) -> tuple[str, ...]:

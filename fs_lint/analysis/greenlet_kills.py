@@ -1,0 +1,89 @@
+"""A loop stopped another way: a stop path kills the greenlet that runs it.
+
+``self._reader = gevent.spawn(self._read_forever)`` and ``def stop(self): self._reader.kill()``: the
+kill raises ``GreenletExit`` in the greenlet wherever it waits, and the loop ends there, whatever
+flag it does not read, unless a handler of the loop catches ``GreenletExit`` (a bare ``except:``,
+``except BaseException``) and goes round again. gevent's ``kill`` waits for the greenlet to die by
+default, so such a stop is a real one.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from ..syntax.local_nodes import key, walk_local
+from ..syntax.names import last_name
+
+if TYPE_CHECKING:
+    from .retry_loops import Loop
+
+_SPAWNS = frozenset({"gevent.spawn", "gevent.spawn_later", "gevent.spawn_raw", "gevent.Greenlet.spawn",
+                     "gevent.greenlet.Greenlet.spawn", "eventlet.spawn", "eventlet.spawn_n", "eventlet.spawn_after",
+                     "eventlet.greenthread.spawn"})
+_KILLS = frozenset({"gevent.kill", "gevent.killall", "eventlet.kill", "eventlet.greenthread.kill"})
+_GREENLET_EXITS = ("GreenletExit", "BaseException")
+
+
+def killed_by(loop: "Loop") -> str | None:
+    """The stop path that kills the greenlet running the loop's function (its title), or None."""
+    function = loop.function.node
+    if function is None or _catches_the_kill(loop):
+        return None
+    module = loop.module
+    stored = _greenlets_of(module, function)
+    if not stored:
+        return None
+    qualify = module.imports.qualified_name
+    for path in module.stops.stop_methods:
+        for act in path.acts_on("closes"):
+            if act.target in stored:
+                return path.title
+        body = path.function.body if isinstance(path.function.body, list) else []
+        for node in walk_local(body):
+            if isinstance(node, ast.Call) and qualify(node.func) in _KILLS and any(
+                    k in stored for argument in node.args for k in _keys_in(argument)):
+                return path.title
+    return None
+
+
+def _greenlets_of(module, function: ast.AST) -> set[str]:
+    """The keys the module keeps the greenlets that run ``function`` in (``self._reader``)."""
+    qualify = module.imports.qualified_name
+    contexts = module.contexts
+    found: set[str] = set()
+    for site, calls in contexts.calls_by_site:
+        for call in calls:
+            name = qualify(call.func)
+            if name not in _SPAWNS and not (isinstance(call.func, ast.Attribute) and call.func.attr == "spawn"):
+                continue
+            position = 1 if name.endswith(("spawn_later", "spawn_after")) else 0
+            if len(call.args) <= position or contexts.resolve(call.args[position], site) is not function:
+                continue
+            body = site.body if site is not None else module.tree.body
+            for node in walk_local(body):
+                if isinstance(node, ast.Assign) and node.value is call:
+                    found.update(k for k in map(key, node.targets) if k)
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in ("append", "add") and any(a is call for a in node.args):
+                    k = key(node.func.value)
+                    if k:
+                        found.add(k)  # ``self._greenlets.append(gevent.spawn(...))``: killed as a group
+    return found
+
+
+def _keys_in(node: ast.expr) -> set[str]:
+    elements = node.elts if isinstance(node, (ast.List, ast.Tuple, ast.Set)) else [node]
+    return {k for element in elements for k in [key(element)] if k}
+
+
+def _catches_the_kill(loop: "Loop") -> bool:
+    """A handler of the loop that takes ``GreenletExit`` and goes round again: the kill does not end it."""
+    for handler in loop.handlers:
+        caught = handler.node.type
+        if caught is None:
+            return True
+        names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+        if any(last_name(name) in _GREENLET_EXITS for name in names):
+            return True
+    return False
