@@ -91,7 +91,7 @@ OPTIONS = (
            "report every retry loop and handler the rule pages describe, not only those with evidence "
            "that a real stop is defeated"),
     Option("include-tests", "include_tests", "bool",
-           "also report in test code (tests/, test_*.py, *_test.py, conftest.py)"),
+           "also report in test code (tests/, test_*.py, *_test.py, tests.py, conftest.py)"),
     Option("include-examples", "include_examples", "bool",
            "also report in examples (a folder named examples, example, samples, sample, demos or demo)"),
     Option("include-vendored", "include_vendored", "bool",

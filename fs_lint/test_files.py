@@ -14,8 +14,12 @@ _TEST_DIRECTORIES = frozenset({"tests", "test", "testing"})
 _EXAMPLE_DIRECTORIES = frozenset({"examples", "example", "samples", "sample", "demos", "demo"})
 
 
+_TEST_MODULES = frozenset({"conftest.py", "tests.py", "test.py"})  # ``tests.py``: the module Django's startapp makes
+
+
 def is_test_path(path: str) -> bool:
-    """``tests/…``, ``…/test/…``, ``integration_tests/…``, ``test_*.py``, ``*_test.py``, ``conftest.py``.
+    """``tests/…``, ``…/test/…``, ``integration_tests/…``, ``test_*.py``, ``*_test.py``, ``conftest.py``, and
+    ``tests.py``/``test.py`` (a Django app's tests: its runner finds ``test*.py``).
 
     Only the path as the user gave it is read (relative to where fs-lint runs), so a checkout that
     happens to sit below a folder named ``test`` is not all test code.
@@ -24,7 +28,7 @@ def is_test_path(path: str) -> bool:
     if not parts:
         return False
     name = parts[-1]
-    if name == "conftest.py" or (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"):
+    if name in _TEST_MODULES or (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"):
         return True
     return any(part in _TEST_DIRECTORIES or part.endswith("_tests") for part in parts[:-1])
 
