@@ -96,3 +96,13 @@ def test_the_refresh_loop_with_the_flag_its_close_sets_before_3_11(tmp_path: Pat
     code, out = run(program)
     assert code == 0, out
     assert json.loads(out) == ["pre-empted", "manual", "scheduled"]
+
+
+def test_the_poster_cools_down_as_before_and_now_stops_at_once(tmp_path: Path) -> None:
+    """Issue 18's pause one call away: the helper's sleep held ``stop()`` up for the whole cool-down."""
+    program = copy("rate_limited_poster.py", tmp_path)
+    assert run(program) == (HUNG, "stop() did not return")
+    report = fix(program)
+    assert "rate_limited_poster.py:54:9: FSR005" in report
+    assert "        self._stop.wait(COOL_DOWN)\n" in program.read_text()
+    assert run(program) == (0, json.dumps([503]))  # one post in the first second: the wait did not end early
