@@ -89,6 +89,8 @@ def _find(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
                 here.discard(KEYBOARD_INTERRUPT)
             if CANCELLATION in here and not (loop.function.is_async and awaited):
                 here.discard(CANCELLATION)
+            if CANCELLATION in here and not strict and _stops_on_a_flag_the_stop_sets(loop, analysis):
+                here.discard(CANCELLATION)
             if here:
                 found.append(SwallowedInCallee(clause, statement, function.node, frozenset(here), loop, call))
                 break
@@ -104,6 +106,12 @@ def _stops_named(clause: ast.ExceptHandler, statement: ast.Try, analysis: "Modul
     for earlier in statement.handlers[:statement.handlers.index(clause)]:
         kinds -= classify(earlier.type, analysis.imports).kinds  # taken by the clause before it
     return kinds
+
+
+def _stops_on_a_flag_the_stop_sets(loop: "Loop", analysis: "ModuleAnalysis") -> bool:
+    """``while not self._stopping.is_set():`` where ``stop()`` sets ``self._stopping``: the stop that cancels the
+    task sets the flag first, so a cancellation the helper swallows goes back to the loop's check, which ends it."""
+    return bool(loop.keys_tested & analysis.stops.keys_set_by_stop_paths)
 
 
 def _can_land(kinds: set[str], statement: ast.Try, analysis: "ModuleAnalysis", function: "Function",

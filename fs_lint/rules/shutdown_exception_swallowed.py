@@ -65,7 +65,9 @@ class ShutdownExceptionSwallowed(Rule):
     - In a function a loop calls: a handler that does anything but log, print, pass or return (it
       may be telling the caller), a call whose result the loop reads (`if not connect(): break`),
       a `try` around `input()` (a prompt cancels the line), a function that is not awaited (a task
-      of its own).
+      of its own); outside `strict`, the task's cancellation swallowed there when the calling loop
+      stops on a flag or event that a stop path sets (`while not self._stopping.is_set():` and
+      `stop()` sets it): the cancellation goes back to the loop's check, which ends it.
 
     ## Example
     ```python
