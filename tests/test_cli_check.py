@@ -305,6 +305,23 @@ def test_vendored_libraries_are_left_out_unless_asked(project: Path, capsys: pyt
         "lib/scheduler/worker.py", "third_party/retrying/worker.py", "plexapp/worker.py", "libs/worker.py"}
 
 
+def test_a_folder_put_on_sys_path_through_a_name_is_vendored(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``lib_path = os.path.join(..., 'lib3')`` then ``sys.path.insert(1, lib_path)``, as a daemon's start-up helper
+    writes it: the folder is other people's code all the same."""
+    (project / ".git").mkdir()
+    (project / "tvd").mkdir()
+    (project / "tvd" / "__init__.py").write_text("")
+    (project / "tvd" / "paths.py").write_text(
+        "import os\nimport sys\n\n\ndef setup_lib_path():\n"
+        "    lib_path = os.path.abspath(os.path.join(os.path.dirname(os.path.dirname(__file__)), 'lib3'))\n"
+        "    if lib_path not in sys.path:\n        sys.path.insert(1, lib_path)\n")
+    (project / "lib3" / "clicky").mkdir(parents=True)
+    (project / "lib3" / "clicky" / "worker.py").write_text(SWALLOWS)
+    (project / "tvd" / "worker.py").write_text(SWALLOWS)
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"tvd/worker.py"}
+
+
 def test_a_source_folder_on_sys_path_that_holds_the_project_is_not_vendored(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "pyproject.toml").write_text('[project]\nname = "order-service"\n')

@@ -5,8 +5,8 @@ that code, but its maintainers do not write it and would not take a finding ther
 upstream. A folder holds vendored code when the layout or the project's own code says so:
 
 - the project's code puts the folder on ``sys.path`` (``sys.path.insert(0, os.path.join(here,
-  "lib"))``, ``site.addsitedir("ext")``) so that its packages import under their own names: a folder
-  of libraries, not of the project's modules;
+  "lib"))``, ``site.addsitedir("ext")``, or through a name assigned such a path first) so that its
+  packages import under their own names: a folder of libraries, not of the project's modules;
 - or the folder is named the way vendoring tools name it (``vendor``, ``_vendor``, ``third_party``...).
 
 A source folder of the project's own (``src/``) is put on ``sys.path`` too, by some scripts: a folder
@@ -77,11 +77,18 @@ def _sys_path_literals(path: Path) -> set[str]:
     except (SyntaxError, ValueError):
         return set()
     found: set[str] = set()
+    assigned: dict[str, list[ast.expr]] = {}  # ``lib_path = os.path.join(here, "lib3")``, then ``insert(1, lib_path)``
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 node.func.attr in _PATH_METHODS and ast.unparse(node.func) in _PATH_CALLS:
             for argument in node.args:
-                for leaf in ast.walk(argument):
+                values = [argument] + (assigned.get(argument.id, []) if isinstance(argument, ast.Name) else [])
+                for leaf in (leaf for value in values for leaf in ast.walk(value)):
                     if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and leaf.value:
                         found.add(Path(leaf.value).name or leaf.value)
     return found
