@@ -63,10 +63,21 @@ _LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exce
 _PROMPT_CALLS = frozenset({"input", "raw_input", "getpass", "prompt", "readline", "prompt_async"})
 
 
-def prompts(body: Iterable[ast.AST]) -> bool:
+def prompts(body: Iterable[ast.AST], resolve: "Resolve | None" = None) -> bool:
     """The block asks the user for a line (``input()``, ``getpass()``...): there a Ctrl-C is the user
-    cancelling that line, and a handler that catches it and goes on does so on purpose."""
-    return any(isinstance(node, ast.Call) and last_name(node.func) in _PROMPT_CALLS for node in walk_local(body))
+    cancelling that line, and a handler that catches it and goes on does so on purpose. With ``resolve``,
+    a function of the module the block calls counts when its code asks for the line, in a reader
+    function of its own too (``threaded_raw_input(prompt)`` that runs ``raw_input`` in a thread)."""
+    for node in walk_local(body):
+        if not isinstance(node, ast.Call):
+            continue
+        if last_name(node.func) in _PROMPT_CALLS:
+            return True
+        function = resolve(node.func) if resolve is not None else None
+        if function is not None and any(isinstance(inner, ast.Call) and last_name(inner.func) in _PROMPT_CALLS
+                                        for inner in ast.walk(function)):
+            return True
+    return False
 
 
 Resolve = Callable[[ast.expr], "ast.FunctionDef | ast.AsyncFunctionDef | None"]

@@ -350,7 +350,8 @@ class Handler:
     def exemption(self) -> str | None:
         """Why a handler that swallows shutdown on paper is a known idiom and not a hazard."""
         stake = self.at_stake
-        if stake == {KEYBOARD_INTERRUPT} and prompts(self.protected_body):
+        if stake == {KEYBOARD_INTERRUPT} and prompts(
+                self.protected_body, lambda func: self.module.contexts.resolve(func, self.function.node)):
             return "a REPL cancels the line being typed"
         if stake == {CANCELLATION} and self._awaits_only_cancelled_tasks():
             return "awaits tasks this function has just cancelled"

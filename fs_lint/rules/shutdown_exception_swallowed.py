@@ -52,7 +52,8 @@ class ShutdownExceptionSwallowed(Rule):
       which nothing else in the loop resets, and leaves on the branch that tests it
       (`if interrupted: raise`, `sys.exit()`, `os._exit()`): the first press asks for a graceful
       stop, the next one leaves. A broad handler that counts its failures is not one.
-    - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line.
+    - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line, also
+      through a function of the module that asks for the line (in a reader thread of its own, say).
     - Awaiting tasks that the same function has just cancelled, inside
       `suppress(asyncio.CancelledError)` or `try/except CancelledError`: that cancellation is
       the one it asked for.
