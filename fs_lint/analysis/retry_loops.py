@@ -716,6 +716,32 @@ class Loop:
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name and patterns.matches(name) and (id(node) in asked or not self.module.is_configuration(name)):
                 return True
+        return self._asks_a_function_that_reads_one(test)
+
+    def _asks_a_function_that_reads_one(self, test: ast.expr) -> bool:
+        """``while self._sleep(60):`` where ``_sleep()`` returns ``self.alive and not QUITTING``: the loop's test
+        is a function of the module whose returned value reads a shutdown flag."""
+        site = self.function.node
+        for node in ast.walk(test):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = self.module.contexts.resolve(node.func, site)
+            if callee is None or callee is site:
+                continue
+            for inner in walk_local(callee.body):
+                if isinstance(inner, ast.Return) and inner.value is not None and not isinstance(inner.value, ast.Call) \
+                        and self._reads_flag_by_name(inner.value):
+                    return True
+        return False
+
+    def _reads_flag_by_name(self, expression: ast.expr) -> bool:
+        patterns = self.module.shutdown_patterns
+        for node in ast.walk(expression):
+            if is_liveness_probe(node):
+                continue
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if name and patterns.matches(name) and not self.module.is_configuration(name):
+                return True
         return False
 
     def reads_own_condition(self, test: ast.expr) -> bool:

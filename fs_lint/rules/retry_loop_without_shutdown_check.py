@@ -22,8 +22,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
 
     The loop is reported when it is **unbounded** (no attempt counter, no deadline, no timeout
     scope around it), has **no shutdown check** (neither its condition nor an `if` that leaves it
-    reads a name like `stop`, `shutdown`, `closing`, `running`, a flag a stop method sets, nor a
-    handler leaves it on `KeyboardInterrupt`/`SystemExit`), and **a real stop is defeated**. The
+    reads a name like `stop`, `shutdown`, `closing`, `running`, a flag a stop method sets, or calls
+    a function of the module whose returned value reads one (`while self._rest(30):` where `_rest`
+    returns `self.alive`), nor a handler leaves it on `KeyboardInterrupt`/`SystemExit`), and
+    **a real stop is defeated**. The
     message names that stop and its line:
 
     - the loop swallows what would stop it: a handler that catches `KeyboardInterrupt` (in the
