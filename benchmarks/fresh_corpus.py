@@ -176,6 +176,8 @@ def lay_out(repositories: Sequence[Repository], mirrors: Path, corpus: Path) -> 
                     problems.append(absent_files(repository, absent))
                 continue
         mirror = mirrors / repository.folder / "repo"
+        if (mirror / ".git").is_dir():
+            mirror = mirror / ".git"  # some snapshots come as a clone's repository, not a bare one
         if not mirror.is_dir():
             problems.append(f"{repository.repo}: no mirror at {mirror} (fetch github:{repository.repo})")
             continue
