@@ -25,10 +25,11 @@ from ..syntax.local_nodes import walk_local
 from ..syntax.names import words
 from .module_facts import ModuleFacts
 from .pause_lengths import INF, Length, length_in_callee
-from .pauses import Pause, classify
+from .pauses import ASYNC_SLEEPS, BLOCKING_SLEEPS, COOPERATIVE_SLEEPS, Pause, classify
 from .retry_loops import Loop
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_PLAIN_SLEEPS = frozenset({*BLOCKING_SLEEPS, *ASYNC_SLEEPS, *COOPERATIVE_SLEEPS})
 _CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now",
                      "datetime.datetime.utcnow"})
 _UNWRAPPING = frozenset({"int", "float", "round", "abs", "math.ceil", "math.floor", "max"})
@@ -46,24 +47,52 @@ class CalleePause:
 def callee_pauses(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
     """The long plain sleeps in the module's functions that a loop with a stop check calls."""
     analysis = facts.analysis
+    watching = [loop for loop in analysis.loops if facts.indicator_keys(loop)]  # names a stop in its tests
+    if not watching:
+        return  # most modules: no loop's test names a stop, and no function is looked at
     contexts = analysis.contexts
+    sleeping = _functions_that_sleep(facts)
+    if not sleeping:
+        return
     reported: set[int] = set()
-    for loop in analysis.loops:
-        if not loop.has_shutdown_check or not facts.indicator_keys(loop):
-            continue
+    for loop in watching:
+        site = loop.function.node
         awaited = {id(node.value) for node in walk_local(loop.node.body) if isinstance(node, ast.Await)}
+        calls = []
         for call in walk_local(loop.node.body):
             if not isinstance(call, ast.Call):
                 continue
-            callee = contexts.resolve(call.func, loop.function.node)
-            if callee is None or callee is loop.function.node:
+            callee = contexts.resolve(call.func, site)
+            if callee is None or callee is site or id(callee) not in sleeping:
                 continue
             if isinstance(callee, ast.AsyncFunctionDef) and id(call) not in awaited:
                 continue  # made into a task or handed on: it does not hold this loop up
+            calls.append((call, callee))
+        # The dearer question (does the loop check a stop?) only for a loop that calls a sleeping helper.
+        if not calls or not loop.has_shutdown_check:
+            continue
+        for call, callee in calls:
             for found in _long_sleeps(facts, loop, callee, limit):
                 if id(found.pause.call) not in reported:
                     reported.add(id(found.pause.call))
                     yield CalleePause(found.pause, callee, call, found.length, found.server_time)
+
+
+def _functions_that_sleep(facts: ModuleFacts) -> set[int]:
+    """The ``id`` of each function of the module with a plain sleep call outside its own loops."""
+    found: set[int] = set()
+    qualify = facts.analysis.imports.qualified_name
+    for site, calls in facts.analysis.contexts.calls_by_site:  # the module's calls, walked once already
+        if site is None:
+            continue
+        sleeps = [call for call in calls if qualify(call.func) in _PLAIN_SLEEPS]
+        if not sleeps:
+            continue
+        in_loops = {id(node) for inner in walk_local(site.body) if isinstance(inner, _LOOPS)
+                    for node in walk_local(inner.body)}
+        if any(id(call) not in in_loops for call in sleeps):
+            found.add(id(site))
+    return found
 
 
 @dataclass(frozen=True)
