@@ -99,9 +99,10 @@ class ReachedWaits:
         lines = _span(path.statements)
         return [c for c in function.calls if c.statement in lines]
 
-    def stop_keys(self, function: FunctionFacts) -> frozenset[str]:
-        """What the path sets before it waits (flags, events, futures), itself or through its calls."""
-        return self.waits.sets(function)
+    def stop_keys(self, function: FunctionFacts, before: int | None = None) -> frozenset[str]:
+        """What the path sets before it waits (flags, events, futures), itself or through its calls; with
+        ``before``, on the lines above the wait only."""
+        return self.waits.sets(function, before=before)
 
     def path_waits(self, path: ShutdownPath, function: FunctionFacts,
                    seen: frozenset[tuple[int, int]] = frozenset()) -> list[ModelWait]:
@@ -321,7 +322,10 @@ class ReachedWaits:
         work = self.waits.work_of(holders)
         if not work:
             return None
-        stop_keys = self.stop_keys(function)
+        stop_keys = self.stop_keys(function, call.line)
+        late = self._set_after(function, call, stop_keys, work)
+        if late is not None:
+            return late
         if cancelled_first:
             for runs in work:
                 swallowed = self.waits.swallows_cancellation(runs)
@@ -332,6 +336,36 @@ class ReachedWaits:
                                    tuple(f"{s.where}: {s.title}: `{s.text}`" for s in swallowed.steps))
             return Verdict(False)
         return self._work_verdict(work, stop_keys)
+
+    def _set_after(self, function: FunctionFacts, call: CallFact, before: frozenset[str],
+                   work: list[FunctionFacts]) -> Verdict | None:
+        """The path sets an event only after it waits for the work, and the work waits on that event with no
+        bound: ``stop.set(); status.join(); ping.set()`` where the thread's loop does ``ping.wait()``. The join
+        waits for a thread that waits for what comes after the join. Events are matched by their last name
+        (``self.ping`` of the path, ``self.ping`` or ``dashboard.ping`` of the work)."""
+        setter = {fact.key: fact.line for fact in function.sets
+                  if fact.line > call.line and fact.value == "set" and fact.key not in before}
+        later = {key.rsplit(".", 1)[-1]: key for key in setter}
+        if not later:
+            return None
+        for runs in work:
+            for wait in runs.calls:
+                name = (wait.receiver or "").rsplit(".", 1)[-1]
+                if wait.method != "wait" or name not in later:
+                    continue
+                if self.waits.api_of(runs, wait) is not None:
+                    found = self.waits.library_wait(runs, wait)
+                    if found is None or found.kind != "event":
+                        continue  # bounded, or not an event's wait
+                elif wait.args or wait.keywords:
+                    continue  # an object the model cannot type: only ``x.wait()`` with no timeout, which the path ``set()``s
+                where = self.program.where(runs.qualname, wait.line, wait.text)
+                after = f" (line {setter[later[name]]})"
+                return Verdict(True, f"the work it runs, {_qualified_title(runs)}, waits on `{wait.receiver}` with no "
+                                     f"timeout ({self._at(where)}), and this path sets `{later[name]}` only after "
+                                     f"the wait{after}",
+                               (f"{where}: {_qualified_title(runs)}: `{wait.text}`",))
+        return None
 
     def _work_verdict(self, work: list[FunctionFacts], stop_keys: frozenset[str]) -> Verdict:
         """Kept when the work reaches a wait with no bound that does not look at the stop."""
@@ -388,7 +422,7 @@ class ReachedWaits:
         work = self._work_of_call(function, call)
         if not work:
             return None
-        return self._work_verdict(work, self.stop_keys(function))
+        return self._work_verdict(work, self.stop_keys(function, call.line))
 
     def signalled_before(self, function: FunctionFacts, line: int, receiver: str | None) -> str:
         """What the path did, before the wait, to tell unseen work to end: set a flag or an event, put on

@@ -526,11 +526,16 @@ class WaitModel:
                     return inner.through(step)
         return None
 
-    def sets(self, function: FunctionFacts, depth: int = 0, visiting: frozenset[str] = frozenset()) -> frozenset[str]:
-        """What a function sets (flags, events, futures), and what the functions it calls set, a few deep."""
-        found = {s.key for s in function.sets}
+    def sets(self, function: FunctionFacts, depth: int = 0, visiting: frozenset[str] = frozenset(),
+             before: int | None = None) -> frozenset[str]:
+        """What a function sets (flags, events, futures), and what the functions it calls set, a few deep; with
+        ``before``, only what the function's lines above that one set (a flag set after a join does not end the
+        work the join waits for)."""
+        found = {s.key for s in function.sets if before is None or s.line < before}
         if depth + 1 < MAX_CALL_DEPTH:
             for call in function.calls:
+                if before is not None and call.line >= before:
+                    continue
                 for callee in self.project_callees(function, call):
                     if callee.qualname not in visiting:
                         found |= self.sets(callee, depth + 1, visiting | {function.qualname})

@@ -35,7 +35,9 @@ class UnboundedWaitInShutdownPath(Rule):
       `asyncio.wait`), when what it runs may not end once told to stop (a loop that ignores the
       stop, a reconnect, a handler that swallows its cancellation after `task.cancel()`), or when
       the model cannot see what it runs; a `join()` after a bounded `join(timeout)` that the thread
-      outlived;
+      outlived; a wait for work that waits, with no timeout, on an event the path sets only after
+      that wait (`stop.set(); status.join(); ping.set()` where the thread does `ping.wait()`): only
+      what the path sets *before* a wait counts as telling the work to end;
     - `event.wait()`, `future.result()`, a blocking `put` on a queue made with a size, `get()`,
       `queue.join()`, typed through the models where they can be, by shape where they cannot;
     - a loop in the path that polls with no deadline (`while self.tasks: await asyncio.sleep(0.1)`),
