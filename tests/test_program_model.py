@@ -218,6 +218,78 @@ def test_a_loop_that_tests_the_flag_the_stop_sets_is_not_endless(tmp_path: Path)
     assert waits.reached(run) != (), "with nothing set, it is a loop with no deadline"
 
 
+def test_a_loop_that_reads_the_clock_each_round_has_a_deadline() -> None:
+    """``left = end - time.time()`` each round, compared in the condition: the loop ends when the time is up."""
+    source = textwrap.dedent("""\
+        import asyncio
+        import time
+
+        async def drain(session, timeout):
+            end = time.time() + timeout
+            left = end - time.time()
+            while not session.drained() and left > 0:
+                await asyncio.sleep(1)
+                left = end - time.time()
+
+        async def forever(session, timeout):
+            left = timeout
+            while not session.drained() and left > 0:
+                await asyncio.sleep(1)
+    """)
+    program = Program(None)
+    facts = program.add(summarize(ast.parse(source), "m"))
+    waits = WaitModel(program)
+    assert facts.functions["m.drain"].loops[0].deadline
+    assert waits.reached(facts.functions["m.drain"]) == ()
+    assert not facts.functions["m.forever"].loops[0].deadline
+    assert waits.reached(facts.functions["m.forever"]) != (), "left never moves: no deadline"
+
+
+def test_a_timeout_parameter_replaced_before_the_wait_is_a_bound() -> None:
+    """``def f(timeout=None): if timeout is None: timeout = 5``: the default None is not what it waits with,
+    unless what replaces it waits for ever too (``threading.TIMEOUT_MAX``)."""
+    source = textwrap.dedent("""\
+        import threading
+
+        class C:
+            def replaced(self, timeout=None):
+                if timeout is None:
+                    timeout = self.idle
+                self.thread.join(timeout)
+
+            def kept(self, timeout=None):
+                self.thread.join(timeout)
+
+            def for_ever(self, timeout=None):
+                if timeout is None:
+                    timeout = threading.TIMEOUT_MAX
+                self.thread.join(timeout)
+    """)
+    program = Program(None)
+    facts = program.add(summarize(ast.parse(source), "m"))
+    waits = WaitModel(program)
+    bound = ("local", "timeout")
+    assert not waits.forever_by_default(facts.functions["m.C.replaced"], bound)
+    assert waits.forever_by_default(facts.functions["m.C.kept"], bound)
+    assert waits.forever_by_default(facts.functions["m.C.for_ever"], bound)
+
+
+def test_what_a_path_sets_before_a_line() -> None:
+    source = textwrap.dedent("""\
+        class D:
+            def close(self):
+                self.stop.set()
+                self.thread.join()
+                self.ping.set()
+    """)
+    program = Program(None)
+    facts = program.add(summarize(ast.parse(source), "m"))
+    waits = WaitModel(program)
+    close = facts.functions["m.D.close"]
+    assert waits.sets(close) == {"self.stop", "self.ping"}
+    assert waits.sets(close, before=4) == {"self.stop"}
+
+
 def test_facts_survive_json_unchanged(project: Path) -> None:
     path = project / "src/svc/broker.py"
     facts = summarize(ast.parse(path.read_text()), "svc.broker", str(path))

@@ -22,7 +22,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 6  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 7  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Expression nodes with nothing to look at below them (for the walk of expressions, by exact type).
@@ -44,6 +44,7 @@ _CONTAINERS = frozenset({
 })
 _MAPPINGS = frozenset({"builtins.dict", "typing.Dict", "typing.Mapping", "typing.MutableMapping",
                        "collections.abc.Mapping", "collections.abc.MutableMapping"})
+_CLOCK_CALLS = frozenset({"time", "monotonic", "perf_counter", "time_ns", "monotonic_ns", "now", "utcnow"})
 _TIME_WORDS = frozenset({"time", "monotonic", "perf_counter", "deadline", "timeout", "elapsed", "expires",
                          "expiry", "until", "remaining", "started", "start_time", "timer"})
 
@@ -581,7 +582,8 @@ class _BodyWalk:
         self._block(stmt.orelse, scopes, guards, loop, handler)
         facts = self.facts.loops[index]
         tests = set(facts.test_keys) | set(facts.exit_keys)
-        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests) or _counts_rounds(stmt)
+        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests) or _counts_rounds(stmt) \
+            or _reads_the_clock_each_round(stmt)
 
     def _bind(self, target: ast.expr, value: Term) -> None:
         """What an assignment (a ``for``, a ``with ... as``) binds: a local, ``self.x``, or the items of a tuple."""
@@ -760,6 +762,22 @@ def _counts_rounds(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
     compared = {k for test in tests for node in ast.walk(test) if isinstance(node, ast.Compare)
                 for k in keys_read(node)}
     return bool(counters & compared)
+
+
+def _reads_the_clock_each_round(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
+    """``while not ready() and left > 0: ...; left = end - time.time()``: the condition compares a name the loop
+    sets from a clock each round, so it ends when the time is up, whatever the name says."""
+    if not isinstance(loop, ast.While):
+        return False
+    clocked = set()
+    for node in _own_frame(loop.body):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(n, ast.Call) and (spelled(n.func) or "").rsplit(".", 1)[-1] in _CLOCK_CALLS
+                for n in ast.walk(node.value)):
+            clocked.update(k for k in map(key, node.targets) if k)
+    if not clocked:
+        return False
+    return any(isinstance(node, ast.Compare) and keys_read(node) & clocked for node in ast.walk(loop.test))
 
 
 def short_text(node: ast.AST, limit: int = 80) -> str:

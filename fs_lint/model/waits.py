@@ -28,6 +28,7 @@ from . import terms as t
 MAX_CALL_DEPTH = 4  # how many calls deep a wait is followed from the statement that reaches it
 _CANCELLATION = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException",
                            "concurrent.futures.CancelledError", "trio.Cancelled"})
+_NONE = ("const", "NoneType", "None")
 _SCOPE_WORDS = frozenset({"timeout", "deadline", "countdown"})
 _SCOPE_PREFIXES = ("move_on", "fail_after", "fail_at")
 _BLOCKING_KINDS = frozenset({"reconnect", "peer", "thread", "process", "task", "event", "queue-space", "queue-item",
@@ -146,6 +147,11 @@ class WaitModel:
         where a None disables the scope: ``async_timeout(self.connect_timeout)``)."""
         if bound[0] not in ("local", "attr"):
             return False
+        if bound[0] == "local" and self._reassigned_parameter(function, bound[1]):
+            # ``if timeout is None: timeout = self.idle_time``: the default is replaced before the wait, by a
+            # bound unless what replaces it waits for ever too (``threading.TIMEOUT_MAX``)
+            return any(self._means_forever(value) for term in function.locals[bound[1]]
+                       for value in self.program.evaluate(term, function.qualname))
         settings = bound[0] == "attr" and not attributes  # a project's setting: only a library constant counts
         for value in self.program.evaluate(bound, function.qualname):
             if value.kind == "const" and value.name == "NoneType" and not settings:
@@ -153,6 +159,17 @@ class WaitModel:
             if value.kind.startswith("lib") and self.program.library.means_forever(value.name):
                 return True
         return False
+
+    def _means_forever(self, value) -> bool:
+        return (value.kind == "const" and value.name == "NoneType") or (
+            value.kind.startswith("lib") and self.program.library.means_forever(value.name))
+
+    @staticmethod
+    def _reassigned_parameter(function: FunctionFacts, name: object) -> bool:
+        """A parameter the function assigns something other than None (its default is not what it waits with)."""
+        if not isinstance(name, str) or not any(p.name == name for p in function.params):
+            return False
+        return any(term != _NONE for term in function.locals.get(name, ()))
 
     @staticmethod
     def _scope_is_none(scope: t.Term) -> bool:

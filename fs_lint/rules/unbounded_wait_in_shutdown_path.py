@@ -101,7 +101,11 @@ class UnboundedWaitInShutdownPath(Rule):
       `anyio.move_on_after` / `fail_after`, `trio` scopes) or a context manager named like a
       timeout or deadline. `None` is no bound, and neither is a scope given a value that is
       `None` unless a caller says otherwise (`asyncio.timeout(self.connect_timeout)` where that
-      defaults to `None`). A library bound that covers only the round trip (`covers = "rpc"`)
+      defaults to `None`); a parameter that defaults to `None` but that the function replaces
+      before the wait (`if timeout is None: timeout = self.idle_time`) is a bound, unless what
+      replaces it waits for ever too (`threading.TIMEOUT_MAX`). A loop whose condition compares
+      a name it sets from the clock each round (`left = end - time.time()`) has a deadline.
+      A library bound that covers only the round trip (`covers = "rpc"`)
       does not bound the wait for the reconnect.
     - A liveness guard the library offers, around or before the call
       (`if not queue.channel.is_closed:`), and the keywords that make the call return at once
