@@ -1,10 +1,13 @@
-"""Where a function runs: the main thread, a thread of its own (daemon or not), or a task.
+"""Where a function runs: the main thread, a thread of its own (daemon or not), a greenlet, or a task.
 
 Python raises ``KeyboardInterrupt`` only in the main thread; the interpreter waits at exit for
 non-daemon threads only, and simply drops daemon ones; a task is stopped by cancellation. So what a
 loop can swallow, and whether anything waits for it, depends on where it runs. This module reads
 that from the code of one module: ``Thread`` subclasses and their ``run``, functions handed to
-``Thread(target=...)``, what they call, and how the thread is made daemon.
+``Thread(target=...)``, what they call, and how the thread is made daemon. A function handed to
+``gevent.spawn`` (or a pool's ``spawn``, eventlet's) runs in a greenlet: gevent raises
+``KeyboardInterrupt`` in the main greenlet, and nothing waits for a greenlet at exit, so for these
+questions it is a daemon thread.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ TASK = "task"
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _THREAD_CLASSES = frozenset({"threading.Thread"})
+_GREENLET_LIBRARIES = ("gevent", "eventlet")
+_SPAWNS = frozenset({"spawn", "spawn_later", "spawn_raw", "spawn_n", "spawn_after"})
+_DELAYED_SPAWNS = frozenset({"spawn_later", "spawn_after"})
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,11 @@ class ThreadStart:
     owner: ast.ClassDef | None = None  # the class whose code made the thread (or the Thread subclass)
     made_in: int = 0  # ``id()`` of the function whose code makes it (0: module level, or a Thread subclass)
     inherited: bool = False  # daemon because the thread that makes it is: ``Thread()`` takes its maker's flag
+    greenlet: bool = False  # a greenlet, not a thread: no Ctrl-C arrives there, and nothing waits for it at exit
 
     def describe(self) -> str:
+        if self.greenlet:
+            return f"the greenlet made at line {self.line} ({self.how})"
         kind = "daemon" if self.daemon else "non-daemon"
         inherited = ", daemon like the thread that makes it" if self.inherited else ""
         return f"the {kind} thread made at line {self.line} ({self.how}{inherited})"
@@ -188,7 +197,8 @@ class RunContexts:
     def _entries(self) -> dict[int, ThreadStart]:
         """The functions a thread starts in: ``run`` of a Thread subclass, ``Thread(target=...)``."""
         entries: dict[int, ThreadStart] = {}
-        if not self.imports.imports_module("threading"):
+        greenlets = any(self.imports.imports_module(m) for m in _GREENLET_LIBRARIES)
+        if not self.imports.imports_module("threading") and not greenlets:
             return entries  # most modules: no thread can be started here, so none is looked for
         for cls in self.classes.values():
             if self.is_thread_class(cls):
@@ -211,7 +221,23 @@ class RunContexts:
                     entries.setdefault(id(function), ThreadStart(
                         node.lineno, daemon, f"`{spelled(node)}`", stored, self.class_of(site),
                         made_in=0 if site is None else id(site)))
+                elif greenlets and isinstance(node, ast.Call) and node.args and self._spawns_a_greenlet(node):
+                    position = 1 if last_name(node.func) in _DELAYED_SPAWNS else 0
+                    if len(node.args) <= position:
+                        continue
+                    function = self.resolve(node.args[position], site)
+                    if function is not None:
+                        entries.setdefault(id(function), ThreadStart(
+                            node.lineno, True, f"`{spelled(node)}`", _stored_in(body, node), self.class_of(site),
+                            made_in=0 if site is None else id(site), greenlet=True))
         return entries
+
+    def _spawns_a_greenlet(self, call: ast.Call) -> bool:
+        """``gevent.spawn(f)``, ``Greenlet.spawn(f)``, ``pool.spawn(f)``, ``eventlet.spawn_after(5, f)``."""
+        name = self.imports.qualified_name(call.func) or ""
+        if name.split(".")[0] in _GREENLET_LIBRARIES:
+            return last_name(call.func) in _SPAWNS
+        return isinstance(call.func, ast.Attribute) and call.func.attr in ("spawn", "spawn_later")
 
     @cached_property
     def calls_by_site(self) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, list[ast.Call]]]:

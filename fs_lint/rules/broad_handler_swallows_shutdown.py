@@ -26,7 +26,9 @@ class BroadHandlerSwallowsShutdown(Rule):
 
     - in an `async def` whose `try` body awaits, the task's cancellation;
     - `KeyboardInterrupt` only in code that may run in the main thread: not in a `Thread`
-      subclass's `run` or a `Thread(target=...)` function (and what only they call), and not in
+      subclass's `run` or a `Thread(target=...)` function, nor in a function handed to
+      `gevent.spawn` or a pool's `spawn` (gevent raises it in the main greenlet), and what only
+      they call; and not in
       a program whose own SIGINT handler does not raise (a handler that sets a flag or records
       the signal, in the module or anywhere in its top-level package: `signal.signal(SIGINT,
       record)`, `loop.add_signal_handler`, a loop that compares a received signal with
