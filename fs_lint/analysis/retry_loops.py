@@ -706,17 +706,7 @@ class Loop:
 
     def reads_indicator(self, test: ast.expr) -> bool:
         """The expression reads a shutdown flag or event: ``self._closing``, ``stop.is_set()``."""
-        patterns = self.module.shutdown_patterns
-        # ``self._stopping.is_set()``: an object asked a question (an event, a future) changes through its
-        # methods, wherever it was made; only a plain value read as it is can be configuration.
-        asked = {id(n.func.value) for n in ast.walk(test) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
-        for node in ast.walk(test):
-            if is_liveness_probe(node):
-                continue
-            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-            if name and patterns.matches(name) and (id(node) in asked or not self.module.is_configuration(name)):
-                return True
-        return self._asks_a_function_that_reads_one(test)
+        return self._reads_flag_by_name(test) or self._asks_a_function_that_reads_one(test)
 
     def _asks_a_function_that_reads_one(self, test: ast.expr) -> bool:
         """``while self._sleep(60):`` where ``_sleep()`` returns ``self.alive and not QUITTING``: the loop's test
@@ -735,12 +725,17 @@ class Loop:
         return False
 
     def _reads_flag_by_name(self, expression: ast.expr) -> bool:
+        """A name like a stop in the expression, which is not configuration."""
         patterns = self.module.shutdown_patterns
+        # ``self._stopping.is_set()``: an object asked a question (an event, a future) changes through its
+        # methods, wherever it was made; only a plain value read as it is can be configuration.
+        asked = {id(n.func.value) for n in ast.walk(expression)
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
         for node in ast.walk(expression):
             if is_liveness_probe(node):
                 continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-            if name and patterns.matches(name) and not self.module.is_configuration(name):
+            if name and patterns.matches(name) and (id(node) in asked or not self.module.is_configuration(name)):
                 return True
         return False
 
