@@ -41,7 +41,7 @@ def check_module(tree: ast.Module, settings: Settings, codes: Iterable[str] | No
         return None
     analysis = ModuleAnalysis(tree, settings, filename)
     findings = check_analysis(analysis, run)
-    if findings and is_vendored(filename, settings):
+    if findings and is_set_apart(filename, settings):
         return None
     return CheckedModule(analysis, run, tuple(findings))
 
@@ -85,18 +85,27 @@ def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None 
 
 def rules_apply_to(filename: str | None, settings: Settings) -> bool:
     """Test code and examples are not the service that must stop: they are left out unless
-    ``include-tests`` / ``include-examples`` is on (vendored copies of other libraries: ``is_vendored``)."""
+    ``include-tests`` / ``include-examples`` is on (copies carried in the tree: ``is_set_apart``)."""
     if filename is None:
         return True
     return (settings.include_tests or not is_test_path(filename)) and \
         (settings.include_examples or not is_example_path(filename))
 
 
-def is_vendored(filename: str | None, settings: Settings) -> bool:
-    """A copy of another library carried in the tree, left out unless ``include-vendored`` is on. Asked
-    only of a file with findings: it looks at the project's layout, which the others need not pay for."""
-    if settings.include_vendored or filename is None or filename.startswith("<"):
+def is_set_apart(filename: str | None, settings: Settings) -> bool:
+    """A copy carried in the tree: of another library (left out unless ``include-vendored`` is on), or of one
+    of the project's own modules kept aside (unless ``include-backups``). Asked only of a file with findings:
+    it looks at the project's layout and imports, which the others need not pay for."""
+    if filename is None or filename.startswith("<"):
         return False
-    from .model.vendored_code import vendored_folder
+    if not settings.include_vendored:
+        from .model.vendored_code import vendored_folder
 
-    return vendored_folder(filename) is not None
+        if vendored_folder(filename) is not None:
+            return True
+    if not settings.include_backups:
+        from .model.set_aside_copies import set_aside_copy
+
+        if set_aside_copy(filename) is not None:
+            return True
+    return False

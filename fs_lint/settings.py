@@ -37,6 +37,7 @@ class Settings:
     include_tests: bool = False
     include_examples: bool = False
     include_vendored: bool = False
+    include_backups: bool = False
     shutdown_timeout: float = 10.0
     shutdown_path_names: tuple[str, ...] = ()
     library: str = ""  # the project's own library entries, as canonical JSON (see fs_lint.model.library)
@@ -97,6 +98,9 @@ OPTIONS = (
     Option("include-vendored", "include_vendored", "bool",
            "also report in copies of other people's libraries carried in the tree (a folder the project's "
            "code puts on sys.path, or one named vendor, _vendor, third_party, extern...)"),
+    Option("include-backups", "include_backups", "bool",
+           "also report in copies of the project's own modules kept aside, which nothing in the project imports "
+           "(worker_old.py beside worker.py, a backup/ or old/ folder)"),
     Option("shutdown-timeout", "shutdown_timeout", "number",
            "the seconds that FSR901's fixes give a wait in a shutdown path before going on without it"),
     Option("shutdown-path-names", "shutdown_path_names", "words",

@@ -363,3 +363,28 @@ def test_a_run_in_process_leaves_the_garbage_collector_as_it_found_it(
     before = (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled())
     run(capsys, "svc.py")
     assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
+
+
+def test_copies_kept_aside_are_left_out_unless_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18: a copy of one of the project's own modules kept beside it, or a backup/ folder of old code,
+    is not the service when nothing in the project imports it; a module that something imports is."""
+    (project / ".git").mkdir()
+    (project / "svc").mkdir()
+    (project / "svc" / "__init__.py").write_text("")
+    for name in ("worker.py", "worker_old.py", "worker copy.py", "consumer_bak.py", "legacy.py", "legacy_old.py"):
+        (project / "svc" / name).write_text(SWALLOWS)
+    (project / "svc" / "main.py").write_text("from svc import legacy_old\n")  # imported: it runs
+    (project / "backup").mkdir()
+    (project / "backup" / "poller.py").write_text(SWALLOWS)
+    (project / "old").mkdir()
+    (project / "old" / "sender.py").write_text(SWALLOWS)
+    (project / "tools.py").write_text("from old import sender\n")  # this old/ folder is imported
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {
+        "svc/worker.py", "svc/consumer_bak.py", "svc/legacy.py", "svc/legacy_old.py", "old/sender.py"}
+    status, out, _ = run(capsys, "--include-backups", ".")
+    assert {line.split(":")[0] for line in out.splitlines()} == {
+        "svc/worker.py", "svc/worker_old.py", "svc/worker copy.py", "svc/consumer_bak.py", "svc/legacy.py",
+        "svc/legacy_old.py", "backup/poller.py", "old/sender.py"}
+    assert main(["check", "--isolated", "--show-settings", "svc/worker_old.py"]) == 0
+    assert "# kept aside: a copy of worker.py that nothing in the project imports" in capsys.readouterr().out

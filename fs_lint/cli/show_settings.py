@@ -115,6 +115,12 @@ def _about_the_file(rules: FileRules, path: str, shown: str) -> Iterator[str]:
         if folder is not None:
             yield (f"# vendored: {folder.name}/ holds other people's libraries; no findings are reported in it "
                    "unless include-vendored = true")
+    if not rules.settings.include_backups:
+        from ..model.set_aside_copies import set_aside_copy
+
+        why = set_aside_copy(path)
+        if why is not None:
+            yield f"# kept aside: {why}; no findings are reported in it unless include-backups = true"
 
 
 def _sources(rules: FileRules, key: str) -> int:

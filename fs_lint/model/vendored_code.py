@@ -69,7 +69,7 @@ def _folders_put_on_sys_path(root: Path) -> frozenset[str]:
 
 
 def _sys_path_literals(path: Path) -> set[str]:
-    source = _head(path, follow_links=False)  # a script's link may lead anywhere
+    source = read_head(path, follow_links=False)  # a script's link may lead anywhere
     if not any(needle in source for needle in _PATH_CALL_NEEDLES):  # most files: no parse at all
         return set()
     try:
@@ -104,19 +104,19 @@ def _own_names(root: Path) -> frozenset[str]:
     """The names the project's own package may have: its folder's, and those its metadata files give."""
     own = {root.name.lower().replace("-", "_")}
     for marker in ROOT_MARKERS[:3]:
-        text = _head(root / marker, follow_links=True).decode("utf-8", errors="replace")
+        text = read_head(root / marker, follow_links=True).decode("utf-8", errors="replace")
         for line in text.splitlines():
             if line.strip().startswith("name") and "=" in line:
                 own.add(line.split("=", 1)[1].strip().rstrip(",").strip("\"'").lower().replace("-", "_"))
     return frozenset(own)
 
 
-def _head(path: Path, *, follow_links: bool) -> bytes:
+def read_head(path: Path, *, follow_links: bool, size: int = _SCAN_BYTES) -> bytes:
     """The first bytes of a plain file, or none: a pipe or a device would block the read."""
     try:
         if not stat.S_ISREG((os.stat if follow_links else os.lstat)(path).st_mode):
             return b""
         with open(path, "rb") as handle:
-            return handle.read(_SCAN_BYTES)
+            return handle.read(size)
     except OSError:
         return b""

@@ -74,7 +74,7 @@ class RetryDecoratorNeverGivesUp(Rule):
     - Test code (pytest's conventions), unless `include-tests` is set: a fixture that succeeds
       after N fake failures is endless on purpose. Examples (`examples/`, `samples/`, `demo/`...),
       unless `include-examples` is set. Vendored copies of other libraries, unless `include-vendored`
-      is set.
+      is set; copies of the project's own modules kept aside, unless `include-backups` is set.
     - A backoff decorator whose wait generator can end: a generator of the project's own, or
       `backoff.constant(interval=[1, 2, 5])`.
     - In an `async def` (a decorated coroutine, `AsyncRetrying`), a policy that never gives up

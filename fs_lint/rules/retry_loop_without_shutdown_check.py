@@ -148,6 +148,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
       by default.
     - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
       project puts on `sys.path`, or `vendor/`, `_vendor/`, `third_party/`...), left out by default.
+    - `include-backups`: also report in copies of the project's own modules kept aside
+      (`worker_old.py` beside `worker.py`, a `backup/` folder) that nothing in the project imports,
+      left out by default.
     - `shutdown-names` / `extend-shutdown-names`: the words that make a name a shutdown indicator.
     - `connect-names` / `extend-connect-names`: the words that make a call connection-like.
     - `async-requires-check`: also flag async loops that only cancellation stops.

@@ -117,6 +117,9 @@ class ShutdownExceptionSwallowed(Rule):
       by default.
     - `include-vendored`: also report in copies of other libraries carried in the tree (a folder the
       project puts on `sys.path`, or `vendor/`, `_vendor/`, `third_party/`...), left out by default.
+    - `include-backups`: also report in copies of the project's own modules kept aside
+      (`worker_old.py` beside `worker.py`, a `backup/` folder) that nothing in the project imports,
+      left out by default.
     """
 
     code = "FSR003"
