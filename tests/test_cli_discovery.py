@@ -199,11 +199,11 @@ def test_force_exclude_skips_named_files_in_folders_a_walk_skips(
 def test_extend_exclude_adds_to_exclude(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, "app.py", "gen/a.py", "vendor/b.py", "old/c.py")
+    write(tmp_path, "app.py", "gen/a.py", "vendor/b.py", "jobs/c.py")  # (an old/ folder would be code kept aside)
     (tmp_path / "pyproject.toml").write_text('[tool.fs-lint]\nexclude = ["gen"]\nextend-exclude = ["vendor"]\n')
     main(["check", "."])
-    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py", "old/c.py"]
-    main(["check", "--extend-exclude", "old", "."])
+    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py", "jobs/c.py"]
+    main(["check", "--extend-exclude", "jobs", "."])
     assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py"]
-    main(["check", "--exclude", "old", "."])  # replaces exclude; extend-exclude stays
+    main(["check", "--exclude", "jobs", "."])  # replaces exclude; extend-exclude stays
     assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["app.py", "gen/a.py"]
