@@ -10,7 +10,7 @@ and from imports, not from a name alone:
 - or any module below a folder named for keeping old code (``backup``, ``backups``, ``old``,
   ``attic``, ``deprecated``, ``archive``);
 
-and, in both cases, no other file of the project names the module or the folder (a project that
+and, in both cases, no other Python file of the project names the module or the folder (a project that
 imports ``legacy_old`` or ``backup.handlers`` runs it). Asked only of a file with findings.
 """
 
