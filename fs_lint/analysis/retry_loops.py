@@ -17,7 +17,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import control_flow as cf
-from ..syntax.local_nodes import awaits, bound_targets, key, keys_read, loop_sources, parent_map, walk_local, yields
+from ..syntax.local_nodes import (awaits, bound_targets, instance_name, is_none, key, keys_read, loop_sources, parent_map,
+                                  walk_local, yields)
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
 from .program_signals import recorded_sigint
@@ -653,7 +654,48 @@ class Loop:
     def _is_limit_test(self, test: ast.expr) -> bool:
         if _reads_clock(test) or _reads_deadline(test):
             return self._too_long_deadline(test) is None
-        return bool(keys_read(test) & self._counters)
+        return bool(keys_read(test) & self._counters) and self._limit_none_by_default(test) is None
+
+    def _limit_none_by_default(self, test: ast.expr) -> str | None:
+        """``if self.max_attempts is not None and attempt >= self.max_attempts: raise``, where ``max_attempts``
+        is a parameter (of the function, or of ``__init__`` stored on ``self``) that defaults to None: the
+        count gives up only when a caller sets a limit, and by default it retries for ever. The limit's name."""
+        guarded = set()
+        for node in ast.walk(test):
+            if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.IsNot) \
+                    and is_none(node.comparators[0]):
+                k = key(node.left)
+                if k:
+                    guarded.add(k)
+            elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+                guarded.update(k for value in node.values if isinstance(value, (ast.Name, ast.Attribute))
+                               for k in [key(value)] if k)
+        for k in sorted(guarded):
+            if self._defaults_to_none(k):
+                return k
+        return None
+
+    def _defaults_to_none(self, k: str) -> bool:
+        """A parameter of the loop's function with a None default, or ``self.x`` that ``__init__`` sets from one
+        (``self.max_attempts = max_attempts``)."""
+        function = self.function.node
+        if function is None:
+            return False
+        if "." not in k:
+            return _parameter_defaults_to_none(function, k)
+        receiver, _, attribute = k.partition(".")
+        if receiver != instance_name(function) or "." in attribute:
+            return False
+        cls = self.module.contexts.class_of(function)
+        init = self.module.contexts.methods(cls).get("__init__") if cls is not None else None
+        if init is None:
+            return False
+        init_self = instance_name(init)
+        for node in walk_local(init.body):
+            if isinstance(node, ast.Assign) and any(key(t) == f"{init_self}.{attribute}" for t in node.targets) \
+                    and isinstance(node.value, ast.Name) and _parameter_defaults_to_none(init, node.value.id):
+                return True
+        return False
 
     def _too_long_deadline(self, test: ast.expr) -> float | None:
         """The length of the clock test's deadline when it is longer than ``max-retry-time``: no bound."""
@@ -666,7 +708,8 @@ class Loop:
         too_long = [length for test in self.stop_tests if _reads_clock(test) or _reads_deadline(test)
                     for length in [self._too_long_deadline(test)] if length is not None]
         if not too_long:
-            return "forever"
+            unset = next((k for test in self.exit_tests for k in [self._limit_none_by_default(test)] if k), None)
+            return f"forever unless `{unset}` is given (it is None by default)" if unset else "forever"
         longest = max(too_long)
         return (f"for up to {_spell_seconds(longest)} (a deadline longer than max-retry-time, "
                 f"{_spell_seconds(self.module.settings.max_retry_time)}, is no bound)")
@@ -962,6 +1005,14 @@ def _reads_deadline(node: ast.expr) -> bool:
         if name and (name in _DEADLINE_METHODS or _DEADLINE_WORDS & set(words(name))):
             return True
     return False
+
+
+def _parameter_defaults_to_none(function: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(arguments.defaults):]], arguments.defaults))
+    defaults.update((a.arg, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None)
+    return name in defaults and is_none(defaults[name])
 
 
 def _is_constant_true(node: ast.expr) -> bool:

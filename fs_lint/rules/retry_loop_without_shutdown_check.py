@@ -63,7 +63,11 @@ class RetryLoopWithoutShutdownCheck(Rule):
     - Loops bounded by `for _ in range(n)` (or any finite iterable), a condition on an attempt
       counter or a deadline, an `if` that gives up once a counter or the clock passes a limit, or
       a timeout scope around the loop (`asyncio.timeout`, `asyncio.wait_for(...)` of the function,
-      `anyio`/`trio` `move_on_after`/`fail_after`).
+      `anyio`/`trio` `move_on_after`/`fail_after`). A limit that is None by default is no bound:
+      `if self.max_attempts is not None and attempt >= self.max_attempts: raise`, where
+      `max_attempts` is a parameter defaulting to None (or `self.x` that `__init__` sets from one),
+      gives up only when a caller sets it; the message says "it retries forever unless
+      `self.max_attempts` is given".
     - A loop whose handlers break, return or raise: it is not a retry loop; an `if` whose `else`
       gives up (`if n < limit: retry... else: raise`) is a bound like any other.
     - Deadlines kept by objects or helpers: `while not watch.expired()`, `timer.check_return()`,
