@@ -231,6 +231,9 @@ class WaitModel:
             return None
         if function.is_async and not call.awaited and _is_async_api(entry.name):
             return None  # a coroutine handed on (``create_task(q.get())``), not awaited here
+        if entry.prompt_after and any(other.line < call.line and other.receiver == call.receiver
+                                      and other.method == entry.prompt_after for other in function.calls):
+            return None  # ``await writer.drain()`` earlier: the transport has nothing left to flush
         if self.is_bounded_scope(function, call):
             return None
         if entry.size_arg and self._made_without_size(function, call, entry):

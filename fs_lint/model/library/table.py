@@ -25,7 +25,9 @@ Three kinds of entry:
   and a ``StreamWriter``), and the callback it calls each time a lost connection is back
   (``reconnected``: an event only that callback sets is a wait for the reconnect), and the
   exception it raises in the work before it waits for it (``interrupts``: gevent's ``kill()``
-  raises ``GreenletExit`` in the greenlet, which ends it unless the work catches that and goes on);
+  raises ``GreenletExit`` in the greenlet, which ends it unless the work catches that and goes on),
+  and a method of the same receiver after which it is prompt (``prompt_after``: a writer's
+  ``wait_closed()`` after its ``drain()`` has nothing left to flush);
 - ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``);
 - ``[[constant]]``: a value that means "no bound" when given as one (``threading.TIMEOUT_MAX``).
 """
@@ -57,7 +59,7 @@ _API_FIELDS = {
     "forever": list, "default": str, "guard": list, "no_wait": dict, "returns": str, "says": str,
     "source": str, "fixture": str, "starts": str, "runs": str, "runs_position": int, "daemon": str,
     "when": dict, "running_only": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
-    "reconnected": str, "interrupts": str,
+    "reconnected": str, "interrupts": str, "prompt_after": str,
 }
 _TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
 _SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
@@ -97,6 +99,7 @@ class Api:
     callback_args: str = ""  # the types it calls that callback with, comma-separated
     reconnected: str = ""  # the keyword of a callback the library calls each time the connection is back
     interrupts: str = ""  # the exception it raises in the work before it waits for it (gevent's ``kill``)
+    prompt_after: str = ""  # a method of the same receiver that, awaited earlier, leaves it nothing to wait for
 
     @property
     def bounds(self) -> tuple[str, ...]:
