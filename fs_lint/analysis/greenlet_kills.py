@@ -18,9 +18,6 @@ from ..syntax.names import last_name
 if TYPE_CHECKING:
     from .retry_loops import Loop
 
-_SPAWNS = frozenset({"gevent.spawn", "gevent.spawn_later", "gevent.spawn_raw", "gevent.Greenlet.spawn",
-                     "gevent.greenlet.Greenlet.spawn", "eventlet.spawn", "eventlet.spawn_n", "eventlet.spawn_after",
-                     "eventlet.greenthread.spawn"})
 _KILLS = frozenset({"gevent.kill", "gevent.killall", "eventlet.kill", "eventlet.greenthread.kill"})
 _GREENLET_EXITS = ("GreenletExit", "BaseException")
 
@@ -49,16 +46,11 @@ def killed_by(loop: "Loop") -> str | None:
 
 def _greenlets_of(module, function: ast.AST) -> set[str]:
     """The keys the module keeps the greenlets that run ``function`` in (``self._reader``)."""
-    qualify = module.imports.qualified_name
     contexts = module.contexts
     found: set[str] = set()
     for site, calls in contexts.calls_by_site:
         for call in calls:
-            name = qualify(call.func)
-            if name not in _SPAWNS and not (isinstance(call.func, ast.Attribute) and call.func.attr == "spawn"):
-                continue
-            position = 1 if name.endswith(("spawn_later", "spawn_after")) else 0
-            if len(call.args) <= position or contexts.resolve(call.args[position], site) is not function:
+            if contexts.greenlet_target(call, site) is not function:
                 continue
             body = site.body if site is not None else module.tree.body
             for node in walk_local(body):

@@ -221,23 +221,27 @@ class RunContexts:
                     entries.setdefault(id(function), ThreadStart(
                         node.lineno, daemon, f"`{spelled(node)}`", stored, self.class_of(site),
                         made_in=0 if site is None else id(site)))
-                elif greenlets and isinstance(node, ast.Call) and node.args and self._spawns_a_greenlet(node):
-                    position = 1 if last_name(node.func) in _DELAYED_SPAWNS else 0
-                    if len(node.args) <= position:
-                        continue
-                    function = self.resolve(node.args[position], site)
+                elif greenlets and isinstance(node, ast.Call):
+                    function = self.greenlet_target(node, site)
                     if function is not None:
                         entries.setdefault(id(function), ThreadStart(
                             node.lineno, True, f"`{spelled(node)}`", _stored_in(body, node), self.class_of(site),
                             made_in=0 if site is None else id(site), greenlet=True))
         return entries
 
-    def _spawns_a_greenlet(self, call: ast.Call) -> bool:
-        """``gevent.spawn(f)``, ``Greenlet.spawn(f)``, ``pool.spawn(f)``, ``eventlet.spawn_after(5, f)``."""
+    def greenlet_target(self, call: ast.Call, site: ast.AST | None) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The module's function that a greenlet spawn runs: ``gevent.spawn(f)``, ``Greenlet.spawn(f)``,
+        ``pool.spawn(f)``, ``eventlet.spawn_after(5, f)``; None for any other call."""
+        if not call.args:
+            return None
         name = self.imports.qualified_name(call.func) or ""
         if name.split(".")[0] in _GREENLET_LIBRARIES:
-            return last_name(call.func) in _SPAWNS
-        return isinstance(call.func, ast.Attribute) and call.func.attr in ("spawn", "spawn_later")
+            if last_name(call.func) not in _SPAWNS:
+                return None
+        elif not (isinstance(call.func, ast.Attribute) and call.func.attr in ("spawn", "spawn_later")):
+            return None
+        position = 1 if last_name(call.func) in _DELAYED_SPAWNS else 0
+        return self.resolve(call.args[position], site) if len(call.args) > position else None
 
     @cached_property
     def calls_by_site(self) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, list[ast.Call]]]:
@@ -314,10 +318,7 @@ class RunContexts:
     def _also_called_on_the_main_thread(self, function: ast.AST) -> bool:
         """A thread's target that other code also calls directly (``Thread(target=poll)`` for the workers,
         ``poll()`` from ``main()``): it runs on the main thread too, where a Ctrl-C arrives."""
-        if id(function) not in self._entries:
-            return False
-        threads = self._threads
-        return any(caller == 0 or caller not in threads for caller in self._calls.get(id(function), ()))
+        return self._entry_on_main(id(function), self._threads)
 
 
 def _target(call: ast.Call) -> ast.expr | None:
