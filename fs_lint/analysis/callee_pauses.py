@@ -28,6 +28,7 @@ from .pause_lengths import INF, Length, length_in_callee
 from .pauses import ASYNC_SLEEPS, BLOCKING_SLEEPS, COOPERATIVE_SLEEPS, Pause, classify
 from .retry_loops import Loop
 
+_KEY = "_callee_pauses"  # where ``callee_pauses`` keeps its list on a ModuleAnalysis
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _PLAIN_SLEEPS = frozenset({*BLOCKING_SLEEPS, *ASYNC_SLEEPS, *COOPERATIVE_SLEEPS})
 _CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now",
@@ -44,14 +45,22 @@ class CalleePause:
     server_time: str | None  # what the server chooses the length by: ``reset_at``, ``headers['Retry-After']``
 
 
-def callee_pauses(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
-    """The long plain sleeps in the module's functions that a loop with a stop check calls."""
+def callee_pauses(facts: ModuleFacts) -> list[CalleePause]:
+    """The long plain sleeps in the module's functions that a loop with a stop check calls, found once and kept
+    on the analysis: the rule and its fix read the same list."""
+    found = facts.analysis.__dict__.get(_KEY)
+    if found is None:
+        found = facts.analysis.__dict__[_KEY] = list(_find(facts, float(facts.analysis.settings.max_blind_sleep)))
+    return found
+
+
+def _find(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
     analysis = facts.analysis
     watching = [loop for loop in analysis.loops if facts.indicator_keys(loop)]  # names a stop in its tests
     if not watching:
         return  # most modules: no loop's test names a stop, and no function is looked at
     contexts = analysis.contexts
-    sleeping = _functions_that_sleep(facts)
+    sleeping = _sleeps_outside_loops(facts)
     if not sleeping:
         return
     reported: set[int] = set()
@@ -72,15 +81,15 @@ def callee_pauses(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
         if not calls or not loop.has_shutdown_check:
             continue
         for call, callee in calls:
-            for found in _long_sleeps(facts, loop, callee, limit):
-                if id(found.pause.call) not in reported:
-                    reported.add(id(found.pause.call))
-                    yield CalleePause(found.pause, callee, call, found.length, found.server_time)
+            for sleep in _long_sleeps(facts, loop, callee, sleeping[id(callee)], limit):
+                if id(sleep.pause.call) not in reported:
+                    reported.add(id(sleep.pause.call))
+                    yield CalleePause(sleep.pause, callee, call, sleep.length, sleep.server_time)
 
 
-def _functions_that_sleep(facts: ModuleFacts) -> set[int]:
-    """The ``id`` of each function of the module with a plain sleep call outside its own loops."""
-    found: set[int] = set()
+def _sleeps_outside_loops(facts: ModuleFacts) -> dict[int, list[ast.Call]]:
+    """For each function of the module (by ``id``), its plain sleep calls that no loop of its own surrounds."""
+    found: dict[int, list[ast.Call]] = {}
     qualify = facts.analysis.imports.qualified_name
     for site, calls in facts.analysis.contexts.calls_by_site:  # the module's calls, walked once already
         if site is None:
@@ -90,8 +99,9 @@ def _functions_that_sleep(facts: ModuleFacts) -> set[int]:
             continue
         in_loops = {id(node) for inner in walk_local(site.body) if isinstance(inner, _LOOPS)
                     for node in walk_local(inner.body)}
-        if any(id(call) not in in_loops for call in sleeps):
-            found.add(id(site))
+        outside = [call for call in sleeps if id(call) not in in_loops]
+        if outside:
+            found[id(site)] = outside
     return found
 
 
@@ -103,13 +113,9 @@ class _Sleep:
 
 
 def _long_sleeps(facts: ModuleFacts, loop: Loop, callee: ast.FunctionDef | ast.AsyncFunctionDef,
-                 limit: float) -> Iterator[_Sleep]:
-    in_loops = {id(node) for inner in walk_local(callee.body) if isinstance(inner, _LOOPS)
-                for node in walk_local(inner.body)}
+                 sleeps: list[ast.Call], limit: float) -> Iterator[_Sleep]:
     awaited = {id(node.value) for node in walk_local(callee.body) if isinstance(node, ast.Await)}
-    for node in walk_local(callee.body):
-        if not isinstance(node, ast.Call) or id(node) in in_loops:
-            continue
+    for node in sleeps:
         found = classify(facts.analysis, node, id(node) in awaited)
         if found is None:
             continue

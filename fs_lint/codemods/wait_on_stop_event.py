@@ -57,39 +57,48 @@ _PURE_TEST_NODES = (ast.Name, ast.Attribute, ast.Constant, ast.BoolOp, ast.Unary
 def plan(finding: Finding, context: FixContext) -> Edit:
     in_callee = _callee_pause_at(finding, context)
     if in_callee is not None:
-        return _plan_in_callee(finding, in_callee, context)
+        pause = in_callee.pause
+        _refuse_cooperative(pause)
+        event = stop_event(pause.innermost, context)
+        _refuse_unseen_event(in_callee, event, context)
+        return _wait_on(finding, pause, event, isinstance(in_callee.callee, ast.AsyncFunctionDef), None, context)
     pause = context.pause_at(finding)
-    if pause.kind == COOPERATIVE:
-        raise CannotFix(f"`{pause.spelling()}` is a {pause.name.split('.')[0]} sleep; wait on the event by hand")
+    _refuse_cooperative(pause)
     loop = [candidate for candidate in pause.loops if candidate.has_shutdown_check][-1]
     if pause.innermost is not loop:
         raise CannotFix(f"the pause is in a loop (line {pause.innermost.node.lineno}) inside the one that checks "
                         f"for shutdown (line {loop.node.lineno}); a wait that ends early would make the inner "
                         "loop go round again without pausing")
     event = stop_event(loop, context)
+    return _wait_on(finding, pause, event, loop.function.is_async, loop.node, context)
+
+
+def _refuse_cooperative(pause: Pause) -> None:
+    if pause.kind == COOPERATIVE:
+        raise CannotFix(f"`{pause.spelling()}` is a {pause.name.split('.')[0]} sleep; wait on the event by hand")
+
+
+def _wait_on(finding: Finding, pause: Pause, event: StopEvent, in_async: bool, loop: ast.stmt | None,
+             context: FixContext) -> Edit:
+    """The pause waits on the event for as long as it slept. ``loop``: the loop whose body holds the pause, where
+    ``if stop.wait(d): break`` may leave as its own check would; None for a pause in a helper the loop calls."""
     statement = _statement(pause, context)
     if len(pause.call.args) + len(pause.call.keywords) != 1 or pause.duration is None:
         raise CannotFix(f"`{pause.spelling()}` does not pass its delay as its one argument")
     unused = import_behind(context, pause.call.func, "time") if pause.kind == BLOCKING else None
     unused_imports = (unused,) if unused else ()
     if event.library == "threading":
-        if loop.function.is_async:
+        if in_async:
             raise CannotFix(f"`{event.expression}` is a threading.Event: waiting on it in an `async def` would "
                             "block the event loop as the sleep does")
-        if _may_leave_by_break(statement, loop.node, event, context):
+        if loop is not None and _may_leave_by_break(statement, loop, event, context):
             change = NodeChange(cst.SimpleStatementLine, context.position(statement),
                                 partial(_wait_or_break, event=event.expression))
         else:
             change = NodeChange(cst.Call, context.position(pause.call), partial(_wait_instead, event=event.expression))
         return Edit(finding, (change,), unused_imports=unused_imports, also_fixes=_ALSO_FIXES)
-    if not loop.function.is_async:
+    if not in_async:
         raise CannotFix(f"`{event.expression}` is {_a(event.library)}.Event, which a regular function cannot wait on")
-    return _async_wait(finding, pause, statement, event, unused_imports, context)
-
-
-def _async_wait(finding: Finding, pause: Pause, statement: ast.Expr, event: StopEvent,
-                unused_imports: tuple, context: FixContext) -> Edit:
-    """An async pause waits on an asyncio, anyio or trio Event for as long as it slept."""
     sleeps_with = pause.name.split(".")[0] if pause.kind == ASYNC else None
     if {sleeps_with, event.library} == {"asyncio", "trio"}:
         raise CannotFix(f"the pause is a {sleeps_with} sleep but `{event.expression}` is {_a(event.library)}.Event")
@@ -111,47 +120,24 @@ def _callee_pause_at(finding: Finding, context: FixContext) -> CalleePause | Non
     facts = ModuleFacts.of(context.analysis)
     if any(pause.position == (finding.line, finding.col) for pause in facts.pauses):
         return None
-    limit = float(context.analysis.settings.max_blind_sleep)
-    return next((found for found in callee_pauses(facts, limit)
-                 if found.pause.position == (finding.line, finding.col)), None)
+    return next((found for found in callee_pauses(facts) if found.pause.position == (finding.line, finding.col)),
+                None)
 
 
-def _plan_in_callee(finding: Finding, found: CalleePause, context: FixContext) -> Edit:
-    """The pause is in a helper the loop calls: it waits on the loop's event there, and returns to the loop,
-    whose own check stops it. The helper must see the same event: a module-level one, or the same object's."""
-    pause, helper = found.pause, found.callee
-    loop = pause.innermost
-    title = context.analysis.contexts.title(helper)
-    if pause.kind == COOPERATIVE:
-        raise CannotFix(f"`{pause.spelling()}` is a {pause.name.split('.')[0]} sleep; wait on the event by hand")
-    event = stop_event(loop, context)
+def _refuse_unseen_event(found: CalleePause, event: StopEvent, context: FixContext) -> None:
+    """The helper the loop calls must see the loop's event: a module-level one, or the same object's."""
+    helper, loop = found.callee, found.pause.innermost
     contexts = context.analysis.contexts
     root = event.expression.split(".")[0]
     loop_receiver = instance_name(loop.function.node) if loop.function.node is not None else None
     if root == loop_receiver:
-        same_object = (contexts.class_of(helper) is contexts.class_of(loop.function.node)
-                       and instance_name(helper) == loop_receiver)
-        if not same_object:
-            raise CannotFix(f"the pause is in `{title}()`, which does not see `{event.expression}`; pass the event "
-                            "to it, or wait on it by hand")
-    elif not context.analysis.stops.is_module_global(root):
-        raise CannotFix(f"the pause is in `{title}()`, which does not see `{event.expression}`; pass the event "
-                        "to it, or wait on it by hand")
-    statement = _statement(pause, context)
-    if len(pause.call.args) + len(pause.call.keywords) != 1 or pause.duration is None:
-        raise CannotFix(f"`{pause.spelling()}` does not pass its delay as its one argument")
-    unused = import_behind(context, pause.call.func, "time") if pause.kind == BLOCKING else None
-    unused_imports = (unused,) if unused else ()
-    is_async = isinstance(helper, ast.AsyncFunctionDef)
-    if event.library == "threading":
-        if is_async:
-            raise CannotFix(f"`{event.expression}` is a threading.Event: waiting on it in an `async def` would "
-                            "block the event loop as the sleep does")
-        change = NodeChange(cst.Call, context.position(pause.call), partial(_wait_instead, event=event.expression))
-        return Edit(finding, (change,), unused_imports=unused_imports, also_fixes=_ALSO_FIXES)
-    if not is_async:
-        raise CannotFix(f"`{event.expression}` is {_a(event.library)}.Event, which a regular function cannot wait on")
-    return _async_wait(finding, pause, statement, event, unused_imports, context)
+        seen = (contexts.class_of(helper) is contexts.class_of(loop.function.node)
+                and instance_name(helper) == loop_receiver)
+    else:
+        seen = context.analysis.stops.is_module_global(root)
+    if not seen:
+        raise CannotFix(f"the pause is in `{contexts.title(helper)}()`, which does not see `{event.expression}`; "
+                        "pass the event to it, or wait on it by hand")
 
 
 def _a(word: str) -> str:

@@ -164,22 +164,26 @@ class PauseIgnoresShutdown(Rule):
                 continue  # its stop is an exception (Ctrl-C, a cancellation), which ends the pause itself
             if not analysis.settings.strict and _nothing_waits(pause, indicators, facts):
                 continue
-            if pause.kind != BLOCKING:
-                stoppers = _stoppers(facts, indicators, pause.innermost.function.node)
-                if not stoppers or any(stoppers):
-                    continue  # stopped from elsewhere, or also cancelled: cancellation cuts the sleep short
-            yield self.finding(pause.position, _detail(pause, length, indicators, facts, limit))
-        for found in callee_pauses(facts, limit):
-            pause = found.pause
-            loop = pause.innermost
-            indicators = facts.indicator_keys(loop)
-            if not analysis.settings.strict and _in_unjoined_daemon(loop, facts):
+            if _cancellation_cuts_it_short(pause, indicators, facts):
                 continue
-            if pause.kind != BLOCKING:
-                stoppers = _stoppers(facts, indicators, loop.function.node)
-                if not stoppers or any(stoppers):
-                    continue
+            yield self.finding(pause.position, _detail(pause, length, indicators, facts, limit))
+        for found in callee_pauses(facts):
+            pause = found.pause
+            indicators = facts.indicator_keys(pause.innermost)
+            if not analysis.settings.strict and _in_unjoined_daemon(pause.innermost, facts):
+                continue
+            if _cancellation_cuts_it_short(pause, indicators, facts):
+                continue
             yield self.finding(pause.position, _callee_detail(found, indicators, facts, limit))
+
+
+def _cancellation_cuts_it_short(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
+    """An async pause whose loop is stopped from elsewhere, or by a stop that also cancels: the cancellation
+    cuts the sleep short."""
+    if pause.kind == BLOCKING:
+        return False
+    stoppers = _stoppers(facts, indicators, pause.innermost.function.node)
+    return not stoppers or any(stoppers)
 
 
 def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
