@@ -582,8 +582,7 @@ class _BodyWalk:
         self._block(stmt.orelse, scopes, guards, loop, handler)
         facts = self.facts.loops[index]
         tests = set(facts.test_keys) | set(facts.exit_keys)
-        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests) or _counts_rounds(stmt) \
-            or _reads_the_clock_each_round(stmt)
+        facts.deadline = any(set(_words_of(k)) & _TIME_WORDS for k in tests) or _ends_by_its_own_moves(stmt)
 
     def _bind(self, target: ast.expr, value: Term) -> None:
         """What an assignment (a ``for``, a ``with ... as``) binds: a local, ``self.x``, or the items of a tuple."""
@@ -747,37 +746,35 @@ class _BodyWalk:
                 self.facts.sets.append(SetFact(k, stmt.lineno, text))
 
 
-def _counts_rounds(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
-    """``while retries > 0: ...; retries -= 1``: a ``while`` whose condition, or a test that leaves it,
-    compares a count the loop itself moves (``+=``/``-=``): it ends after so many rounds."""
+def _ends_by_its_own_moves(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
+    """A ``while`` that ends by what it moves itself, in one walk of its body:
+
+    - ``while retries > 0: ...; retries -= 1``: its condition, or a test that leaves it, compares a count
+      the loop moves (``+=``/``-=``), so it ends after so many rounds;
+    - ``while not ready() and left > 0: ...; left = end - time.time()``: its condition compares a name the
+      loop sets from a clock each round, so it ends when the time is up, whatever the name says."""
     if not isinstance(loop, ast.While):
         return False
-    own = list(_own_frame(loop.body))
-    counters = {key(n.target) for n in own if isinstance(n, ast.AugAssign) and isinstance(n.op, (ast.Add, ast.Sub))}
-    counters.discard(None)
-    if not counters:
-        return False
-    tests = [loop.test] + [n.test for n in own if isinstance(n, ast.If)
-                           and any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in n.body)]
-    compared = {k for test in tests for node in ast.walk(test) if isinstance(node, ast.Compare)
-                for k in keys_read(node)}
-    return bool(counters & compared)
-
-
-def _reads_the_clock_each_round(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
-    """``while not ready() and left > 0: ...; left = end - time.time()``: the condition compares a name the loop
-    sets from a clock each round, so it ends when the time is up, whatever the name says."""
-    if not isinstance(loop, ast.While):
-        return False
-    clocked = set()
+    counters: set[str] = set()
+    clocked: set[str] = set()
+    exit_tests: list[ast.expr] = []
     for node in _own_frame(loop.body):
-        if isinstance(node, ast.Assign) and any(
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
+            k = key(node.target)
+            if k:
+                counters.add(k)
+        elif isinstance(node, ast.Assign) and any(
                 isinstance(n, ast.Call) and (spelled(n.func) or "").rsplit(".", 1)[-1] in _CLOCK_CALLS
                 for n in ast.walk(node.value)):
             clocked.update(k for k in map(key, node.targets) if k)
-    if not clocked:
-        return False
-    return any(isinstance(node, ast.Compare) and keys_read(node) & clocked for node in ast.walk(loop.test))
+        elif isinstance(node, ast.If) and any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in node.body):
+            exit_tests.append(node.test)
+
+    def compared(tests: list[ast.expr]) -> set[str]:
+        return {k for test in tests for node in ast.walk(test) if isinstance(node, ast.Compare) for k in keys_read(node)}
+
+    return bool(counters and counters & compared([loop.test, *exit_tests])) or \
+        bool(clocked and clocked & compared([loop.test]))
 
 
 def short_text(node: ast.AST, limit: int = 80) -> str:
