@@ -322,6 +322,23 @@ def test_a_folder_put_on_sys_path_through_a_name_is_vendored(project: Path, caps
     assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"tvd/worker.py"}
 
 
+def test_sys_path_calls_over_several_lines_or_in_a_one_line_branch_are_read(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The scan reads only the statements that name ``sys.path``: a call spread over lines, and one in an
+    ``elif`` on its own line (which does not parse alone, so the whole module is read)."""
+    (project / ".git").mkdir()
+    (project / "start.py").write_text(
+        "import os\nimport sys\n\nHERE = os.path.dirname(__file__)\nsys.path.insert(\n    0,\n"
+        "    os.path.join(HERE, 'deps'),\n)\n")
+    (project / "boot.py").write_text(
+        "import sys\n\nif sys.platform == 'win32':\n    pass\nelif True: sys.path.append('ext3')\n")
+    for folder in ("deps/pkg", "ext3/pkg", "own"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "worker.py").write_text(SWALLOWS)
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"own/worker.py"}
+
+
 def test_a_source_folder_on_sys_path_that_holds_the_project_is_not_vendored(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "pyproject.toml").write_text('[project]\nname = "order-service"\n')

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import stat
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,7 @@ _PATH_CALL_NEEDLES = (b"sys.path.insert", b"sys.path.append", b"sys.path.extend"
 _PATH_METHODS = frozenset(call.rsplit(".", 1)[1] for call in _PATH_CALLS)
 _SCAN_DEPTH = 3  # the scripts and modules that set sys.path up sit at the root, or one or two folders down
 _SCAN_BYTES = 200_000
+_STATEMENT_LINES = 12  # the most lines one ``sys.path`` call or assignment is read over
 
 
 def vendored_folder(path: str | Path) -> Path | None:
@@ -72,26 +74,64 @@ def _sys_path_literals(path: Path) -> set[str]:
     source = read_head(path, follow_links=False)  # a script's link may lead anywhere
     if not any(needle in source for needle in _PATH_CALL_NEEDLES):  # most files: no parse at all
         return set()
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return set()
+    lines = source.decode("utf-8", errors="replace").splitlines()
+    statements = _statements_naming(lines, _PATH_CALL_NEEDLES)
+    if statements is None:  # a call the lines alone do not show: read the whole file
+        try:
+            statements = [ast.parse(source)]
+        except (SyntaxError, ValueError):
+            return set()
     found: set[str] = set()
-    assigned: dict[str, list[ast.expr]] = {}  # ``lib_path = os.path.join(here, "lib3")``, then ``insert(1, lib_path)``
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    assigned.setdefault(target.id, []).append(node.value)
-    for node in ast.walk(tree):
+    for node in (node for statement in statements for node in ast.walk(statement)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 node.func.attr in _PATH_METHODS and ast.unparse(node.func) in _PATH_CALLS:
             for argument in node.args:
-                values = [argument] + (assigned.get(argument.id, []) if isinstance(argument, ast.Name) else [])
+                values = [argument] + (_assigned(lines, argument.id) if isinstance(argument, ast.Name) else [])
                 for leaf in (leaf for value in values for leaf in ast.walk(value)):
                     if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and leaf.value:
                         found.add(Path(leaf.value).name or leaf.value)
     return found
+
+
+def _statements_naming(lines: list[str], needles: tuple[bytes, ...]) -> list[ast.Module] | None:
+    """The statements on the lines that name one of ``needles``, each parsed alone: a module's few
+    ``sys.path`` lines cost a parse of a few lines, not of the whole file (this scan reads every
+    script of the project). None when one of them does not parse on its own lines."""
+    words = tuple(needle.decode() for needle in needles)
+    statements = []
+    for index, line in enumerate(lines):
+        if any(word in line for word in words) and not line.lstrip().startswith("#"):
+            statement = _statement_at(lines, index)
+            if statement is None:
+                return None
+            statements.append(statement)
+    return statements
+
+
+def _statement_at(lines: list[str], index: int) -> ast.Module | None:
+    """The statement that starts on line ``index``, with as many of the next lines as it spans (a call
+    spread over a few lines); None when no such statement parses."""
+    first = lines[index].lstrip()
+    for end in range(index + 1, min(len(lines), index + _STATEMENT_LINES) + 1):
+        try:
+            return ast.parse("\n".join([first, *lines[index + 1:end]]))
+        except (SyntaxError, ValueError):
+            continue
+    return None
+
+
+def _assigned(lines: list[str], name: str) -> list[ast.expr]:
+    """What ``name`` is assigned anywhere in the module (``lib_path = os.path.join(here, "lib3")``, then
+    ``sys.path.insert(1, lib_path)``)."""
+    pattern = re.compile(rf"^\s*{re.escape(name)}\s*=(?!=)")
+    values: list[ast.expr] = []
+    for index, line in enumerate(lines):
+        if pattern.match(line):
+            statement = _statement_at(lines, index)
+            for node in (statement.body if statement is not None else []):
+                if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                    values.append(node.value)
+    return values
 
 
 def _holds_the_project(folder: Path, root: Path) -> bool:
