@@ -787,32 +787,52 @@ def short_text(node: ast.AST, limit: int = 80) -> str:
 
 
 def _quick_text(node: ast.AST, depth: int) -> str | None:
+    """What ``ast.unparse`` writes for the shapes most calls are made of (names, attribute chains, plain
+    literals, subscripts, calls of them), or None for any other, which ``ast.unparse`` writes instead."""
     if depth > 6:
         return None
-    if isinstance(node, ast.Name):
+    kind = type(node)
+    if kind is ast.Name:
         return node.id
-    if isinstance(node, ast.Attribute):
+    if kind is ast.Attribute:
+        if type(node.value) is ast.Constant and type(node.value.value) is int:
+            return None  # ``1 .real``
         base = _quick_text(node.value, depth + 1)
         return None if base is None else f"{base}.{node.attr}"
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, bool, type(None))):
-        return repr(node.value)
-    if isinstance(node, ast.Call):
-        func = _quick_text(node.func, depth + 1)
+    if kind is ast.Constant:
+        value = node.value
+        if type(value) is float and value - value != 0:  # inf and nan are written as expressions
+            return None
+        if type(value) in _QUICK_CONSTANTS and node.kind is None:
+            return repr(value)
+        return None
+    if kind is ast.Subscript:
+        if type(node.value) not in _ATOMS or type(node.slice) not in (ast.Name, ast.Constant, ast.Attribute):
+            return None
+        base, index = _quick_text(node.value, depth + 1), _quick_text(node.slice, depth + 1)
+        return None if base is None or index is None else f"{base}[{index}]"
+    if kind is ast.Call:
+        func = _quick_text(node.func, depth + 1) if type(node.func) in _ATOMS else None
         if func is None:
             return None
         parts = []
         for arg in node.args:
-            text = _quick_text(arg, depth + 1)
+            starred = type(arg) is ast.Starred
+            text = _quick_text(arg.value if starred else arg, depth + 1)
             if text is None:
                 return None
-            parts.append(text)
+            parts.append(f"*{text}" if starred else text)
         for keyword in node.keywords:
             text = _quick_text(keyword.value, depth + 1)
-            if text is None or keyword.arg is None:
+            if text is None:
                 return None
-            parts.append(f"{keyword.arg}={text}")
+            parts.append(f"**{text}" if keyword.arg is None else f"{keyword.arg}={text}")
         return f"{func}({', '.join(parts)})"
     return None
+
+
+_QUICK_CONSTANTS = (int, float, bool, type(None), str, bytes)
+_ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)  # written as they are where an atom goes
 
 
 def _makes_awaitable(call: ast.Call) -> bool:
