@@ -23,8 +23,6 @@ nothing; two runs at once each write their own pack, and the next run reads both
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 import time
@@ -41,6 +39,13 @@ _FORMAT = 2  # the layout of a pack and its entries; bump when it changes
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
+def _sha256(data: bytes = b""):
+    """``hashlib.sha256``, imported when a key is made: a ``--no-cache`` run makes none."""
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """fs-lint's version, the size and time of each of its files, and the Python that runs it: an entry
@@ -49,7 +54,7 @@ def _code_digest() -> str:
     from .. import __version__
 
     python = f"{sys.implementation.name}-{sys.version}"
-    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{python}\0".encode())
+    digest = _sha256(f"{_FORMAT}\0{__version__}\0{python}\0".encode())
     for folder, directories, files in os.walk(_PACKAGE):
         directories[:] = sorted(d for d in directories if d != "__pycache__")
         for name in sorted(files):
@@ -79,7 +84,7 @@ MAX_FINGERPRINTED = 50_000  # entries walked; past this the "project" is no proj
 def project_fingerprint(root: Path) -> str | None:
     """The size and time of every Python file of the project, in a stable order; None when the folder
     is too big to walk for each run (then nothing is cached for it)."""
-    digest = hashlib.sha256()
+    digest = _sha256()
     walked = 0
     for folder, directories, files in os.walk(root):
         walked += len(files) + len(directories)
@@ -130,7 +135,7 @@ class ResultCache:
         fingerprint = project_fingerprint(self.root)
         if fingerprint is None:
             return None
-        digest = hashlib.sha256(f"{_code_digest()}\0{fingerprint}\0{task_spelling}\0".encode())
+        digest = _sha256(f"{_code_digest()}\0{fingerprint}\0{task_spelling}\0".encode())
         digest.update(source)
         return digest.hexdigest()
 
@@ -155,7 +160,7 @@ class ResultCache:
         fingerprint = project_fingerprint(self.root)
         pack = {"format": _FORMAT, "code": _code_digest(), "fingerprint": fingerprint,
                 "entries": {**self._entries(), **self._new}}
-        name = hashlib.sha256(f"{os.getpid()}\0{time.time_ns()}\0{fingerprint}".encode()).hexdigest()[:20]
+        name = _sha256(f"{os.getpid()}\0{time.time_ns()}\0{fingerprint}".encode()).hexdigest()[:20]
         try:
             write_entry(self.root, self.folder / f"{name}.json", pack)
         except (OSError, ValueError):
@@ -183,6 +188,8 @@ class ResultCache:
 
     def _entries(self) -> dict[str, dict]:
         if self._known is None:
+            import json
+
             self._known = {}
             fingerprint, code = project_fingerprint(self.root), _code_digest()
             try:

@@ -8,7 +8,6 @@ results does not import the facts' collector.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -34,7 +33,8 @@ def write_entry(root: Path, entry: Path, data: object) -> None:
     """``data`` as JSON at ``entry`` under ``root``'s cache folder: a temporary file renamed, so that a
     reader never sees half an entry. Raises OSError (or ValueError) when it cannot be written."""
     prepare_cache_folder(root)
-    import tempfile  # a run that writes no entry (``--no-cache``, all hits) does not import it
+    import json
+    import tempfile  # a run that writes no entry (``--no-cache``, all hits) imports neither
 
     text = json.dumps(data, separators=(",", ":"))  # ``dumps``: ``json.dump`` encodes in Python, not in C
     try:

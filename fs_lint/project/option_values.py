@@ -6,7 +6,6 @@ itself, as long as its kind is one of ``KINDS``.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Iterable, Mapping
 
@@ -54,6 +53,8 @@ def library_entries(value: Any) -> str:
         LibraryModel.from_entries(value, "library")
     except LibraryTableError as error:
         raise ValueError(str(error).removeprefix("library: ")) from None
+    import json  # only a project that adds library entries
+
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
