@@ -39,6 +39,7 @@ class ProjectSettings:
     _pyprojects: dict[Path, PyProject | None] = field(default_factory=dict, repr=False)
     _nearest: dict[Path, Config | None] = field(default_factory=dict, repr=False)
     _rules: dict[Any, FileRules] = field(default_factory=dict, repr=False)
+    _configs: dict[str, Config] = field(default_factory=dict, repr=False)  # by folder: a run asks once per file
     _only: Config | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,12 +68,17 @@ class ProjectSettings:
         """The configuration that governs the files in ``directory``."""
         if self._only is not None:
             return self._only
-        here = Path(os.path.abspath(directory))
+        folder = os.path.abspath(directory)
+        known = self._configs.get(folder)
+        if known is not None:
+            return known
+        here = Path(folder)
         found = self._nearest_above(here)
         if found is None:
             found = self._nearest_above(self.cwd)
         if found is None:  # the defaults, aimed at the Python the nearest pyproject.toml requires, as ruff does
             found = inferred_config(self.cwd, self._nearest_pyproject(here) or self._nearest_pyproject(self.cwd))
+        self._configs[folder] = found
         return found
 
     def warnings_as_comments(self) -> list[str]:
