@@ -384,3 +384,115 @@ def test_a_subclass_in_another_module_that_sets_the_flag_is_the_loops_stop(tmp_p
     """))
     assert check_source(base.encode(), Settings(), filename=str(path)) == []
     forget_programs()
+
+
+_HELPER = """\
+import logging
+
+import pika
+
+log = logging.getLogger(__name__)
+
+
+def reconnect(params):
+    try:
+        return pika.BlockingConnection(params)
+    except KeyboardInterrupt:
+        {handled}
+"""
+
+
+@pytest.mark.parametrize("handled, flagged", [
+    ("log.info('interrupted while reconnecting')", True),
+    ("log.info('interrupted'); raise", False),  # the stop goes on to the caller
+    ("return None", True),
+])
+def test_a_helper_of_another_module_that_ends_the_stop_is_reported_at_the_loops_call(
+        tmp_path: Path, handled: str, flagged: bool) -> None:
+    """Issue 18: the swallowing handler is in a callee of another module. The finding is on the loop's call
+    (a finding stays in the file that is checked), names the clause's file and line, once per clause, and
+    has no automatic fix."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "conn.py").write_text(_HELPER.format(handled=handled))
+    worker = textwrap.dedent("""\
+        from . import conn
+        from .conn import reconnect
+
+
+        def run(params):
+            while True:
+                reconnect(params)
+
+
+        def run_again(params):
+            while True:
+                conn.reconnect(params)
+    """)
+    path = tmp_path / "svc" / "worker.py"
+    path.write_text(worker)
+    found = check_source(worker.encode(), Settings(), filename=str(path))
+    if not flagged:
+        assert found == []
+        return
+    assert [(f.code, f.line, f.col) for f in found] == [("FSR003", 7, 8)]
+    assert "`reconnect()` (svc/conn.py:11) ends KeyboardInterrupt" in found[0].message
+    assert "re-raise it there" in found[0].message
+    fixed = fix_source(worker.encode(), Settings(), ["FSR003"], False, str(path))
+    assert fixed.source == worker.encode() and "svc/conn.py:11" in fixed.refused[0].reason
+
+
+@pytest.mark.parametrize("loop", [
+    "for params in batch:\n        reconnect(params)",  # a pass over a finite set: the stop skips one
+    "while True:\n        if reconnect(params):\n            break",  # its result is read
+])
+def test_a_helper_of_another_module_called_where_the_stop_does_not_go_round_is_not_reported(
+        tmp_path: Path, loop: str) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "conn.py").write_text(_HELPER.format(handled="pass"))
+    worker = f"from svc.conn import reconnect\n\n\ndef run(params, batch):\n    {loop}\n"
+    path = tmp_path / "svc" / "worker.py"
+    path.write_text(worker)
+    assert check_source(worker.encode(), Settings(), filename=str(path)) == []
+
+
+def test_a_helper_of_another_module_whose_try_is_under_a_test_or_quick_is_not_reported(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "conn.py").write_text(textwrap.dedent("""\
+        import pika
+
+
+        def reconnect(params, quiet):
+            if quiet:  # a test decides whether the try runs: it may not for this caller
+                try:
+                    return pika.BlockingConnection(params)
+                except KeyboardInterrupt:
+                    pass
+
+
+        def parse(text):
+            try:
+                return int(text)  # nothing here waits: a Ctrl-C lands in the caller's pause instead
+            except KeyboardInterrupt:
+                pass
+    """))
+    worker = textwrap.dedent("""\
+        import time
+
+        from svc.conn import parse, reconnect
+
+
+        def run(params):
+            while True:
+                reconnect(params, False)
+                parse("1")
+                time.sleep(1)
+    """)
+    path = tmp_path / "svc" / "worker.py"
+    path.write_text(worker)
+    assert check_source(worker.encode(), Settings(), filename=str(path)) == []

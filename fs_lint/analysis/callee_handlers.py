@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from ..syntax.local_nodes import awaits, walk_local
 from ..syntax.names import last_name
+from .other_modules import function_called
 from .quick_calls import body_can_block, prompts
 from .shutdown_exceptions import CANCELLATION, KEYBOARD_INTERRUPT, classify
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .retry_loops import Function, Loop, ModuleAnalysis
 
 _KEY = "_swallowed_in_callees"
+_STOP_WORDS = (b"KeyboardInterrupt", b"CancelledError")  # a module that names neither cannot end them
 _LEAVING = (ast.Break, ast.Return, ast.Raise)
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal",
@@ -55,9 +57,13 @@ class SwallowedInCallee:
     kinds: frozenset[str]
     loop: "Loop"
     call: ast.Call
+    elsewhere: str | None = None  # the file of another module of the project that holds the function
 
     @property
     def position(self) -> tuple[int, int]:
+        """The clause; the call, when the clause is in another module (a finding stays in its own file)."""
+        if self.elsewhere is not None:
+            return self.call.lineno, self.call.col_offset
         return self.clause.lineno, self.clause.col_offset
 
 
@@ -65,7 +71,7 @@ def swallowed_in_callees(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
     """Every such clause of the module, once (kept on the analysis for the rule and the fixer)."""
     found = analysis.__dict__.get(_KEY)
     if found is None:
-        found = analysis.__dict__[_KEY] = _find(analysis) if analysis.loose_handlers else []
+        found = analysis.__dict__[_KEY] = (_find(analysis) if analysis.loose_handlers else []) + _find_elsewhere(analysis)
     return found
 
 
@@ -83,18 +89,60 @@ def _find(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
             continue
         kinds = _can_land(named_kinds, statement, analysis, function, strict)
         for loop, call, awaited in sites:
-            here = set(kinds)
-            if KEYBOARD_INTERRUPT in here and not strict and \
-                    (loop.context.in_thread or analysis.sigint_recorded is not None):
-                here.discard(KEYBOARD_INTERRUPT)
-            if CANCELLATION in here and not (loop.function.is_async and awaited):
-                here.discard(CANCELLATION)
-            if CANCELLATION in here and not strict and _stops_on_a_flag_the_stop_sets(loop, analysis):
-                here.discard(CANCELLATION)
+            here = _reaching(kinds, loop, awaited, analysis)
             if here:
                 found.append(SwallowedInCallee(clause, statement, function.node, frozenset(here), loop, call))
                 break
     return found
+
+
+def _find_elsewhere(analysis: "ModuleAnalysis") -> list[SwallowedInCallee]:
+    """The same, for a function of another module of the project that a loop of this one calls
+    (``from .conn import reconnect``): reported at the call, once per clause."""
+    if not analysis.loops or analysis.filename is None:
+        return []
+    found: list[SwallowedInCallee] = []
+    reported: set[tuple[str, int]] = set()
+    for loop in analysis.loops:
+        if loop.goes_through_items:
+            continue
+        for stmt in _going_on_statements(loop.node.body):
+            awaited = isinstance(stmt.value, ast.Await)
+            call = stmt.value.value if awaited else stmt.value
+            if not isinstance(call, ast.Call):
+                continue
+            elsewhere = function_called(analysis, call.func, _STOP_WORDS)
+            if elsewhere is None:
+                continue
+            other, function = elsewhere.analysis, elsewhere.function
+            for clause, statement, owner in other.loose_handlers:
+                if owner.node is not function.node or (elsewhere.shown, clause.lineno) in reported:
+                    continue
+                named = _stops_named(clause, statement, other)
+                if not named or not _always_runs(statement, function.node.body):
+                    continue
+                here = _reaching(_can_land(named, statement, other, owner, analysis.settings.strict), loop, awaited,
+                                 analysis)
+                if here:
+                    reported.add((elsewhere.shown, clause.lineno))
+                    found.append(SwallowedInCallee(clause, statement, function.node, frozenset(here), loop, call,
+                                                   elsewhere.shown))
+    return found
+
+
+def _reaching(kinds: set[str], loop: "Loop", awaited: bool, analysis: "ModuleAnalysis") -> set[str]:
+    """Those of ``kinds`` that reach the call from the loop: Ctrl-C only on the main thread of a program that
+    lets SIGINT raise, the cancellation only where the loop's task awaits the call and does not stop on a
+    flag that the stop sets first (``strict`` keeps all but the await)."""
+    here = set(kinds)
+    strict = analysis.settings.strict
+    if KEYBOARD_INTERRUPT in here and not strict and (loop.context.in_thread or analysis.sigint_recorded is not None):
+        here.discard(KEYBOARD_INTERRUPT)
+    if CANCELLATION in here and not (loop.function.is_async and awaited):
+        here.discard(CANCELLATION)
+    if CANCELLATION in here and not strict and _stops_on_a_flag_the_stop_sets(loop, analysis):
+        here.discard(CANCELLATION)
+    return here
 
 
 def _stops_named(clause: ast.ExceptHandler, statement: ast.Try, analysis: "ModuleAnalysis") -> set[str]:

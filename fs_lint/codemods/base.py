@@ -166,7 +166,8 @@ class FixContext:
                 return handler
         for swallowed in swallowed_in_callees(self.analysis):
             if swallowed.position == (finding.line, finding.col):
-                raise CannotFix(f"the handler is in `{swallowed.function.name}()`, which the loop at line "
+                where = f" ({swallowed.elsewhere}:{swallowed.clause.lineno})" if swallowed.elsewhere else ""
+                raise CannotFix(f"the handler is in `{swallowed.function.name}()`{where}, which the loop at line "
                                 f"{swallowed.loop.node.lineno} calls: end it with a bare `raise` by hand, or "
                                 f"have it tell the caller to stop")
         raise CannotFix(f"no handler starts at line {finding.line}, column {finding.col + 1}")

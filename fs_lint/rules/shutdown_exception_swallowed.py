@@ -27,9 +27,12 @@ class ShutdownExceptionSwallowed(Rule):
     `KeyboardInterrupt` around its connect and only logs it, and `run()` calls `reconnect()` as a
     statement of its `while True:` loop. The stop ends in `reconnect()` and the loop goes round
     again. Reported when the clause names the stop (not `BaseException`, FSR002's), its body only
-    logs, prints, passes or returns, its `try` waits (awaits, for the cancellation), and a loop of
-    the same module that goes on (not a pass over a finite set of items) calls the function without
-    reading its result; the message names the loop. Such a finding has no automatic fix.
+    logs, prints, passes or returns, its `try` waits (awaits, for the cancellation), and a loop that
+    goes on (not a pass over a finite set of items) calls the function without reading its result;
+    the message names the loop. The function may be in another module of the project, imported by
+    name (`from .conn import reconnect`) or with its module (`conn.reconnect()`): the finding is
+    then on the call, since a finding stays in the file that is checked, and names the clause's
+    file and line. Such a finding has no automatic fix.
 
     ## Why is this bad?
     These exceptions are how a program is told to stop. Catching one and going on means the
@@ -123,6 +126,9 @@ class ShutdownExceptionSwallowed(Rule):
     """
 
     code = "FSR003"
+    # ``while``/``for``: a loop that calls a helper of another module, whose handler ends the stop,
+    # says ``except`` nowhere in its own file
+    needles = (b"except", b"suppress", b"while", b"for")
     name = "shutdown-exception-swallowed"
     summary = "shutdown exception swallowed in a loop"
     fix = "safe"
@@ -146,9 +152,18 @@ class ShutdownExceptionSwallowed(Rule):
             what = name_kinds(swallowed.kinds, analysis.cancellation_name_in(swallowed.function))
             caller = swallowed.loop.function.node
             where = f"`{contexts.title(caller)}()`" if caller is not None else "the module's code"
+            clause = spell_clause(swallowed.clause, swallowed.statement)
+            if swallowed.elsewhere is not None:
+                yield self.finding(
+                    swallowed.position,
+                    f"`{swallowed.function.name}()` ({swallowed.elsewhere}:{swallowed.clause.lineno}) ends {what} in "
+                    f"`{clause}`, and {where} calls it here in a loop that goes on (line {swallowed.loop.node.lineno}), "
+                    f"so {consequence(swallowed.kinds)}; re-raise it there",
+                )
+                continue
             yield self.finding(
                 swallowed.position,
-                f"`{spell_clause(swallowed.clause, swallowed.statement)}` in `{contexts.title(swallowed.function)}()` "
+                f"`{clause}` in `{contexts.title(swallowed.function)}()` "
                 f"ends {what} there, and {where} calls it in a loop that goes on (line {swallowed.loop.node.lineno}), "
                 f"so {consequence(swallowed.kinds)}; re-raise it",
             )

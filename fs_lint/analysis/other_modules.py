@@ -1,0 +1,131 @@
+"""A function of another module of the project, read the way this module is: for a question that follows
+a call out of the module (a helper there that ends the stop), without the program model's facts.
+
+``reconnect()`` after ``from .conn import reconnect`` (or ``from svc.conn import reconnect``), and
+``conn.reconnect()`` after ``from . import conn`` or ``import svc.conn as conn``: a function defined at
+the top of a module of the project (the package tree ``fs_lint.model.layout`` finds). Its module is
+parsed and analysed once per process while its file stays as it was, and only when its bytes hold one
+of the words the question needs: most calls out of a module end at that look.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model.layout import module_name
+from ..model.shared import program_for
+from ..model.summaries import resolve_relative
+from ..syntax.parsing import parse_module
+from ..test_files import is_test_path
+
+if TYPE_CHECKING:
+    from .retry_loops import Function, ModuleAnalysis
+
+_KEPT = 64  # modules analysed and kept per process (a big project's helpers, not all of it)
+_analysed: "OrderedDict[tuple, ModuleAnalysis | None]" = OrderedDict()
+
+
+@dataclass(frozen=True)
+class FunctionElsewhere:
+    """A top-level function of another module of the project, with that module's analysis."""
+
+    analysis: "ModuleAnalysis"
+    function: "Function"
+    shown: str  # its file, relative to the project's root
+
+
+def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[bytes, ...]) -> FunctionElsewhere | None:
+    """The function of another project module that ``func`` names, when that module's bytes hold one of
+    ``words``; None for anything else (this module's own functions, libraries, methods, names the
+    imports do not bind)."""
+    target = _imported_target(analysis, func)
+    if target is None or analysis.filename is None:
+        return None
+    layout = program_for(analysis.filename, analysis.settings.library, analysis.settings.cache).layout
+    split = layout.split(target) if layout is not None else None
+    if split is None or len(split[1]) != 1:
+        return None
+    module, (name,) = split
+    path = layout.file_of(module)
+    if path is None or os.path.abspath(path) == os.path.abspath(analysis.filename) or is_test_path(str(path)):
+        return None
+    other = _analysis_of(path, analysis, words)
+    if other is None:
+        return None
+    for stmt in other.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            from .retry_loops import Function
+
+            try:
+                shown = str(path.relative_to(layout.root))
+            except ValueError:
+                shown = str(path)
+            return FunctionElsewhere(other, Function(stmt, isinstance(stmt, ast.AsyncFunctionDef)), shown)
+    return None
+
+
+def _imported_target(analysis: "ModuleAnalysis", func: ast.expr) -> str | None:
+    """``pkg.conn.reconnect`` for ``reconnect`` or ``conn.reconnect``, when an import binds the head."""
+    chain: list[str] = []
+    node = func
+    while isinstance(node, ast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or len(chain) > 1:
+        return None
+    bound = _relative_imports(analysis).get(node.id)
+    if bound is None:
+        if not analysis.imports.binds(node.id):
+            return None
+        return analysis.imports.qualified_name(func)
+    return ".".join([bound, *reversed(chain)])
+
+
+def _relative_imports(analysis: "ModuleAnalysis") -> dict[str, str]:
+    """The names the module's top-level ``from . import x`` / ``from .x import y`` bind, as dotted names."""
+    known = analysis.__dict__.get("_relative_imports")
+    if known is not None:
+        return known
+    found: dict[str, str] = {}
+    if analysis.filename is not None:
+        own, is_package = module_name(Path(analysis.filename))
+        for stmt in analysis.tree.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.level > 0:
+                base = resolve_relative(own, is_package, stmt.level, stmt.module)
+                if base is not None:
+                    for alias in stmt.names:
+                        if alias.name != "*":
+                            found[alias.asname or alias.name] = f"{base}.{alias.name}"
+    analysis.__dict__["_relative_imports"] = found
+    return found
+
+
+def _analysis_of(path: Path, asking: "ModuleAnalysis", words: tuple[bytes, ...]) -> "ModuleAnalysis | None":
+    """The analysis of the module at ``path`` with the asking module's settings; None when it cannot be read,
+    does not parse, or holds none of ``words``."""
+    from .retry_loops import ModuleAnalysis
+
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    key = (str(path), status.st_size, status.st_mtime_ns, repr(asking.settings), words)
+    if key in _analysed:
+        _analysed.move_to_end(key)
+        return _analysed[key]
+    found = None
+    try:
+        source = path.read_bytes()
+        if any(word in source for word in words):
+            found = ModuleAnalysis(parse_module(source, str(path)), asking.settings, str(path))
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        found = None
+    _analysed[key] = found
+    while len(_analysed) > _KEPT:
+        _analysed.popitem(last=False)
+    return found
