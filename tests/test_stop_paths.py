@@ -496,3 +496,105 @@ def test_a_helper_of_another_module_whose_try_is_under_a_test_or_quick_is_not_re
     path = tmp_path / "svc" / "worker.py"
     path.write_text(worker)
     assert check_source(worker.encode(), Settings(), filename=str(path)) == []
+
+
+_LIMITS = """\
+import asyncio
+import time
+
+
+def cool_down(response):
+    time.sleep(int(response.headers["Retry-After"]))
+
+
+def capped(response):
+    time.sleep(min(5, int(response.headers["Retry-After"])))
+
+
+def short_pause():
+    time.sleep(1)
+
+
+def backoff():
+    time.sleep(600)
+
+
+async def later():
+    await asyncio.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("calls, reported", [
+    ("cool_down(response)", "`time.sleep(int(response.headers['Retry-After']))` in `cool_down()` (svc/limits.py:6) "
+                            "sleeps for as long as the server says (`Retry-After`), with no cap"),
+    ("limits.backoff()", "`time.sleep(600)` in `backoff()` (svc/limits.py:18) sleeps 600 s"),
+    ("capped(response)", None),  # ``min()`` caps what the server says, below max-blind-sleep
+    ("short_pause()", None),  # within max-blind-sleep
+])
+def test_a_long_pause_in_a_helper_of_another_module_is_reported_at_the_loops_call(
+        tmp_path: Path, calls: str, reported: str | None) -> None:
+    """Issue 18: the pause is one call away, in another module of the project. The finding is on the call in
+    the loop that checks its stop, names the sleep's file and line, and has no automatic fix."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "limits.py").write_text(_LIMITS)
+    poster = textwrap.dedent(f"""\
+        import threading
+
+        from . import limits
+        from .limits import capped, cool_down, short_pause
+
+
+        class Poster:
+            def __init__(self, session):
+                self.session = session
+                self._stop = threading.Event()
+
+            def run(self):
+                while not self._stop.is_set():
+                    response = self.session.post("/items")
+                    {calls}
+
+            def stop(self):
+                self._stop.set()
+    """)
+    path = tmp_path / "svc" / "poster.py"
+    path.write_text(poster)
+    found = check_source(poster.encode(), Settings(), filename=str(path))
+    if reported is None:
+        assert found == []
+        return
+    assert [(f.code, f.line, f.col) for f in found] == [("FSR005", 15, 12)]
+    assert reported in found[0].message and "hand `self._stop` to" in found[0].message
+    fixed = fix_source(poster.encode(), Settings(), ["FSR005"], False, str(path))
+    assert fixed.source == poster.encode() and "another module" in fixed.refused[0].reason
+
+
+def test_a_pause_in_a_helper_of_another_module_is_not_reported_where_nothing_stops_on_a_flag(tmp_path: Path) -> None:
+    """The loop checks no stop (FSR001's question), or makes the async helper a task it does not wait for."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "limits.py").write_text(_LIMITS)
+    worker = textwrap.dedent("""\
+        import asyncio
+
+        from svc.limits import backoff, later
+
+
+        def run(session):
+            while True:
+                session.post("/items")
+                backoff()
+
+
+        async def serve(stop):
+            while not stop.is_set():
+                asyncio.create_task(later())
+                await asyncio.sleep(1)
+    """)
+    path = tmp_path / "svc" / "worker.py"
+    path.write_text(worker)
+    assert [f.code for f in check_source(worker.encode(), Settings(), filename=str(path))
+            if f.code == "FSR005"] == []

@@ -10,9 +10,11 @@ up just as long, and the loop's check cannot cut it short. Two lengths count:
   (``time.sleep(reset_at - time.time())``, where the name or the header says *reset* or *retry
   after*), with no ``min()`` to cap it. GitHub's and most APIs' windows run up to an hour.
 
-Only the module's own functions are followed, one call deep, and only a sleep that no loop of the
-helper surrounds (a loop there is a wait of its own, not one pause). Each sleep is reported once,
-for the first loop that calls its helper.
+The module's own functions are followed, one call deep, and the top-level functions of the project's
+other modules that it imports (``from .limits import cool_down``; ``fs_lint.analysis.other_modules``),
+and only a sleep that no loop of the helper surrounds (a loop there is a wait of its own, not one
+pause). Each sleep is reported once, for the first loop that calls its helper; one in another module
+on the call, since a finding stays in the file that is checked.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from typing import Iterator
 from ..syntax.local_nodes import walk_local
 from ..syntax.names import words
 from .module_facts import ModuleFacts
+from .other_modules import function_called
 from .pause_lengths import INF, Length, length_in_callee
 from .pauses import ASYNC_SLEEPS, BLOCKING_SLEEPS, COOPERATIVE_SLEEPS, Pause, classify
 from .retry_loops import Loop
 
 _KEY = "_callee_pauses"  # where ``callee_pauses`` keeps its list on a ModuleAnalysis
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_SLEEP_WORDS = (b"sleep",)  # a module that says it nowhere has no pause for this question
 _PLAIN_SLEEPS = frozenset({*BLOCKING_SLEEPS, *ASYNC_SLEEPS, *COOPERATIVE_SLEEPS})
 _CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "datetime.datetime.now",
                      "datetime.datetime.utcnow"})
@@ -43,6 +47,14 @@ class CalleePause:
     call: ast.Call  # the call of the helper in the loop
     length: Length
     server_time: str | None  # what the server chooses the length by: ``reset_at``, ``headers['Retry-After']``
+    elsewhere: str | None = None  # the file of another module of the project that holds the helper
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """The sleep; the call, when the helper is in another module (a finding stays in its own file)."""
+        if self.elsewhere is not None:
+            return self.call.lineno, self.call.col_offset
+        return self.pause.position
 
 
 def callee_pauses(facts: ModuleFacts) -> list[CalleePause]:
@@ -61,8 +73,6 @@ def _find(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
         return  # most modules: no loop's test names a stop, and no function is looked at
     contexts = analysis.contexts
     sleeping = _sleeps_outside_loops(facts)
-    if not sleeping:
-        return
     reported: set[int] = set()
     for loop in watching:
         site = loop.function.node
@@ -72,19 +82,27 @@ def _find(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
             if not isinstance(call, ast.Call):
                 continue
             callee = contexts.resolve(call.func, site)
-            if callee is None or callee is site or id(callee) not in sleeping:
+            if callee is None:
+                elsewhere = function_called(analysis, call.func, _SLEEP_WORDS)
+                if elsewhere is None:
+                    continue
+                other = ModuleFacts.of(elsewhere.analysis)
+                callee, sleeps, shown = elsewhere.function.node, _sleeps_outside_loops(other), elsewhere.shown
+            else:
+                other, sleeps, shown = facts, sleeping, None
+            if callee is site or id(callee) not in sleeps:
                 continue
             if isinstance(callee, ast.AsyncFunctionDef) and id(call) not in awaited:
                 continue  # made into a task or handed on: it does not hold this loop up
-            calls.append((call, callee))
+            calls.append((call, callee, other, sleeps[id(callee)], shown))
         # The dearer question (does the loop check a stop?) only for a loop that calls a sleeping helper.
         if not calls or not loop.has_shutdown_check:
             continue
-        for call, callee in calls:
-            for sleep in _long_sleeps(facts, loop, callee, sleeping[id(callee)], limit):
+        for call, callee, other, sleeps, shown in calls:
+            for sleep in _long_sleeps(other, loop, callee, sleeps, limit):
                 if id(sleep.pause.call) not in reported:
                     reported.add(id(sleep.pause.call))
-                    yield CalleePause(sleep.pause, callee, call, sleep.length, sleep.server_time)
+                    yield CalleePause(sleep.pause, callee, call, sleep.length, sleep.server_time, shown)
 
 
 def _sleeps_outside_loops(facts: ModuleFacts) -> dict[int, list[ast.Call]]:

@@ -120,8 +120,11 @@ def _callee_pause_at(finding: Finding, context: FixContext) -> CalleePause | Non
     facts = ModuleFacts.of(context.analysis)
     if any(pause.position == (finding.line, finding.col) for pause in facts.pauses):
         return None
-    return next((found for found in callee_pauses(facts) if found.pause.position == (finding.line, finding.col)),
-                None)
+    found = next((found for found in callee_pauses(facts) if found.position == (finding.line, finding.col)), None)
+    if found is not None and found.elsewhere is not None:
+        raise CannotFix(f"the pause is in `{found.callee.name}()` ({found.elsewhere}:{found.pause.call.lineno}), "
+                        f"another module: hand it the loop's event and wait on it there")
+    return found
 
 
 def _refuse_unseen_event(found: CalleePause, event: StopEvent, context: FixContext) -> None:

@@ -37,7 +37,10 @@ class PauseIgnoresShutdown(Rule):
     followed), or when a server chooses it: a `Retry-After` header, or a sleep until a rate
     limit's reset time (`time.sleep(reset_at - time.time())`, where the name or the header key
     says *reset* or *retry after*) with no `min()` to cap it. The finding is on the sleep, and
-    names the helper and the loop that calls it.
+    names the helper and the loop that calls it. The helper may also be a top-level function of
+    another module of the project that the loop's module imports (`from .limits import
+    cool_down`, or `limits.cool_down()`): the finding is then on the call in the loop, since a
+    finding stays in the file that is checked, and names the sleep's file and line.
 
     A growing pause in a retry loop is also FSR006's (reported on the statement that makes it
     grow): both are reported, since they say different things and neither fix mends the other.
@@ -126,7 +129,8 @@ class PauseIgnoresShutdown(Rule):
 
     In a helper the loop calls, the sleep becomes `stop.wait(d)` (or the async form above), and
     the loop's own check stops it; only when the helper sees the same event: a method of the same
-    object, or a module-level event. Otherwise the fix is refused with the reason.
+    object, or a module-level event. Otherwise the fix is refused with the reason, as it is for a
+    helper in another module (the event has to be handed to it).
 
     No fix for a plain boolean flag (nothing can wait on it), a name the code does not show to
     be an Event, a loop that does not visibly stop when the event is set, a `threading.Event`
@@ -145,7 +149,9 @@ class PauseIgnoresShutdown(Rule):
     name = "pause-ignores-shutdown"
     summary = "pause ignores shutdown"
     fix = "safe"
-    needles = (b"sleep",)
+    # ``while``/``for``: a loop that calls a helper of another module, which sleeps, may say ``sleep``
+    # nowhere in its own file
+    needles = (b"sleep", b"while", b"for")
 
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         facts = ModuleFacts.of(analysis)
@@ -174,7 +180,7 @@ class PauseIgnoresShutdown(Rule):
                 continue
             if _cancellation_cuts_it_short(pause, indicators, facts):
                 continue
-            yield self.finding(pause.position, _callee_detail(found, indicators, facts, limit))
+            yield self.finding(found.position, _callee_detail(found, indicators, facts, limit))
 
 
 def _cancellation_cuts_it_short(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
@@ -248,12 +254,18 @@ def _detail(pause: Pause, length: Length, indicators: list[str], facts: ModuleFa
 
 def _callee_detail(found: CalleePause, indicators: list[str], facts: ModuleFacts, limit: float) -> str:
     pause, indicator = found.pause, indicators[0]
-    helper = facts.analysis.contexts.title(found.callee)
     loop = pause.innermost
     if found.server_time is not None:
         how_long = f"for as long as the server says (`{found.server_time}`), with no cap"
     else:
         how_long = _how_long(found.length, limit)
+    if found.elsewhere is not None:
+        helper = found.callee.name
+        return (f"`{pause.spelling()}` in `{helper}()` ({found.elsewhere}:{pause.call.lineno}) sleeps {how_long}, "
+                f"and the loop at line {loop.node.lineno} that calls it here stops on `{indicator}`, which that pause "
+                f"does not watch, so a shutdown waits out the whole pause; hand `{indicator}` to `{helper}()` and "
+                f"wait on it there instead of sleeping")
+    helper = facts.analysis.contexts.title(found.callee)
     return (f"`{pause.spelling()}` in `{helper}()` sleeps {how_long}, and the loop at line {loop.node.lineno} "
             f"that calls it (line {found.call.lineno}) stops on `{indicator}`, which this pause does not watch, "
             f"so a shutdown waits out the whole pause; {_callee_advice(found, indicator, facts)}")
