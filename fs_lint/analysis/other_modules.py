@@ -14,12 +14,11 @@ import ast
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..model.layout import module_name
-from ..model.shared import program_for
-from ..model.summaries import resolve_relative
+from ..model.layout import ProjectLayout, module_name, project_root
 from ..syntax.parsing import parse_module
 from ..test_files import is_test_path
 
@@ -46,8 +45,8 @@ def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[byt
     target = _imported_target(analysis, func)
     if target is None or analysis.filename is None:
         return None
-    layout = program_for(analysis.filename, analysis.settings.library, analysis.settings.cache).layout
-    split = layout.split(target) if layout is not None else None
+    layout = _layout_of(project_root(Path(analysis.filename)))
+    split = layout.split(target)
     if split is None or len(split[1]) != 1:
         return None
     module, (name,) = split
@@ -67,6 +66,13 @@ def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[byt
                 shown = str(path)
             return FunctionElsewhere(other, Function(stmt, isinstance(stmt, ast.AsyncFunctionDef)), shown)
     return None
+
+
+@lru_cache(maxsize=8)
+def _layout_of(root: Path) -> ProjectLayout:
+    """The project's modules, walked once per process and project (the program model, which does not
+    need to be built for this, keeps a layout of its own)."""
+    return ProjectLayout(root)
 
 
 def _imported_target(analysis: "ModuleAnalysis", func: ast.expr) -> str | None:
@@ -92,15 +98,17 @@ def _relative_imports(analysis: "ModuleAnalysis") -> dict[str, str]:
     if known is not None:
         return known
     found: dict[str, str] = {}
-    if analysis.filename is not None:
+    relative = [stmt for stmt in analysis.tree.body if isinstance(stmt, ast.ImportFrom) and stmt.level > 0]
+    if relative and analysis.filename is not None:
+        from ..model.summaries import resolve_relative
+
         own, is_package = module_name(Path(analysis.filename))
-        for stmt in analysis.tree.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.level > 0:
-                base = resolve_relative(own, is_package, stmt.level, stmt.module)
-                if base is not None:
-                    for alias in stmt.names:
-                        if alias.name != "*":
-                            found[alias.asname or alias.name] = f"{base}.{alias.name}"
+        for stmt in relative:
+            base = resolve_relative(own, is_package, stmt.level, stmt.module)
+            if base is not None:
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        found[alias.asname or alias.name] = f"{base}.{alias.name}"
     analysis.__dict__["_relative_imports"] = found
     return found
 
