@@ -33,13 +33,14 @@ def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None
 
 
 def check_module(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
-                 filename: str | None = None) -> CheckedModule | None:
-    """``check_tree``, keeping the analysis; None where no rule runs (test code, vendored copies)."""
+                 filename: str | None = None, source: bytes | None = None) -> CheckedModule | None:
+    """``check_tree``, keeping the analysis; None where no rule runs (test code, vendored copies). ``source``,
+    the bytes parsed, lets the analysis skip questions about words they do not hold."""
     codes = RULES.keys() if codes is None else codes
     run = frozenset(codes) & RULES.keys()
     if not run or not rules_apply_to(filename, settings):
         return None
-    analysis = ModuleAnalysis(tree, settings, filename)
+    analysis = ModuleAnalysis(tree, settings, filename, source)
     findings = check_analysis(analysis, run)
     if findings and is_set_apart(filename, settings):
         return None

@@ -36,7 +36,7 @@ def check_bytes_keeping(source: bytes, settings: Settings, codes: Iterable[str] 
         firing = [code for code in firing if not code.startswith(exempt)] if exempt else firing
     if not firing:
         return [], None
-    checked = check_module(tree, settings, firing, filename)
+    checked = check_module(tree, settings, firing, filename, source)
     if checked is None:
         return [], None
     findings = list(checked.findings)

@@ -87,7 +87,7 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     if not firing:
         return FixResult(source, [], [], [])
     if checked is None or checked.codes != frozenset(firing):
-        checked = check_module(parse_module(source, filename), settings, firing, filename)
+        checked = check_module(parse_module(source, filename), settings, firing, filename, source)
         if checked is None:  # test code, examples, a vendored copy: not the service
             return FixResult(source, [], [], [])
     analysis, tree, findings = checked.analysis, checked.analysis.tree, list(checked.findings)

@@ -125,9 +125,9 @@ def test_a_file_level_noqa_leaves_its_rules_out_before_they_run(monkeypatch: pyt
     asked: list[list[str]] = []
     real = file_check.check_module
 
-    def spy(tree, settings, codes, filename):
+    def spy(tree, settings, codes, filename, *rest):
         asked.append(list(codes))
-        return real(tree, settings, codes, filename)
+        return real(tree, settings, codes, filename, *rest)
 
     monkeypatch.setattr(file_check, "check_module", spy)
     loop = LOOP.format(loop="", handler="").encode()

@@ -68,41 +68,73 @@ def callee_pauses(facts: ModuleFacts) -> list[CalleePause]:
 
 def _find(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
     analysis = facts.analysis
-    watching = [loop for loop in analysis.loops if facts.indicator_keys(loop)]  # names a stop in its tests
-    if not watching:
-        return  # most modules: no loop's test names a stop, and no function is looked at
-    contexts = analysis.contexts
-    sleeping = _sleeps_outside_loops(facts)
     reported: set[int] = set()
-    for loop in watching:
-        site = loop.function.node
-        awaited = {id(node.value) for node in walk_local(loop.node.body) if isinstance(node, ast.Await)}
-        calls = []
-        for call in walk_local(loop.node.body):
-            if not isinstance(call, ast.Call):
-                continue
-            callee = contexts.resolve(call.func, site)
-            if callee is None:
-                elsewhere = function_called(analysis, call.func, _SLEEP_WORDS)
-                if elsewhere is None:
-                    continue
-                other = ModuleFacts.of(elsewhere.analysis)
-                callee, sleeps, shown = elsewhere.function.node, _sleeps_outside_loops(other), elsewhere.shown
-            else:
-                other, sleeps, shown = facts, sleeping, None
-            if callee is site or id(callee) not in sleeps:
-                continue
-            if isinstance(callee, ast.AsyncFunctionDef) and id(call) not in awaited:
-                continue  # made into a task or handed on: it does not hold this loop up
-            calls.append((call, callee, other, sleeps[id(callee)], shown))
+    for loop, calls in _calls_of_sleeping_helpers(facts):
         # The dearer question (does the loop check a stop?) only for a loop that calls a sleeping helper.
-        if not calls or not loop.has_shutdown_check:
+        if not facts.indicator_keys(loop) or not loop.has_shutdown_check:
             continue
         for call, callee, other, sleeps, shown in calls:
             for sleep in _long_sleeps(other, loop, callee, sleeps, limit):
                 if id(sleep.pause.call) not in reported:
                     reported.add(id(sleep.pause.call))
                     yield CalleePause(sleep.pause, callee, call, sleep.length, sleep.server_time, shown)
+
+
+def _calls_of_sleeping_helpers(facts: ModuleFacts) -> Iterator[tuple[Loop, list]]:
+    """Each loop with the calls it makes of a helper that sleeps outside a loop of its own: ``(call, helper,
+    the helper's module facts, its sleeps, its file when it is another module's)``. The module's own helpers
+    only when its bytes say ``sleep`` and a loop's test names a stop (most modules: neither), with every call
+    in the loop; another module's for a call that is a statement of the loop, or the value it assigns, and
+    that an import names."""
+    analysis = facts.analysis
+    contexts = analysis.contexts
+    watching = {id(loop) for loop in analysis.loops if facts.indicator_keys(loop)} \
+        if analysis.mentions(b"sleep") else set()
+    sleeping = _sleeps_outside_loops(facts) if watching else {}
+    for loop in analysis.loops:
+        site = loop.function.node
+        calls = []
+        if sleeping and id(loop) in watching:
+            awaited = {id(node.value) for node in loop._local_nodes if isinstance(node, ast.Await)}
+            for call in loop._local_nodes:
+                if isinstance(call, ast.Call):
+                    callee = contexts.resolve(call.func, site)
+                    if callee is not None and callee is not site and id(callee) in sleeping and (
+                            not isinstance(callee, ast.AsyncFunctionDef) or id(call) in awaited):
+                        calls.append((call, callee, facts, sleeping[id(callee)], None))
+        for call, awaited_here in _statement_calls(loop.node.body):
+            elsewhere = function_called(analysis, call.func, _SLEEP_WORDS)
+            if elsewhere is None:
+                continue
+            other = ModuleFacts.of(elsewhere.analysis)
+            callee, sleeps = elsewhere.function.node, _sleeps_outside_loops(other)
+            if id(callee) in sleeps and (not isinstance(callee, ast.AsyncFunctionDef) or awaited_here):
+                calls.append((call, callee, other, sleeps[id(callee)], elsewhere.shown))
+        if calls:
+            yield loop, calls
+
+
+def _statement_calls(block: list[ast.stmt]) -> Iterator[tuple[ast.Call, bool]]:
+    """The calls a block makes as statements or assigns the value of (``cool_down(r)``, ``await backoff()``,
+    ``r = fetch()``), in its nested blocks too but not in the functions it defines: with whether each is
+    awaited. Statements only, not every node: this is asked of every loop."""
+    for stmt in block:
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) else None
+        awaited = isinstance(value, ast.Await)
+        if awaited:
+            value = value.value
+        if isinstance(value, ast.Call):
+            yield value, awaited
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                yield from _statement_calls(inner)
+        for clause in getattr(stmt, "handlers", ()):
+            yield from _statement_calls(clause.body)
+        for case in getattr(stmt, "cases", ()):
+            yield from _statement_calls(case.body)
 
 
 def _sleeps_outside_loops(facts: ModuleFacts) -> dict[int, list[ast.Call]]:

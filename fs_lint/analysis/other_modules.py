@@ -4,14 +4,15 @@ a call out of the module (a helper there that ends the stop), without the progra
 ``reconnect()`` after ``from .conn import reconnect`` (or ``from svc.conn import reconnect``), and
 ``conn.reconnect()`` after ``from . import conn`` or ``import svc.conn as conn``: a function defined at
 the top of a module of the project (the package tree ``fs_lint.model.layout`` finds). Its module is
-parsed and analysed once per process while its file stays as it was, and only when its bytes hold one
-of the words the question needs: most calls out of a module end at that look.
+parsed and analysed once per process while its file stays as it was, and only when the function's own
+lines hold one of the words the question needs: most calls out of a module end at that look.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,7 +46,7 @@ def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[byt
     target = _imported_target(analysis, func)
     if target is None or analysis.filename is None:
         return None
-    layout = _layout_of(project_root(Path(analysis.filename)))
+    layout = _layout_of(_root_of(os.path.dirname(os.path.abspath(analysis.filename))))
     split = layout.split(target)
     if split is None or len(split[1]) != 1:
         return None
@@ -53,7 +54,7 @@ def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[byt
     path = layout.file_of(module)
     if path is None or os.path.abspath(path) == os.path.abspath(analysis.filename) or is_test_path(str(path)):
         return None
-    other = _analysis_of(path, analysis, words)
+    other = _analysis_of(path, name, analysis, words)
     if other is None:
         return None
     for stmt in other.tree.body:
@@ -68,6 +69,11 @@ def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[byt
     return None
 
 
+@lru_cache(maxsize=1024)
+def _root_of(folder: str) -> Path:
+    return project_root(Path(folder))
+
+
 @lru_cache(maxsize=8)
 def _layout_of(root: Path) -> ProjectLayout:
     """The project's modules, walked once per process and project (the program model, which does not
@@ -77,12 +83,11 @@ def _layout_of(root: Path) -> ProjectLayout:
 
 def _imported_target(analysis: "ModuleAnalysis", func: ast.expr) -> str | None:
     """``pkg.conn.reconnect`` for ``reconnect`` or ``conn.reconnect``, when an import binds the head."""
-    chain: list[str] = []
-    node = func
-    while isinstance(node, ast.Attribute):
-        chain.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name) or len(chain) > 1:
+    if isinstance(func, ast.Name):
+        node, chain = func, []
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        node, chain = func.value, [func.attr]
+    else:
         return None
     bound = _relative_imports(analysis).get(node.id)
     if bound is None:
@@ -113,27 +118,48 @@ def _relative_imports(analysis: "ModuleAnalysis") -> dict[str, str]:
     return found
 
 
-def _analysis_of(path: Path, asking: "ModuleAnalysis", words: tuple[bytes, ...]) -> "ModuleAnalysis | None":
+def _analysis_of(path: Path, name: str, asking: "ModuleAnalysis", words: tuple[bytes, ...]) -> "ModuleAnalysis | None":
     """The analysis of the module at ``path`` with the asking module's settings; None when it cannot be read,
-    does not parse, or holds none of ``words``."""
+    does not parse, or its top-level function ``name`` holds none of ``words``."""
     from .retry_loops import ModuleAnalysis
 
     try:
         status = path.stat()
     except OSError:
         return None
-    key = (str(path), status.st_size, status.st_mtime_ns, repr(asking.settings), words)
+    source, functions = _read(str(path), status.st_size, status.st_mtime_ns)
+    span = functions.get(name)
+    if span is None or not any(word in source[span[0]:span[1]] for word in words):
+        return None  # most calls out of a module: no such function, or it says none of the words
+    key = (str(path), status.st_size, status.st_mtime_ns, repr(asking.settings))
     if key in _analysed:
         _analysed.move_to_end(key)
         return _analysed[key]
-    found = None
     try:
-        source = path.read_bytes()
-        if any(word in source for word in words):
-            found = ModuleAnalysis(parse_module(source, str(path)), asking.settings, str(path))
-    except (OSError, SyntaxError, ValueError, RecursionError):
+        found = ModuleAnalysis(parse_module(source, str(path)), asking.settings, str(path), source)
+    except (SyntaxError, ValueError, RecursionError):
         found = None
     _analysed[key] = found
     while len(_analysed) > _KEPT:
         _analysed.popitem(last=False)
     return found
+
+
+_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(", re.MULTILINE)
+_MARGIN = re.compile(rb"^[^\s#]", re.MULTILINE)
+
+
+@lru_cache(maxsize=256)
+def _read(path: str, size: int, mtime: int) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """A module's bytes and, for each top-level ``def``, where its lines are: from the ``def`` to the next
+    line that starts at the margin (what is searched for the question's words before anything is parsed).
+    Empty when the file cannot be read."""
+    try:
+        source = Path(path).read_bytes()
+    except OSError:
+        return b"", {}
+    functions: dict[str, tuple[int, int]] = {}
+    for found in _DEF.finditer(source):
+        end = _MARGIN.search(source, source.find(b"\n", found.end()) + 1 or len(source))
+        functions.setdefault(found.group(1).decode("ascii"), (found.start(), end.start() if end else len(source)))
+    return source, functions

@@ -1190,9 +1190,11 @@ def _clip(text: str, width: int = 40) -> str:
 class ModuleAnalysis:
     """Every loop and loop handler of one module, with the facts the rules ask about."""
 
-    def __init__(self, tree: ast.Module, settings: Settings, filename: str | None = None) -> None:
+    def __init__(self, tree: ast.Module, settings: Settings, filename: str | None = None,
+                 source: bytes | None = None) -> None:
         self.settings = settings
         self.filename = filename  # where the program's other modules are, for its signal handlers
+        self._source = source  # the bytes parsed, when the front end has them (``mentions``)
         self.imports = ImportMap()
         self.loops: list[Loop] = []
         self.handlers: list[Handler] = []
@@ -1205,6 +1207,11 @@ class ModuleAnalysis:
         collector = _Collector(self)
         collector.block(tree.body, Function(None), None, (), ())
         collector.finish()
+
+    def mentions(self, word: bytes) -> bool:
+        """The module's bytes hold ``word`` (True when they are not known): a way out, before any walk, of a
+        question about code the module cannot hold (no ``sleep`` anywhere: no sleep of its own to ask about)."""
+        return self._source is None or word in self._source
 
     @cached_property
     def shutdown_patterns(self) -> WordPatterns:

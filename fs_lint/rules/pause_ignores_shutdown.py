@@ -156,7 +156,7 @@ class PauseIgnoresShutdown(Rule):
     def check(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         facts = ModuleFacts.of(analysis)
         limit = float(analysis.settings.max_blind_sleep)
-        for pause in facts.pauses:
+        for pause in facts.pauses if analysis.mentions(b"sleep") else ():  # else only a helper elsewhere can
             if not pause.is_plain_sleep:
                 continue
             watching = [loop for loop in pause.loops if loop.has_shutdown_check]
