@@ -39,8 +39,9 @@ class PauseIgnoresShutdown(Rule):
     says *reset* or *retry after*) with no `min()` to cap it. The finding is on the sleep, and
     names the helper and the loop that calls it. The helper may also be a top-level function of
     another module of the project that the loop's module imports (`from .limits import
-    cool_down`, or `limits.cool_down()`): the finding is then on the call in the loop, since a
-    finding stays in the file that is checked, and names the sleep's file and line.
+    cool_down`, or `limits.cool_down()`), called as a statement of the loop or for the value it
+    assigns: the finding is then on the call in the loop, since a finding stays in the file that
+    is checked, and names the sleep's file and line.
 
     A growing pause in a retry loop is also FSR006's (reported on the statement that makes it
     grow): both are reported, since they say different things and neither fix mends the other.
