@@ -46,6 +46,13 @@ def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[byt
     target = _imported_target(analysis, func)
     if target is None or analysis.filename is None:
         return None
+    known = analysis.__dict__.setdefault("_functions_elsewhere", {})  # a module calls the same names again
+    if (target, words) not in known:
+        known[(target, words)] = _function_named(analysis, target, words)
+    return known[(target, words)]
+
+
+def _function_named(analysis: "ModuleAnalysis", target: str, words: tuple[bytes, ...]) -> FunctionElsewhere | None:
     layout = _layout_of(_root_of(os.path.dirname(os.path.abspath(analysis.filename))))
     split = layout.split(target)
     if split is None or len(split[1]) != 1:
