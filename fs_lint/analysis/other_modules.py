@@ -40,9 +40,9 @@ class FunctionElsewhere:
 
 
 def function_called(analysis: "ModuleAnalysis", func: ast.expr, words: tuple[bytes, ...]) -> FunctionElsewhere | None:
-    """The function of another project module that ``func`` names, when that module's bytes hold one of
-    ``words``; None for anything else (this module's own functions, libraries, methods, names the
-    imports do not bind)."""
+    """The function of another project module that ``func`` names, when its own lines hold one of ``words``;
+    None for anything else (this module's own functions, libraries, methods, names the imports do not
+    bind)."""
     target = _imported_target(analysis, func)
     if target is None or analysis.filename is None:
         return None

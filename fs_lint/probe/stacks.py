@@ -155,10 +155,29 @@ class StackCollector:
                     asked.append(pid)
                 except ProcessLookupError:
                     pass
+        self._wait_for_answers(asked, wait)
+        waited = wait
+        if any(self._frameless(pid) for pid in asked):
+            # faulthandler's dump holds no Python frame (the signal came between two of them, or on a loaded
+            # machine): the Python handler answers when the thread runs Python again, so wait once more
+            self._wait_for_answers(asked, wait)
+            waited += wait
+        return [self._read(pid, commands[pid], pid in asked, waited) for pid in pids]
+
+    def _wait_for_answers(self, pids: Sequence[int], wait: float) -> None:
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and not all((self.directory / f"{pid}.json").exists() for pid in asked):
+        while time.monotonic() < deadline and not all((self.directory / f"{pid}.json").exists() for pid in pids):
             time.sleep(0.01)
-        return [self._read(pid, commands[pid], pid in asked, wait) for pid in pids]
+
+    def _frameless(self, pid: int) -> bool:
+        """No answer from the Python handler yet, and faulthandler's dump shows no frame of any thread."""
+        if (self.directory / f"{pid}.json").exists():
+            return False
+        try:
+            text = (self.directory / f"{pid}.threads").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return not any(stack.frames for stack in parse_faulthandler(text))
 
     def _read(self, pid: int, command: str, asked: bool, wait: float) -> ProcessStacks:
         hello = self._hello(pid)
