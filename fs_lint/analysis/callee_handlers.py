@@ -30,7 +30,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..syntax.local_nodes import awaits, walk_local
+from ..syntax.local_nodes import awaits, statement_blocks, walk_local
 from ..syntax.names import last_name
 from .other_modules import function_called
 from .quick_calls import body_can_block, prompts
@@ -203,14 +203,8 @@ def _going_on_statements(block: list[ast.stmt], leaves_after: bool = False):
             if not leaves:
                 yield stmt
         elif isinstance(stmt, (ast.If, ast.With, ast.AsyncWith, *_TRY_TYPES)):
-            for inner in _blocks(stmt):
+            for inner in statement_blocks(stmt):
                 yield from _going_on_statements(inner, leaves)
-
-
-def _blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
-    blocks = [getattr(stmt, name, []) for name in ("body", "orelse", "finalbody")]
-    blocks += [clause.body for clause in getattr(stmt, "handlers", [])]
-    return [block for block in blocks if block]
 
 
 def _always_runs(statement: ast.stmt, block: list[ast.stmt]) -> bool:

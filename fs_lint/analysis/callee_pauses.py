@@ -23,7 +23,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..syntax.local_nodes import walk_local
+from ..syntax.local_nodes import statement_blocks, walk_local
 from ..syntax.names import words
 from .module_facts import ModuleFacts
 from .other_modules import function_called
@@ -125,16 +125,9 @@ def _statement_calls(block: list[ast.stmt]) -> Iterator[tuple[ast.Call, bool]]:
             value = value.value
         if isinstance(value, ast.Call):
             yield value, awaited
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for inner in statement_blocks(stmt):
                 yield from _statement_calls(inner)
-        for clause in getattr(stmt, "handlers", ()):
-            yield from _statement_calls(clause.body)
-        for case in getattr(stmt, "cases", ()):
-            yield from _statement_calls(case.body)
 
 
 def _sleeps_outside_loops(facts: ModuleFacts) -> dict[int, list[ast.Call]]:

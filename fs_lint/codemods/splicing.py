@@ -29,6 +29,7 @@ from typing import Sequence
 
 import libcst as cst
 
+from ..syntax.local_nodes import statement_blocks
 from ..syntax.parsing import parse_module
 from . import TOO_DEEP_FOR_LIBCST
 from .base import ChangeApplier, ChangeFailed, Edit, ModuleImport
@@ -288,15 +289,8 @@ def _innermost_definition(statements: list[ast.stmt], line: int) -> tuple[int, i
             break
         if isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             found = (_first_line(holder), holder.end_lineno or holder.lineno)
-        statements = [child for block in _child_blocks(holder) for child in block]
+        statements = [child for block in statement_blocks(holder) for child in block]
     return found
-
-
-def _child_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
-    blocks = [getattr(statement, name, None) for name in ("body", "orelse", "finalbody")]
-    blocks += [handler.body for handler in getattr(statement, "handlers", ())]
-    blocks += [case.body for case in getattr(statement, "cases", ())]
-    return [b for b in blocks if isinstance(b, list)]
 
 
 def _first_line(statement: ast.stmt) -> int:

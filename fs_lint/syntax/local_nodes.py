@@ -41,6 +41,15 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
     return children
 
 
+def statement_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The blocks a statement holds: its body, ``else`` and ``finally``, its handlers' and its cases' bodies
+    (a ``def`` or ``class`` has its body too: a caller that stays in one frame leaves those out)."""
+    blocks = [getattr(statement, name, None) for name in ("body", "orelse", "finalbody")]
+    blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+    blocks += [case.body for case in getattr(statement, "cases", ())]
+    return [block for block in blocks if isinstance(block, list)]
+
+
 def awaits(nodes: Iterable[ast.AST]) -> bool:
     """True when the block can be suspended (and so cancelled) by the event loop."""
     return any(isinstance(node, _AWAITING) for node in walk_local(nodes))
