@@ -7,7 +7,10 @@ question too, so the names come from there (``stop_paths.SHUTDOWN_METHOD_WORDS``
 that end an object's work, not those that may end one operation such as ``abort_transaction``;
 plus the ``shutdown-path-names`` option), and so do the signal handlers and atexit hooks. Added here:
 
-- ``__exit__`` / ``__aexit__``;
+- ``__exit__`` / ``__aexit__``, when it ends something: it calls a stop (``close()``, ``cancel()``,
+  an exit stack's ``aclose()``), sets an event, joins or waits for work, or awaits a task. An exit that
+  only resets the object, commits or runs what the block queued (a pipeline's ``execute()``) ends one
+  use of the object, not its work: ``async with r.pipeline() as pipe:`` is not a stop;
 - framework shutdown hooks: FastStream's ``@app.on_shutdown`` / ``@app.after_shutdown`` (and
   ``on_shutdown=[...]`` / ``after_shutdown=[...]``), FastAPI's ``@app.on_event("shutdown")`` and
   ``add_event_handler("shutdown", f)``, aiohttp's ``app.on_shutdown.append(f)`` /
@@ -26,6 +29,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..syntax.local_nodes import walk_local
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 from .stop_paths import ModuleStops
@@ -35,6 +39,9 @@ _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _ASKING_WORDS = frozenset({"wait", "waits", "is", "has", "should", "can", "get", "gets", "set", "check", "checks",
                            "when", "until", "must", "needs", "will", "was", "test"})
 EXIT_DUNDERS = frozenset({"__exit__", "__aexit__"})  # a context manager's end: a stop path
+# Besides the stop words: calls that end other work from a context manager's exit (``self._stop.set()``,
+# ``self._thread.join()``, ``await asyncio.wait(tasks)``).
+_ENDING_CALLS = frozenset({"set", "join", "wait", "gather"})
 _CONNECTION_WORDS = frozenset({"connection", "conn", "socket", "sock", "transport", "link", "peer", "stream", "ws",
                                "websocket"})
 _STOP_WORDS = frozenset({"close", "closed", "closing", "lost", "disconnect", "disconnected", "stop", "stopped",
@@ -103,7 +110,24 @@ class ModuleShutdownPaths:
 
     @cached_property
     def _named(self) -> list[ShutdownPath]:
-        return [self._whole(f, self._call_title(f)) for f in self.contexts.functions if self.is_shutdown_name(f.name)]
+        return [self._whole(f, self._call_title(f)) for f in self.contexts.functions
+                if self.is_shutdown_name(f.name) and (f.name not in EXIT_DUNDERS or self._ends_something(f))]
+
+    def _ends_something(self, function) -> bool:
+        """A context manager's exit that stops work: it calls a stop, sets an event, joins or waits, awaits
+        a task or a future (``await self._task``, ``await asyncio.Future()``), or hands on to another exit
+        (``super().__aexit__()``). Its own statements only: an exit that resets, commits or executes through
+        its own object (a pipeline's ``await self.reset()``) ends one use of the object."""
+        own = function.args.args[0].arg if function.args.args else None
+        for node in walk_local(function.body):
+            if isinstance(node, ast.Call):
+                name = last_name(node.func)
+                if name and (name in _ENDING_CALLS or name in EXIT_DUNDERS or self.stops.is_stop_name(name)):
+                    return True
+            elif isinstance(node, ast.Await) and not (isinstance(node.value, ast.Call)
+                                                      and _root_name(node.value.func) == own):
+                return True  # ``await self._task``, ``await asyncio.Future()``: it waits for something to end
+        return False
 
     @cached_property
     def _registered(self) -> list[ShutdownPath]:
@@ -171,6 +195,13 @@ class ModuleShutdownPaths:
 
     def _is_manager(self, function) -> bool:
         return any(self.imports.qualified_name(d) in _CONTEXT_MANAGERS for d in function.decorator_list)
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """``self`` for ``self._pipe.execute``: the name an attribute chain starts from."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _names_an_event(name: str) -> bool:

@@ -49,10 +49,15 @@ class UnboundedWaitInShutdownPath(Rule):
 
     - functions and methods named like a stop: the stop-path model's words that end an object's
       work (`stop`, `close`, `shutdown`, `disconnect`, `terminate`, `teardown`, `aclose`, `quit`,
-      `halt`), matched as words (`loop_stop`, `_close_all`, `on_disconnect`), `__exit__` and
-      `__aexit__`, and the words of `shutdown-path-names`; not the words that may end one
-      operation only (`kill_task`, `cancel_order`, `abort_transaction`, `_entry_exit`), nor
-      names that ask or wait (`is_closed`, `wait_closed`, `get_stop_event`, `checks_stop`);
+      `halt`), matched as words (`loop_stop`, `_close_all`, `on_disconnect`), and the words of
+      `shutdown-path-names`; not the words that may end one operation only (`kill_task`,
+      `cancel_order`, `abort_transaction`, `_entry_exit`), nor names that ask or wait (`is_closed`,
+      `wait_closed`, `get_stop_event`, `checks_stop`);
+    - `__exit__` and `__aexit__` when the exit ends something: it calls a stop (`close()`,
+      `cancel()`, an exit stack's `aclose()`), sets an event, joins or waits, or awaits a task or a
+      future. An exit that only resets, commits or executes through its own object
+      (`await self.reset()`, `await self._pipe.execute()`) ends one use of the object, as a
+      pipeline's `async with` block does, and is not a stop;
     - the signal handlers (`signal.signal`, `loop.add_signal_handler`, not SIGHUP/SIGUSR1-like
       signals) and `atexit` hooks the module registers;
     - framework shutdown hooks: FastStream `@app.on_shutdown` / `@app.after_shutdown` (and
