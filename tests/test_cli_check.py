@@ -350,6 +350,28 @@ def test_a_source_folder_on_sys_path_that_holds_the_project_is_not_vendored(
     assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"src/order_service/worker.py"}
 
 
+@pytest.mark.parametrize("marker, text", [
+    ("setup.py", "from setuptools import setup\n\nsetup(name='acme-mqtt',\n      package_dir={'': 'src'},\n"
+                 "      packages=['acme', 'acme.mqtt'])\n"),
+    ("pyproject.toml", '[project]\nname = "acme-mqtt"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'),
+    ("setup.cfg", "[metadata]\nname = acme-mqtt\n\n[options]\npackage_dir =\n    =src\n"),
+    ("pyproject.toml", '[tool.poetry]\nname = "acme-mqtt"\npackages = [{ include = "acme", from = "src" }]\n'),
+])
+def test_the_folder_the_packaging_builds_from_is_not_vendored(
+        project: Path, capsys: pytest.CaptureFixture[str], marker: str, text: str) -> None:
+    """paho-mqtt's shape: its package is ``src/paho``, not named after the project, and a script puts ``src``
+    on ``sys.path``; the metadata says the packages are built from ``src``, so it is the project's own code.
+    A ``lib`` folder the same script puts on the path is still other people's."""
+    (project / marker).write_text(text)
+    (project / "run_tests.py").write_text("import sys\n\nsys.path.insert(0, 'src')\nsys.path.insert(0, 'lib')\n")
+    (project / "src" / "acme" / "mqtt").mkdir(parents=True)
+    (project / "src" / "acme" / "mqtt" / "worker.py").write_text(SWALLOWS)
+    (project / "lib" / "retrying").mkdir(parents=True)
+    (project / "lib" / "retrying" / "worker.py").write_text(SWALLOWS)
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"src/acme/mqtt/worker.py"}
+
+
 def test_show_settings_says_a_file_is_vendored(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / ".git").mkdir()
     (project / "vendor" / "backoff").mkdir(parents=True)

@@ -10,7 +10,9 @@ upstream. A folder holds vendored code when the layout or the project's own code
 - or the folder is named the way vendoring tools name it (``vendor``, ``_vendor``, ``third_party``...).
 
 A source folder of the project's own (``src/``) is put on ``sys.path`` too, by some scripts: a folder
-that holds one of the project's top packages named after the project itself is never vendored.
+that holds one of the project's top packages named after the project itself is never vendored, nor is
+a folder the project's packaging builds its packages from (``package_dir={"": "src"}``, ``where =
+["src"]``, ``from = "src"``), whatever its packages are called (``paho-mqtt`` ships ``src/paho``).
 """
 
 from __future__ import annotations
@@ -135,8 +137,41 @@ def _assigned(lines: list[str], name: str) -> list[ast.expr]:
 
 
 def _holds_the_project(folder: Path, root: Path) -> bool:
-    """``src/`` with the project's own package in it: the folder is the project's source root."""
+    """``src/`` with the project's own package in it, or the folder the packaging builds from: the
+    project's source root."""
+    if folder.parent == root and folder.name in _packaged_from(root):
+        return True
     return any((folder / name).is_dir() or (folder / f"{name}.py").is_file() for name in _own_names(root))
+
+
+_PACKAGING_KEYS = ("package_dir", "package-dir", "where", "find_packages", "find_namespace_packages", "from")
+_QUOTED = re.compile(r"""["']([^"'\s]+)["']""")
+_CFG_VALUE = re.compile(r"^\s*(?:where\s*=|=)\s*([\w.-]+)\s*$")
+
+
+@lru_cache(maxsize=64)
+def _packaged_from(root: Path) -> frozenset[str]:
+    """The folders the project's metadata builds its packages from: the strings on the lines of
+    ``setup.py``/``pyproject.toml`` that set ``package_dir``, ``where`` or ``from`` (or call
+    ``find_packages``), and setup.cfg's ``where = src`` or ``package_dir =`` / ``    = src``."""
+    found: set[str] = set()
+    for marker in ROOT_MARKERS[:3]:
+        lines = read_head(root / marker, follow_links=True).decode("utf-8", errors="replace").splitlines()
+        after_key = False
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                continue
+            keyed = any(re.search(rf"(^|[\s({{,]){re.escape(k)}\b", stripped) for k in _PACKAGING_KEYS)
+            if keyed:
+                found.update(Path(value).name for value in _QUOTED.findall(stripped) if value not in (".", ""))
+            if marker == "setup.cfg":
+                value = _CFG_VALUE.match(line) if (after_key or stripped.startswith("where")) else None
+                if value:
+                    found.add(Path(value.group(1)).name)
+                after_key = stripped.startswith("package_dir") or (after_key and line[:1].isspace())
+    found.discard("")
+    return frozenset(found)
 
 
 @lru_cache(maxsize=64)
