@@ -494,6 +494,24 @@ class _BodyWalk:
             if isinstance(stmt, ast.If) and not stmt.orelse and _leaves(stmt.body):
                 guards = guards + tuple(sorted(keys_read(stmt.test)))  # ``if x.is_closed: return`` guards the rest
 
+    def _add_exit_keys(self, loop: int, test: ast.expr) -> None:
+        fact = self.facts.loops[loop]
+        fact.exit_keys += tuple(k for k in sorted(keys_read(test)) if k not in fact.exit_keys)
+
+    def _loops_ended_by(self, body: list[ast.stmt], loop: int) -> list[int]:
+        """The loops around (``loop`` and those it is in) whose ``while`` tests a name that one of the block's
+        statements sets false: ``run = False`` ends ``while run:`` at its next test."""
+        ended = []
+        while loop >= 0:
+            fact = self.facts.loops[loop]
+            if fact.kind == "while" and any(
+                    isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                    and s.targets[0].id in fact.test_keys and isinstance(s.value, ast.Constant)
+                    and not s.value.value for s in body):
+                ended.append(loop)
+            loop = fact.parent
+        return ended
+
     def _statement(self, stmt: ast.stmt, scopes, guards, loop: int, handler: str) -> None:
         if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
             self.nested.append(stmt)
@@ -502,8 +520,9 @@ class _BodyWalk:
         if isinstance(stmt, ast.If):
             self._expression(stmt.test, stmt, scopes, guards, loop, handler)
             if loop >= 0 and any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in stmt.body):
-                self.facts.loops[loop].exit_keys += tuple(k for k in sorted(keys_read(stmt.test))
-                                                          if k not in self.facts.loops[loop].exit_keys)
+                self._add_exit_keys(loop, stmt.test)
+            for ended in self._loops_ended_by(stmt.body, loop):
+                self._add_exit_keys(ended, stmt.test)  # ``if self._terminate: run = False`` ends ``while run:``
             inner = guards + tuple(sorted(keys_read(stmt.test)))
             self._block(stmt.body, scopes, inner, loop, handler)
             self._block(stmt.orelse, scopes, inner, loop, handler)
