@@ -769,12 +769,14 @@ def _ends_by_its_own_moves(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
     """A ``while`` that ends by what it moves itself, in one walk of its body:
 
     - ``while retries > 0: ...; retries -= 1``: its condition, or a test that leaves it, compares a count
-      the loop moves (``+=``/``-=``), so it ends after so many rounds;
+      the loop moves (``+=``/``-=``), so it ends after so many rounds; ``while left: ...; left -= 1`` counts
+      down to a false zero (a truth test and ``-=``);
     - ``while not ready() and left > 0: ...; left = end - time.time()``: its condition compares a name the
       loop sets from a clock each round, so it ends when the time is up, whatever the name says."""
     if not isinstance(loop, ast.While):
         return False
     counters: set[str] = set()
+    down: set[str] = set()
     clocked: set[str] = set()
     exit_tests: list[ast.expr] = []
     for node in _own_frame(loop.body):
@@ -782,6 +784,8 @@ def _ends_by_its_own_moves(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
             k = key(node.target)
             if k:
                 counters.add(k)
+                if isinstance(node.op, ast.Sub):
+                    down.add(k)
         elif isinstance(node, ast.Assign) and any(
                 isinstance(n, ast.Call) and (spelled(n.func) or "").rsplit(".", 1)[-1] in _CLOCK_CALLS
                 for n in ast.walk(node.value)):
@@ -792,8 +796,11 @@ def _ends_by_its_own_moves(loop: ast.While | ast.For | ast.AsyncFor) -> bool:
     def compared(tests: list[ast.expr]) -> set[str]:
         return {k for test in tests for node in ast.walk(test) if isinstance(node, ast.Compare) for k in keys_read(node)}
 
+    truths = loop.test.values if isinstance(loop.test, ast.BoolOp) and isinstance(loop.test.op, ast.And) \
+        else [loop.test]
     return bool(counters and counters & compared([loop.test, *exit_tests])) or \
-        bool(clocked and clocked & compared([loop.test]))
+        bool(clocked and clocked & compared([loop.test])) or \
+        bool(down and down & {key(t) for t in truths if isinstance(t, (ast.Name, ast.Attribute))})
 
 
 def short_text(node: ast.AST, limit: int = 80) -> str:
