@@ -256,7 +256,9 @@ class ReachedWaits:
         sleeps = [c for c in own if self._is_sleep(function, c)]
         if not sleeps or len(own) > len(sleeps) + 1:
             return None  # a loop that does work each time round is not a poll
-        polled = _shortest([k for k in loop.test_keys if not _is_stop_key(k)]) or _shortest(loop.test_keys)
+        roots = {k.split(".", 1)[0] for k in loop.test_keys if "." in k}  # ``self`` of ``self._closed``: not polled
+        polled = _shortest([k for k in loop.test_keys if not _is_stop_key(k) and k not in roots]) or \
+            _shortest(loop.test_keys)
         escapes = [k for k in loop.test_keys if _is_stop_key(k) and k.count(".") >= 1]
         escape = _shortest(escapes)
 

@@ -20,12 +20,15 @@ plus the ``shutdown-path-names`` option), and so do the signal handlers and atex
   of any other context manager is not a shutdown path: it runs at the end of every ``with``.
 
 A name whose first word asks or waits (``is_closed``, ``wait_closed``, ``get_shutdown_event``)
-is a question about a stop, not a stop.
+is a question about a stop, not a stop; and a function named like a stop that goes round a loop
+retrying a connection (``_force_disconnect()`` that tears the connection down and then reconnects)
+is a reconnect, not a stop: the program's stop is elsewhere.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -74,12 +77,13 @@ class ModuleShutdownPaths:
     """The shutdown paths of one module, found when first asked."""
 
     def __init__(self, tree: ast.Module, imports: ImportMap, contexts: RunContexts, stops: ModuleStops,
-                 extra_names: tuple[str, ...] = ()) -> None:
+                 extra_names: tuple[str, ...] = (), reconnecting: Callable[[], set[int]] | None = None) -> None:
         self.tree = tree
         self.imports = imports
         self.contexts = contexts
         self.stops = stops
         self._extra = WordPatterns(extra_names)
+        self._reconnecting = reconnecting or set
 
     def is_shutdown_name(self, name: str) -> bool:
         """``stop``, ``close_all``, ``_on_disconnect``, ``__exit__``; not ``is_closed`` or ``wait_closed``."""
@@ -110,8 +114,12 @@ class ModuleShutdownPaths:
 
     @cached_property
     def _named(self) -> list[ShutdownPath]:
-        return [self._whole(f, self._call_title(f)) for f in self.contexts.functions
-                if self.is_shutdown_name(f.name) and (f.name not in EXIT_DUNDERS or self._ends_something(f))]
+        named = [f for f in self.contexts.functions
+                 if self.is_shutdown_name(f.name) and (f.name not in EXIT_DUNDERS or self._ends_something(f))]
+        if named:
+            reconnecting = self._reconnecting()
+            named = [f for f in named if id(f) not in reconnecting]
+        return [self._whole(f, self._call_title(f)) for f in named]
 
     def _ends_something(self, function) -> bool:
         """A context manager's exit that stops work: it calls a stop, sets an event, joins or waits, awaits

@@ -95,7 +95,13 @@ class ModuleShutdownWaits:
         self.analysis = analysis
         self.imports = analysis.imports
         self.shutdown_paths = ModuleShutdownPaths(analysis.tree, analysis.imports, analysis.contexts,
-                                                  analysis.stops, analysis.settings.shutdown_path_names)
+                                                  analysis.stops, analysis.settings.shutdown_path_names,
+                                                  self._reconnecting)
+
+    def _reconnecting(self) -> set[int]:
+        """The functions (by ``id`` of their node) with a loop that retries a connection: reconnects."""
+        return {id(loop.function.node) for loop in self.analysis.loops
+                if loop.function.node is not None and loop.is_retry_loop and loop.calls_connection_like}
 
     @classmethod
     def of(cls, analysis: ModuleAnalysis) -> "ModuleShutdownWaits":

@@ -52,7 +52,9 @@ class UnboundedWaitInShutdownPath(Rule):
       `halt`), matched as words (`loop_stop`, `_close_all`, `on_disconnect`), and the words of
       `shutdown-path-names`; not the words that may end one operation only (`kill_task`,
       `cancel_order`, `abort_transaction`, `_entry_exit`), nor names that ask or wait (`is_closed`,
-      `wait_closed`, `get_stop_event`, `checks_stop`);
+      `wait_closed`, `get_stop_event`, `checks_stop`), nor a function that goes round a loop retrying
+      a connection (a `_force_disconnect()` that tears the link down and reconnects: the stop is
+      elsewhere);
     - `__exit__` and `__aexit__` when the exit ends something: it calls a stop (`close()`,
       `cancel()`, an exit stack's `aclose()`), sets an event, joins or waits, or awaits a task or a
       future. An exit that only resets, commits or executes through its own object
