@@ -29,6 +29,7 @@ from ..syntax.names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
 from ..model.terms import argument
+from .finished_work import known_finished
 from .reached_waits import ReachedWaits, Verdict
 from .wait_bounds import has_bound_argument, is_bounded_wait_for, is_timeout_scope
 
@@ -129,6 +130,8 @@ class ModuleShutdownWaits:
             walk = _PathWalk(self, path)
             by_shape = walk.waits()
             for wait in by_shape:
+                if wait.kind in (JOIN, TASK) and known_finished(path.function, wait.node, wait.target):
+                    continue  # ``if not t.is_alive(): t.join()``: the work has ended, nothing to wait for
                 reviewed = self._reviewed(wait, function) if function is not None else wait
                 if reviewed is not None:
                     found.setdefault(reviewed.position, reviewed)

@@ -124,6 +124,11 @@ class UnboundedWaitInShutdownPath(Rule):
       sets (itself or through the calls it makes) and nothing it does, followed a few calls deep,
       waits for a peer or goes round without looking at it; or it does a finite piece of work.
       This is the deliberate drain: a stop that waits for the item in hand to be finished.
+    - Work the code has just seen finish: a join or an await under a test that says the thread
+      has ended or the task is done (`if not t.is_alive(): t.join()`, `if task.done(): await
+      task`), or below an early exit that leaves while it runs (`if not task.done(): return`).
+      An assignment to the attribute in between forgets what the test said; `if t.is_alive():
+      t.join()` is a join of a thread known to be running.
     - Cancelled first: `task.cancel()` earlier in the function, on the task or the collection it
       comes from, unless what the task runs catches its cancellation and goes round; any
       `.cancel()` before a `gather` or `asyncio.wait`; `await stopped.wait()` on a name like
