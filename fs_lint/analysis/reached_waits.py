@@ -263,8 +263,9 @@ class ReachedWaits:
         escape = _shortest(escapes)
 
         def finding(path: ShutdownPath) -> ModelWait:
-            detail = (f"{path.title} polls `{polled}` (`{sleeps[0].text}`) with no deadline; while it stays "
-                      f"true, {path.never_returns}")
+            still = f"`{loop.test}` stays true" if loop.test and len(loop.test) <= 60 else "it stays true"
+            detail = (f"{path.title} polls `{polled}` (`{sleeps[0].text}`) with no deadline; while {still}, "
+                      f"{path.never_returns}")
             if escape:
                 detail += (f": only `{escape}` ends it early, and a process manager sends its SIGTERM once "
                            f"before it kills")
