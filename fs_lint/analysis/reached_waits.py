@@ -270,7 +270,7 @@ class ReachedWaits:
                 detail += (f": only `{escape}` ends it early, and a process manager sends its SIGTERM once "
                            f"before it kills")
             evidence = (f"{self._where(function, loop.line)}: `while` loop, no clock or deadline in its test",)
-            return ModelWait(loop.line, 0, "loop", detail, evidence)
+            return ModelWait(loop.line, loop.col, "loop", detail, evidence)
 
         return finding
 

@@ -22,7 +22,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 7  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 8  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Expression nodes with nothing to look at below them (for the walk of expressions, by exact type).
@@ -84,6 +84,7 @@ class LoopFact:
     parent: int  # index of the loop around it, or -1
     iterates: Term = t.UNKNOWN  # what a ``for`` walks over
     test: str = ""  # the ``while`` condition as written
+    col: int = 0  # where the loop statement starts on its line
 
 
 @dataclass
@@ -739,7 +740,8 @@ class _BodyWalk:
         self.facts.loops.append(LoopFact(stmt.lineno, "while" if isinstance(stmt, ast.While) else
                                          "async for" if isinstance(stmt, ast.AsyncFor) else "for",
                                          infinite, test_keys, (), False, False, parent, iterates,
-                                         short_text(stmt.test) if isinstance(stmt, ast.While) else ""))
+                                         short_text(stmt.test) if isinstance(stmt, ast.While) else "",
+                                         stmt.col_offset))
         return len(self.facts.loops) - 1
 
     def _caught(self, node: ast.expr | None) -> tuple[str, ...]:
