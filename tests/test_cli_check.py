@@ -356,6 +356,8 @@ def test_a_source_folder_on_sys_path_that_holds_the_project_is_not_vendored(
     ("pyproject.toml", '[project]\nname = "acme-mqtt"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n'),
     ("setup.cfg", "[metadata]\nname = acme-mqtt\n\n[options]\npackage_dir =\n    =src\n"),
     ("pyproject.toml", '[tool.poetry]\nname = "acme-mqtt"\npackages = [{ include = "acme", from = "src" }]\n'),
+    ("setup.py", "from setuptools import find_packages, setup\n\nsetup(name='acme-mqtt', package_dir={'': 'src'},\n"
+                 "      packages=find_packages('src', exclude=['lib', 'tests']))\n"),
 ])
 def test_the_folder_the_packaging_builds_from_is_not_vendored(
         project: Path, capsys: pytest.CaptureFixture[str], marker: str, text: str) -> None:

@@ -163,8 +163,9 @@ def _packaged_from(root: Path) -> frozenset[str]:
             if stripped.startswith("#"):
                 continue
             keyed = any(re.search(rf"(^|[\s({{,]){re.escape(k)}\b", stripped) for k in _PACKAGING_KEYS)
-            if keyed:
-                found.update(Path(value).name for value in _QUOTED.findall(stripped) if value not in (".", ""))
+            if keyed:  # not what ``exclude=`` names: ``find_packages(exclude=["lib"])`` builds nothing from lib
+                kept = stripped.split("exclude", 1)[0]
+                found.update(Path(value).name for value in _QUOTED.findall(kept) if value not in (".", ""))
             if marker == "setup.cfg":
                 value = _CFG_VALUE.match(line) if (after_key or stripped.startswith("where")) else None
                 if value:
