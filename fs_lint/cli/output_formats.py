@@ -6,7 +6,6 @@ order, with 1-based columns.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from urllib.parse import quote, urljoin
 
 from .. import __version__
 from ..findings import Finding
-from ..rule_pages import first_paragraph, page
 from ..rule_urls import REPOSITORY, rule_url
 from ..rules import RULES
 from .colour import PLAIN, Palette
@@ -97,6 +95,8 @@ def render_json(reports: Sequence[FileReport], cwd: str) -> str:
                           "message": text_of(f), "filename": report.shown, "line": f.line, "column": f.col + 1,
                           "fix": _fix_kind(f.code), "fixable": f in report.fixable, "url": rule_url(f.code),
                           "docs": f"fs-lint rule {f.code}", "evidence": list(f.evidence)})
+    import json  # only for this format: a plain check does not pay for it
+
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -141,6 +141,8 @@ def _absolute_links(markdown: str, base: str) -> str:
 
 
 def _sarif_rule(code: str) -> dict[str, object]:
+    from ..rule_pages import first_paragraph, page  # the pages are read for SARIF only
+
     rule = RULES[code]
     text = _absolute_links(page(rule), rule_url(code))
     return {
@@ -210,6 +212,8 @@ def render_sarif(reports: Sequence[FileReport], cwd: str) -> str:
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path(cwd).as_uri().rstrip("/") + "/"}},
         "results": results,
     }
+    import json
+
     return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2,
                       ensure_ascii=False) + "\n"
 
