@@ -18,10 +18,13 @@ RAISE = "raise"
 
 EXITS = frozenset({BREAK, RETURN, RAISE})
 
+# What a ``qualify`` answers for a function of the module that always raises (``ModuleAnalysis.qualify``).
+RAISES_ALWAYS = "<a function of this module that always raises>"
+
 # Calls that never return.
 NO_RETURN_CALLS = frozenset({
     "sys.exit", "exit", "quit", "os._exit", "os.abort",
-    "pytest.fail", "pytest.skip",
+    "pytest.fail", "pytest.skip", RAISES_ALWAYS,
 })
 
 
@@ -112,3 +115,22 @@ def _is_suppress(node: ast.expr) -> bool:
     func = node.func if isinstance(node, ast.Call) else None
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
     return name == "suppress"
+
+
+def always_raising(statements: Sequence[ast.stmt], qualify) -> frozenset[str]:
+    """The module-level functions of ``statements`` that never return: every way out of their body is a
+    ``raise`` (``def exit_program(code): print(...); raise SystemExit(code)``), or a call of another such
+    function. A call of one in a handler leaves the handler as a ``raise`` does."""
+    functions = [s for s in statements if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    found: set[str] = set()
+
+    def known(node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id in found:
+            return RAISES_ALWAYS
+        return qualify(node)
+
+    for _ in range(2):  # one helper calling another, once
+        for function in functions:
+            if function.name not in found and outcomes(function.body, known) == {RAISE}:
+                found.add(function.name)
+    return frozenset(found)

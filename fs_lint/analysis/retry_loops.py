@@ -156,7 +156,7 @@ class Handler:
     @cached_property
     def lets_loop_go_on(self) -> bool:
         """Some path through the handler gets back to the top of the loop."""
-        qualify = self.module.imports.qualified_name
+        qualify = self.module.qualify
         leaving = cf.outcomes(self.body, qualify) if not self.is_suppress else frozenset({cf.NEXT})
         flags = self._flags_set()
         if cf.CONTINUE in leaving and not self.loop.condition_stops_on(flags):
@@ -333,7 +333,7 @@ class Handler:
     def _reraised_kinds(self) -> set[str]:
         """Kinds the handler re-raises first: ``if isinstance(e, X): raise``, ``if task.cancelling(): raise``."""
         reraised: set[str] = set()
-        qualify = self.module.imports.qualified_name
+        qualify = self.module.qualify
         for stmt in self.body:
             if not (isinstance(stmt, ast.If) and cf.outcomes(stmt.body, qualify) <= cf.EXITS):
                 continue
@@ -580,7 +580,7 @@ class Loop:
         ``time.sleep(1); return None`` waits once on the way out: it is not a pause between attempts.
         """
         found: set[int] = set()
-        qualify = self.module.imports.qualified_name
+        qualify = self.module.qualify
         for block in _blocks(self.node.body):
             for index, stmt in enumerate(block[:-1]):
                 if isinstance(stmt, _COMPOUND):
@@ -792,7 +792,7 @@ class Loop:
     @cached_property
     def exit_tests(self) -> list[ast.expr]:
         """Tests of ``if`` statements in the loop that lead out of it (or clear its condition)."""
-        qualify = self.module.imports.qualified_name
+        qualify = self.module.qualify
         condition_keys = keys_read(self.node.test) if isinstance(self.node, ast.While) else set()
         tests = []
         for stmt, in_try, rest in _local_ifs(self.node.body):
@@ -843,7 +843,7 @@ class Loop:
     @cached_property
     def leaves_on_shutdown_exception(self) -> "Handler | None":
         """``except (KeyboardInterrupt, SystemExit): return``: the loop ends when told to stop."""
-        qualify = self.module.imports.qualified_name
+        qualify = self.module.qualify
         for handler in self.handlers:
             if handler.is_suppress or handler.own_catch.broad or not handler.own_catch.kinds - {GENERATOR_EXIT}:
                 continue
@@ -1207,6 +1207,17 @@ class ModuleAnalysis:
         collector = _Collector(self)
         collector.block(tree.body, Function(None), None, (), ())
         collector.finish()
+
+    @cached_property
+    def _always_raising(self) -> frozenset[str]:
+        return cf.always_raising(self.tree.body, self.imports.qualified_name)
+
+    def qualify(self, node: ast.expr) -> str | None:
+        """The qualified name of what a call calls, as ``control_flow.outcomes`` reads it: a function of the
+        module that always raises is one that never returns (``exit_program(EXIT_INTERRUPT)``)."""
+        if isinstance(node, ast.Name) and node.id in self._always_raising and not self.imports.binds(node.id):
+            return cf.RAISES_ALWAYS
+        return self.imports.qualified_name(node)
 
     def mentions(self, word: bytes) -> bool:
         """The module's bytes hold ``word`` (True when they are not known): a way out, before any walk, of a

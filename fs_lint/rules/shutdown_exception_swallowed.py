@@ -41,7 +41,9 @@ class ShutdownExceptionSwallowed(Rule):
     nothing. asyncio expects a cancelled task to finish by raising `CancelledError`.
 
     ## Exemptions
-    - Handlers that re-raise, break, return or raise on every path, or first re-raise when
+    - Handlers that re-raise, break, return or raise on every path (a call of `sys.exit()`, or of a
+      function of the module that always raises, such as `def exit_program(code): ...; raise
+      SystemExit(code)`, is a raise), or first re-raise when
       `asyncio.current_task().cancelling()` says the task itself is being cancelled, or when a
       shutdown flag says so (`if connection.is_closed: raise`), or leave when the loop's own
       condition says it is stopping (`while not self.done.is_set(): ... if self.done.is_set(): return`).
