@@ -38,6 +38,7 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 # The kinds of wait, as ``Wait.kind`` names them.
+CHILD_PROCESS = "the child process"  # what a ``wait()`` the library table types as a process's waits for
 JOIN = "join"  # thread or process join()
 QUEUE_JOIN = "queue-join"  # Queue.join(): every item processed
 EVENT_WAIT = "wait"  # Event / Condition / process wait()
@@ -522,7 +523,7 @@ class _PathWalk:
                 return
             if last & _FINISHED_WORDS and self._cancelled_any_before(node):
                 return  # ``await self._stopped.wait()`` after cancelling what sets it
-            self._add(node, EVENT_WAIT, receiver, True)
+            self._add(node, EVENT_WAIT, receiver, True, CHILD_PROCESS if kind == "process" else None)
         elif method == "wait_closed" and not value.args:
             self._add(node, WAIT_CLOSED, receiver, True)
         elif method == "join" and not value.args and not value.keywords:
@@ -601,7 +602,8 @@ class _PathWalk:
                 return
             if self._own_trigger(receiver):
                 return
-            self._add(call, EVENT_WAIT, receiver, False, self.module.thread_made(receiver, self.path))
+            made = CHILD_PROCESS if kind == "process" else self.module.thread_made(receiver, self.path)
+            self._add(call, EVENT_WAIT, receiver, False, made)
         elif method == "result":
             if self.is_async or call.args or has_bound_argument(call, 0) or not last & _FUTURE_WORDS:
                 return  # an asyncio future's result() does not wait

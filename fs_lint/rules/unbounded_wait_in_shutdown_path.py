@@ -298,8 +298,8 @@ def _described_by_shape(wait: Wait) -> str:
                 f"processed, {never}")
     if wait.kind == kinds.EVENT_WAIT:
         verb = "awaits" if wait.awaited else "calls"
-        return (f"{path.title} {verb} `{target}.wait()` with no timeout; until it is set (or the process "
-                f"exits), {never}")
+        until = "the child process exits" if made == kinds.CHILD_PROCESS else "it is set (or the process exits)"
+        return f"{path.title} {verb} `{target}.wait()` with no timeout; until {until}, {never}"
     if wait.kind == kinds.RESULT:
         return (f"{path.title} waits for `{target}.result()` with no timeout; while that work is still running, "
                 f"{never}")
