@@ -42,9 +42,9 @@ _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _ASKING_WORDS = frozenset({"wait", "waits", "is", "has", "should", "can", "get", "gets", "set", "check", "checks",
                            "when", "until", "must", "needs", "will", "was", "test"})
 EXIT_DUNDERS = frozenset({"__exit__", "__aexit__"})  # a context manager's end: a stop path
-# Besides the stop words: calls that end other work from a context manager's exit (``self._stop.set()``,
-# ``self._thread.join()``, ``await asyncio.wait(tasks)``).
-_ENDING_CALLS = frozenset({"set", "join", "wait", "gather"})
+# Besides the stop words: calls that end other work, or wait for it to end, from a context manager's exit
+# (``self._stop.set()``, ``self._thread.join()``, ``await asyncio.wait(tasks)``, ``self._done.result()``).
+_ENDING_CALLS = frozenset({"set", "join", "wait", "gather", "result"})
 _CONNECTION_WORDS = frozenset({"connection", "conn", "socket", "sock", "transport", "link", "peer", "stream", "ws",
                                "websocket"})
 _STOP_WORDS = frozenset({"close", "closed", "closing", "lost", "disconnect", "disconnected", "stop", "stopped",

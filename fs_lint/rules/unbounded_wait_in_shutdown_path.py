@@ -56,8 +56,8 @@ class UnboundedWaitInShutdownPath(Rule):
       a connection (a `_force_disconnect()` that tears the link down and reconnects: the stop is
       elsewhere);
     - `__exit__` and `__aexit__` when the exit ends something: it calls a stop (`close()`,
-      `cancel()`, an exit stack's `aclose()`), sets an event, joins or waits, or awaits a task or a
-      future. An exit that only resets, commits or executes through its own object
+      `cancel()`, an exit stack's `aclose()`), sets an event, joins or waits (`result()` too), or
+      awaits a task or a future. An exit that only resets, commits or executes through its own object
       (`await self.reset()`, `await self._pipe.execute()`) ends one use of the object, as a
       pipeline's `async with` block does, and is not a stop;
     - the signal handlers (`signal.signal`, `loop.add_signal_handler`, not SIGHUP/SIGUSR1-like
