@@ -85,6 +85,11 @@ class RetryPolicy:
 
 
 def retry_policies(facts: ModuleFacts) -> list[RetryPolicy]:
+    """The module's retry policies; none, with no walk, when it imports none of the libraries (a module
+    that only says "retry" in a name or a comment)."""
+    imports = facts.analysis.imports
+    if not any(imports.imports_module(library) for library in _LIBRARIES):
+        return []
     return _Finder(facts).policies
 
 
