@@ -14,7 +14,7 @@ import ast
 from typing import Iterator
 
 from ..syntax.local_nodes import key, keys_read, walk_local
-from .retry_loops import Loop, ModuleAnalysis
+from .retry_loops import Loop, ModuleAnalysis, liveness_questions
 from .run_contexts import RunContext
 from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
@@ -149,8 +149,11 @@ def _indicator_read(loop: Loop) -> str | None:
     """The shutdown flag a loop stops on, by its name (``self._stop_requested``)."""
     patterns = loop.module.shutdown_patterns
     for test in loop.stop_tests:
+        other_work = liveness_questions(test)
+        asked = {key(n.func) for n in ast.walk(test) if isinstance(n, ast.Call) and id(n.func) in other_work}
         for k in sorted(keys_read(test), key=len, reverse=True):
-            if patterns.matches(k.rsplit(".", 1)[-1]) and not k.endswith((".is_set", ".is_alive")):
+            if patterns.matches(k.rsplit(".", 1)[-1]) and not k.endswith((".is_set", ".is_alive")) \
+                    and k not in asked:
                 return k
     return None
 

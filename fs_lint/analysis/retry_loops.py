@@ -24,7 +24,7 @@ from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
 from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts
 from .shutdown_paths import EXIT_DUNDERS
-from .stop_paths import ModuleStops
+from .stop_paths import GO_ON_WORDS, ModuleStops
 from ..settings import Settings
 from .shutdown_exceptions import (
     CANCELLATION,
@@ -774,8 +774,9 @@ class Loop:
         # methods, wherever it was made; only a plain value read as it is can be configuration.
         asked = {id(n.func.value) for n in ast.walk(expression)
                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+        other_work = liveness_questions(expression)
         for node in ast.walk(expression):
-            if is_liveness_probe(node):
+            if is_liveness_probe(node) or id(node) in other_work:
                 continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name and patterns.matches(name) and (id(node) in asked or not self.module.is_configuration(name)):
@@ -1030,6 +1031,15 @@ def is_liveness_probe(node: ast.AST) -> bool:
     """``worker.is_alive()``: another thread's liveness, not a flag that asks this code to stop."""
     return isinstance(node, ast.Attribute) and node.attr == "is_alive" and not (
         isinstance(node.value, ast.Name) and node.value.id == "self")
+
+
+def liveness_questions(expression: ast.AST) -> set[int]:
+    """The functions an expression asks whether the work its arguments name goes on
+    (``utils.is_job_running("mqtt_streaming")``, ``process_alive(pid)``), by ``id``: a question about
+    other work, which that work's own start and stop answer, not a flag that asks this code to stop."""
+    return {id(node.func) for node in ast.walk(expression)
+            if isinstance(node, ast.Call) and (node.args or node.keywords)
+            and set(words(last_name(node.func) or "")) & GO_ON_WORDS}
 
 
 def _record_flags(node: ast.AST, flags: dict[str, list[ast.expr | None]]) -> None:

@@ -64,7 +64,9 @@ class PauseIgnoresShutdown(Rule):
       not there to wait on); a pause right after the block set the loop's own flag to "stop" (the
       way out, on purpose). `strict = true` reports these too.
     - `thread.is_alive()` is another thread's liveness, not a stop flag: a loop that only tests
-      it does not "check for shutdown".
+      it does not "check for shutdown". Nor is a question about the work its arguments name
+      (`is_job_running("streaming")`, `process_alive(pid)`): that work's own start and stop answer
+      it.
     - Waits that watch the stop event: `stop.wait(timeout)` (`if stop.wait(30): break`),
       `asyncio.wait_for(stop.wait(), 30)`, `anyio.move_on_after(30)` around `stop.wait()`.
     - Sleeps of at most `max-blind-sleep` seconds, and sleeps whose length cannot be read (a
