@@ -14,7 +14,7 @@ from ..syntax.local_nodes import key, walk_local
 from .module_bindings import module_constants
 from ..syntax.names import last_name
 from .pauses import Pause, find_pauses
-from .retry_loops import Loop, ModuleAnalysis, is_liveness_probe, liveness_questions
+from .retry_loops import Loop, ModuleAnalysis, liveness_questions
 
 _KEY = "_module_facts"  # where ``ModuleFacts.of`` keeps them on a ModuleAnalysis
 
@@ -70,7 +70,7 @@ class ModuleFacts:
         for test in tests:
             other_work = liveness_questions(test)
             for node in ast.walk(test):
-                if is_liveness_probe(node) or id(node) in other_work:
+                if id(node) in other_work:
                     continue  # a thread's liveness probe, or a question about other work: not a stop flag
                 if isinstance(node, ast.Attribute) and patterns.matches(node.attr) or \
                         isinstance(node, ast.Name) and patterns.matches(node.id):

@@ -776,7 +776,7 @@ class Loop:
                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
         other_work = liveness_questions(expression)
         for node in ast.walk(expression):
-            if is_liveness_probe(node) or id(node) in other_work:
+            if id(node) in other_work:
                 continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name and patterns.matches(name) and (id(node) in asked or not self.module.is_configuration(name)):
@@ -1027,19 +1027,25 @@ def _assigns_any(body: list[ast.stmt], keys: set[str]) -> bool:
     return False
 
 
-def is_liveness_probe(node: ast.AST) -> bool:
+def _is_liveness_probe(node: ast.AST) -> bool:
     """``worker.is_alive()``: another thread's liveness, not a flag that asks this code to stop."""
     return isinstance(node, ast.Attribute) and node.attr == "is_alive" and not (
         isinstance(node.value, ast.Name) and node.value.id == "self")
 
 
 def liveness_questions(expression: ast.AST) -> set[int]:
-    """The functions an expression asks whether the work its arguments name goes on
-    (``utils.is_job_running("mqtt_streaming")``, ``process_alive(pid)``), by ``id``: a question about
-    other work, which that work's own start and stop answer, not a flag that asks this code to stop."""
-    return {id(node.func) for node in ast.walk(expression)
-            if isinstance(node, ast.Call) and (node.args or node.keywords)
-            and set(words(last_name(node.func) or "")) & GO_ON_WORDS}
+    """The names in an expression that ask whether other work goes on, by ``id``: another thread's
+    ``worker.is_alive``, and a function asked about the work its arguments name
+    (``utils.is_job_running("mqtt_streaming")``, ``process_alive(pid)``). That work's own start and stop
+    answer them; they are not flags that ask this code to stop."""
+    found = set()
+    for node in ast.walk(expression):
+        if _is_liveness_probe(node):
+            found.add(id(node))
+        elif isinstance(node, ast.Call) and (node.args or node.keywords) \
+                and set(words(last_name(node.func) or "")) & GO_ON_WORDS:
+            found.add(id(node.func))
+    return found
 
 
 def _record_flags(node: ast.AST, flags: dict[str, list[ast.expr | None]]) -> None:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..syntax.local_nodes import walk_local
+from ..syntax.local_nodes import key, walk_local
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .run_contexts import RunContexts
 from .stop_paths import ModuleStops
@@ -133,7 +133,7 @@ class ModuleShutdownPaths:
                 if name and (name in _ENDING_CALLS or name in EXIT_DUNDERS or self.stops.is_stop_name(name)):
                     return True
             elif isinstance(node, ast.Await) and not (isinstance(node.value, ast.Call)
-                                                      and _root_name(node.value.func) == own):
+                                                      and (key(node.value.func) or "").split(".")[0] == own):
                 return True  # ``await self._task``, ``await asyncio.Future()``: it waits for something to end
         return False
 
@@ -203,13 +203,6 @@ class ModuleShutdownPaths:
 
     def _is_manager(self, function) -> bool:
         return any(self.imports.qualified_name(d) in _CONTEXT_MANAGERS for d in function.decorator_list)
-
-
-def _root_name(node: ast.expr) -> str | None:
-    """``self`` for ``self._pipe.execute``: the name an attribute chain starts from."""
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
 
 
 def _names_an_event(name: str) -> bool:

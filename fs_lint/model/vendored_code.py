@@ -144,7 +144,7 @@ def _holds_the_project(folder: Path, root: Path) -> bool:
     return any((folder / name).is_dir() or (folder / f"{name}.py").is_file() for name in _own_names(root))
 
 
-_PACKAGING_KEYS = ("package_dir", "package-dir", "where", "find_packages", "find_namespace_packages", "from")
+_PACKAGING_KEY = re.compile(r"(^|[\s({,])(package_dir|package-dir|where|find_packages|find_namespace_packages|from)\b")
 _QUOTED = re.compile(r"""["']([^"'\s]+)["']""")
 _CFG_VALUE = re.compile(r"^\s*(?:where\s*=|=)\s*([\w.-]+)\s*$")
 
@@ -162,8 +162,8 @@ def _packaged_from(root: Path) -> frozenset[str]:
             stripped = line.strip()
             if stripped.startswith("#"):
                 continue
-            keyed = any(re.search(rf"(^|[\s({{,]){re.escape(k)}\b", stripped) for k in _PACKAGING_KEYS)
-            if keyed:  # not what ``exclude=`` names: ``find_packages(exclude=["lib"])`` builds nothing from lib
+            if _PACKAGING_KEY.search(stripped):
+                # not what ``exclude=`` names: ``find_packages(exclude=["lib"])`` builds nothing from lib
                 kept = stripped.split("exclude", 1)[0]
                 found.update(Path(value).name for value in _QUOTED.findall(kept) if value not in (".", ""))
             if marker == "setup.cfg":
