@@ -100,6 +100,30 @@ def test_handler_body_tells_the_shutdown_exception_apart() -> None:
                              "the handler would leave that code dead")]
 
 
+def test_a_test_that_ends_in_a_function_that_always_raises_is_not_dead_code() -> None:
+    """The fix reads a call of a module function that always raises as the rule does: a way out of the
+    handler, like a ``raise`` (the guard is then dead but harmless), not code the fix would leave dead."""
+    source = """\
+        import sys
+
+        def die(message):
+            print(message)
+            sys.exit(1)
+
+        def poll(conn, stop):
+            while not stop.is_set():
+                try:
+                    conn.poll()
+                except BaseException as exc:
+                    if isinstance(exc, KeyboardInterrupt):
+                        die("interrupted")
+                    print(exc)
+    """
+    assert refusals(source, ["FSR002"]) == []
+    fixed = fix_source(textwrap.dedent(source).encode(), Settings(strict=True), ["FSR002"], False, "service.py")
+    assert [f.code for f in fixed.applied] == ["FSR002"] and not fixed.remaining
+
+
 def test_broad_handler_body_tells_the_shutdown_exception_apart() -> None:
     assert refusals("""\
         def poll(conn, stop):

@@ -187,7 +187,7 @@ def shutdown_tests(handler: Handler) -> Iterator[ast.expr]:
     imports = handler.module.imports
     guards: set[int] = set()
     for node in walk_local(handler.body):
-        if isinstance(node, ast.If) and cf.outcomes(node.body, imports.qualified_name) <= cf.EXITS:
+        if isinstance(node, ast.If) and cf.outcomes(node.body, handler.module.qualify) <= cf.EXITS:
             guards.update(id(n) for n in ast.walk(node.test))
     for node in walk_local(handler.body):
         if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in guards and classify(node, imports).kinds:

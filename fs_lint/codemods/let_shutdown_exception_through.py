@@ -182,7 +182,7 @@ def _reraise(finding: Finding, handler: Handler, stop: OwnStop, context: FixCont
             raise CannotFix(f"the `continue` at line {node.lineno} is inside a nested `try`; re-raise there by hand")
         changes.append(NodeChange(cst.Continue, context.position(node), _raise_instead))
     ends_with_raise = False
-    if cf.NEXT in cf.outcomes(handler.body, context.analysis.imports.qualified_name):
+    if cf.NEXT in cf.outcomes(handler.body, context.analysis.qualify):
         only = handler.body[0] if len(handler.body) == 1 else None
         if isinstance(only, ast.Pass):
             changes.append(NodeChange(cst.Pass, context.position(only), _raise_instead))

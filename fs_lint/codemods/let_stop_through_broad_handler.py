@@ -117,7 +117,7 @@ def _does_bookkeeping(handler: Handler, context: FixContext) -> bool:
     handler that pauses, goes round with ``continue``, or calls what may block (a reconnect)
     is a retry, and the stop requests skip it.
     """
-    if handler.node.type is None or cf.outcomes(handler.body, context.analysis.imports.qualified_name) != {cf.NEXT}:
+    if handler.node.type is None or cf.outcomes(handler.body, context.analysis.qualify) != {cf.NEXT}:
         return False
     imports = context.analysis.imports
     calls = [n for n in walk_local(handler.body) if isinstance(n, ast.Call)]
