@@ -29,7 +29,10 @@ class CheckedModule:
 def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
                filename: str | None = None) -> list[Finding]:
     checked = check_module(tree, settings, codes, filename)
-    return list(checked.findings) if checked is not None else []
+    if checked is None:
+        return []
+    checked.analysis.release()
+    return list(checked.findings)
 
 
 def check_module(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
@@ -43,6 +46,7 @@ def check_module(tree: ast.Module, settings: Settings, codes: Iterable[str] | No
     analysis = ModuleAnalysis(tree, settings, filename, source)
     findings = check_analysis(analysis, run)
     if findings and is_set_apart(filename, settings):
+        analysis.release()
         return None
     return CheckedModule(analysis, run, tuple(findings))
 

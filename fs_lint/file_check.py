@@ -23,12 +23,16 @@ from .syntax_versions import newer_syntax
 def check_bytes(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
                 disable_noqa: bool = False) -> list[Finding]:
     """The findings left after noqa; raises SyntaxError, ValueError or RecursionError on bad input."""
-    return check_bytes_keeping(source, settings, codes, filename, disable_noqa)[0]
+    findings, checked = check_bytes_keeping(source, settings, codes, filename, disable_noqa)
+    if checked is not None:
+        checked.analysis.release()
+    return findings
 
 
 def check_bytes_keeping(source: bytes, settings: Settings, codes: Iterable[str] | None, filename: str,
                         disable_noqa: bool = False) -> tuple[list[Finding], CheckedModule | None]:
-    """``check_bytes``, and the module as the check left it (None if no rule ran), for ``fixability``."""
+    """``check_bytes``, and the module as the check left it (None if no rule ran), for ``fixability``.
+    The caller releases its analysis when done with it (``ModuleAnalysis.release``)."""
     firing = codes_that_may_fire(source, codes, settings)
     tree = parse_module(source, filename)
     if firing and not disable_noqa:

@@ -86,10 +86,19 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     firing = codes_that_may_fire(source, selected, settings)  # the others cannot fire here: their walks are saved
     if not firing:
         return FixResult(source, [], [], [])
-    if checked is None or checked.codes != frozenset(firing):
-        checked = check_module(parse_module(source, filename), settings, firing, filename, source)
-        if checked is None:  # test code, examples, a vendored copy: not the service
-            return FixResult(source, [], [], [])
+    if checked is not None and checked.codes == frozenset(firing):
+        return _fix_checked(source, settings, selected, unsafe, filename, skip, checked)
+    checked = check_module(parse_module(source, filename), settings, firing, filename, source)
+    if checked is None:  # test code, examples, a vendored copy: not the service
+        return FixResult(source, [], [], [])
+    try:
+        return _fix_checked(source, settings, selected, unsafe, filename, skip, checked)
+    finally:
+        checked.analysis.release()  # made here, so let go here (the caller's own it keeps)
+
+
+def _fix_checked(source: bytes, settings: Settings, selected: list[str], unsafe: bool, filename: str,
+                 skip: Callable[[Finding], bool] | None, checked: CheckedModule) -> FixResult:
     analysis, tree, findings = checked.analysis, checked.analysis.tree, list(checked.findings)
     wanted = [f for f in findings if f.code in REWRITES and not (skip and skip(f))]
     if not wanted:
@@ -104,8 +113,11 @@ def fix_source(source: bytes, settings: Settings, codes: Iterable[str] | None, u
     # round stay as they are (its output is the second round's input, and already checked).
     tree = parse_module(result.source, filename)
     analysis = ModuleAnalysis(tree, settings, filename)
-    findings = check_analysis(analysis, selected)
-    second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
+    try:
+        findings = check_analysis(analysis, selected)
+        second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
+    finally:
+        analysis.release()
     return FixResult(second.source, result.applied, result.refused + second.refused, second.remaining,
                      {**result.notes, **second.notes})
 
@@ -254,10 +266,20 @@ class _Fixer:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
             analysis = ModuleAnalysis(tree, self.analysis.settings, self.analysis.filename)
-            findings = check_analysis(analysis, self.watched)
-            new_pauses = ModuleFacts.of(analysis).pauses
         except Exception as error:
             return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
+        try:
+            try:
+                findings = check_analysis(analysis, self.watched)
+                new_pauses = ModuleFacts.of(analysis).pauses
+            except Exception as error:
+                return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
+            return self._judge(new_source, edits, findings, new_pauses)
+        finally:
+            analysis.release()  # the rewritten module's: its pauses are judged, nothing else asks it
+
+    def _judge(self, new_source: bytes, edits: list[Edit], findings: list[Finding], new_pauses: list) -> _Attempt:
+        """The rewrite's findings against the input's: what went, what came, and whether to keep it."""
         blocks = _matching_blocks(self.source, new_source)
         line_map = _line_map(blocks)
         pauses = _pause_map(blocks, line_map, self._pauses, new_pauses)

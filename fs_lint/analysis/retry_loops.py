@@ -1224,6 +1224,18 @@ class ModuleAnalysis:
         collector.block(tree.body, Function(None), None, (), ())
         collector.finish()
 
+    def release(self) -> None:
+        """Let go of everything the analysis holds, once nobody will ask it anything more.
+
+        Its loops, handlers and functions, and the answers kept on it (``ModuleFacts.of``,
+        ``ModuleShutdownWaits.of``), point back at it: left as they are, the module's tree lives until the
+        cyclic collector finds the cycle, and on the way every young collection walks the tree's
+        nodes again. Released, reference counting frees it all at once. A fifth of a ``check -j 1``
+        run over the standard library was that walking. The analysis is unusable afterwards."""
+        for part in (*self.loops, *self.handlers):  # a loop and its handlers point at each other
+            part.__dict__.clear()
+        self.__dict__.clear()
+
     @cached_property
     def _always_raising(self) -> frozenset[str]:
         return cf.always_raising(self.tree.body, self.imports.qualified_name)

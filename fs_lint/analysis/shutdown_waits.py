@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 
 from ..syntax.local_nodes import is_none, key, loop_sources, spelled, walk_local
 from ..syntax.names import last_name, words
@@ -90,6 +90,14 @@ class Wait:
         return self.node.value if isinstance(self.node, ast.Await) else self.node
 
 
+def _reconnecting(analysis: ModuleAnalysis) -> set[int]:
+    """The functions (by ``id`` of their node) with a loop that retries a connection: reconnects.
+    (A function of the analysis, not a method of the waits: the paths keep it, and a bound method
+    would make the waits and their paths a cycle that holds the module's tree.)"""
+    return {id(loop.function.node) for loop in analysis.loops
+            if loop.function.node is not None and loop.is_retry_loop and loop.calls_connection_like}
+
+
 class ModuleShutdownWaits:
     """The unbounded waits of one module's shutdown paths, found when first asked."""
 
@@ -98,12 +106,7 @@ class ModuleShutdownWaits:
         self.imports = analysis.imports
         self.shutdown_paths = ModuleShutdownPaths(analysis.tree, analysis.imports, analysis.contexts,
                                                   analysis.stops, analysis.settings.shutdown_path_names,
-                                                  self._reconnecting)
-
-    def _reconnecting(self) -> set[int]:
-        """The functions (by ``id`` of their node) with a loop that retries a connection: reconnects."""
-        return {id(loop.function.node) for loop in self.analysis.loops
-                if loop.function.node is not None and loop.is_retry_loop and loop.calls_connection_like}
+                                                  partial(_reconnecting, analysis))
 
     @classmethod
     def of(cls, analysis: ModuleAnalysis) -> "ModuleShutdownWaits":

@@ -37,8 +37,12 @@ def check_source_of(task: CheckTask, source: bytes) -> FileReport:
     except Exception as error:  # SyntaxError, ValueError, RecursionError, MemoryError; our own bugs too
         return FileReport(file.path, file.shown, error=describe_source_error(error), error_line=error_line(error))
     if not task.fixability:
+        if checked is not None:
+            checked.analysis.release()
         return FileReport(file.path, file.shown, tuple(findings))
     fixable = fixability(source, file.settings, file.codes, file.shown, findings, file.disable_noqa, checked)
+    if checked is not None:
+        checked.analysis.release()
     return FileReport(file.path, file.shown, tuple(findings), fixable=fixable.safe, unsafe_fixable=fixable.unsafe,
                       fixability_unknown=fixable.unknown)
 
