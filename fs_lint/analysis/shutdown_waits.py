@@ -260,7 +260,8 @@ class ModuleShutdownWaits:
         """Outside ``strict``: a wait whose other party the models cannot see, of a kind a stop waits for
         on purpose: the work in flight (a gather or ``asyncio.wait`` of tasks, a queue's items, a join of
         each thread or task of a collection) or an event someone else sets. Nothing shows that it stalls,
-        so it is the drain the author meant. A child process stays: a supervisor that signals a child
+        so it is the drain the author meant. Nor is a ``wait_closed()`` or ``drain()`` of an object the
+        models cannot type: only the library table says which of those wait for a peer. A child process stays: a supervisor that signals a child
         and waits for it with no bound is held by the child's own shutdown."""
         if self.analysis.settings.strict or self._waits_for_child(wait, function):
             return False
@@ -272,6 +273,11 @@ class ModuleShutdownWaits:
             call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
             pooled = isinstance(call, ast.Call) and self.typed(call, wait.path.function) in ("greenlet", "jobs")
             return pooled or "[" in wait.target or wait.target in _loop_variables(wait.path.function)
+        if wait.kind in (WAIT_CLOSED, DRAIN):
+            # A stream's close or drain on an object the library table does not know: the method's name
+            # alone does not show a peer behind it (a tunnel's ``wait_closed()`` ends with its own tasks).
+            call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
+            return isinstance(call, ast.Call) and self.typed(call, wait.path.function) is None
         return False
 
     def _waits_for_child(self, wait: Wait, function) -> bool:

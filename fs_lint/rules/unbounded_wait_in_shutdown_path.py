@@ -151,6 +151,10 @@ class UnboundedWaitInShutdownPath(Rule):
       a parameter of the shutdown path that defaults to `False` (`stop(self, graceful=False)`).
     - Code the model cannot read: a call it cannot resolve is judged by its shape only for the
       waits listed above; a wait deeper than three calls is not looked for.
+    - A `wait_closed()` or `drain()` of an object whose type the models do not know: only the
+      library table says which of those wait for a peer (asyncio's streams and servers do; a
+      tunnel interface's `wait_closed()` may end with its own tasks). `strict` reports it by its
+      name.
 
     ## Example
     ```python
