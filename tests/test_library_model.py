@@ -261,3 +261,73 @@ def test_without_the_project_entry_the_wrapper_is_unknown_and_left_alone(tmp_pat
     cli = _run(project, "fs_lint", "check", "orders")
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert "FSR901" not in cli.stdout
+
+
+# -- the table as parsed, kept in the project's cache folder -------------------------------------------
+
+
+def _kept_entries(root: Path) -> list[Path]:
+    return sorted((root / ".fs-lint-cache" / "library").glob("*.json"))
+
+
+def _same_table(model) -> bool:
+    return model.apis == LIBRARY.apis and model.types == LIBRARY.types and model.scopes == LIBRARY.scopes
+
+
+def test_the_parsed_table_is_kept_and_read_back_without_parsing_the_toml(tmp_path: Path, monkeypatch) -> None:
+    builtin_table.cache_clear()
+    try:
+        first = builtin_table(str(tmp_path))
+        assert _same_table(first)
+        assert len(_kept_entries(tmp_path)) == 1
+        builtin_table.cache_clear()
+        import tomllib
+
+        def refuse(*_args, **_kwargs):
+            raise AssertionError("the kept table should have been read")
+
+        monkeypatch.setattr(tomllib, "loads", refuse)
+        assert _same_table(builtin_table(str(tmp_path)))
+    finally:
+        builtin_table.cache_clear()
+
+
+@pytest.mark.parametrize("kept", ["{not json", "[1, 2]", json.dumps({"api": [{"name": "x.y", "bogus": 1}]})])
+def test_a_kept_table_that_is_broken_or_not_ours_is_not_trusted(tmp_path: Path, kept: str) -> None:
+    """Half-written, not a table, or not a table this fs-lint accepts: the TOML decides, and the entry
+    is written again."""
+    builtin_table.cache_clear()
+    try:
+        builtin_table(str(tmp_path))
+        (entry,) = _kept_entries(tmp_path)
+        entry.write_text(kept, encoding="utf-8")
+        builtin_table.cache_clear()
+        assert _same_table(builtin_table(str(tmp_path)))
+        assert json.loads(entry.read_text(encoding="utf-8")) == json.loads(json.dumps(
+            __import__("tomllib").loads(TABLE.read_text(encoding="utf-8"))))
+    finally:
+        builtin_table.cache_clear()
+
+
+def test_an_unwritable_cache_folder_costs_only_the_parse(tmp_path: Path) -> None:
+    (tmp_path / ".fs-lint-cache").write_text("a file where the folder would be", encoding="utf-8")
+    builtin_table.cache_clear()
+    try:
+        assert _same_table(builtin_table(str(tmp_path)))
+    finally:
+        builtin_table.cache_clear()
+
+
+def test_no_cache_keeps_nothing(tmp_path: Path) -> None:
+    project = tmp_path / "svc"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'svc'\n", encoding="utf-8")
+    (project / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    forget_programs()
+    try:
+        program_for(str(project / "pkg" / "__init__.py"), "", cache=False)
+        assert not (project / ".fs-lint-cache").exists()
+        program_for(str(project / "pkg" / "__init__.py"), "", cache=True)
+        assert len(_kept_entries(project)) == 1
+    finally:
+        forget_programs()

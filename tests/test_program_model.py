@@ -110,6 +110,25 @@ def test_the_project_is_found_from_any_file_and_modules_are_named_as_python_impo
     assert layout.split("aio_pika.RobustQueue") is None
 
 
+def test_the_index_names_every_module_as_module_name_does(tmp_path: Path) -> None:
+    """The index works out each folder's packages once; each file's name is still what ``module_name``
+    (which climbs from the file) gives: nested packages, a folder that is no package inside one, a
+    package at the root, scripts beside it, a top-level ``__init__.py``."""
+    root = tmp_path / "repo"
+    files = ["setup.py", "__init__.py", "run.py", "app/__init__.py", "app/main.py", "app/sub/__init__.py",
+             "app/sub/deep.py", "app/data/loose.py", "app/data/pkg/__init__.py", "app/data/pkg/m.py",
+             "src/lib/__init__.py", "src/lib/core.py", "scripts/tool.py"]
+    for name in files:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("")
+    modules = ProjectLayout(root).modules
+    expected = {module_name(root / name)[0]: root / name for name in sorted(files) if name.endswith(".py")}
+    assert modules == expected
+    assert modules["repo.app.sub.deep"] == root / "app/sub/deep.py"  # the root is a package too
+    assert modules["pkg.m"] == root / "app/data/pkg/m.py"  # below a folder that is not a package
+    assert modules["loose"] == root / "app/data/loose.py"
+
+
 def test_relative_imports_resolve_against_the_module() -> None:
     assert resolve_relative("a.b.c", False, 1, "d") == "a.b.d"
     assert resolve_relative("a.b", True, 1, "d") == "a.b.d"

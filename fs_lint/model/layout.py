@@ -57,6 +57,21 @@ def module_name(path: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)) or path.stem, is_package
 
 
+def _package_chain(folder: str, known: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The names of the packages ``folder`` is in, outermost first (``("pkg", "sub")`` for
+    ``.../pkg/sub``; empty outside a package): what ``module_name`` climbs for each file, worked out
+    once per folder (one ``stat`` each, not one per file and level)."""
+    found = known.get(folder)
+    if found is None:
+        parent = os.path.dirname(folder)
+        if parent == folder or not os.path.isfile(os.path.join(folder, "__init__.py")):
+            found = ()
+        else:
+            found = (*_package_chain(parent, known), os.path.basename(folder))
+        known[folder] = found
+    return found
+
+
 @dataclass
 class ProjectLayout:
     """The Python files of one project, indexed by the module names they can be imported as."""
@@ -74,19 +89,23 @@ class ProjectLayout:
         in sorted walk order, with ``src/`` layouts and shallower roots first)."""
         found: dict[str, Path] = {}
         seen = 0
+        packages: dict[str, tuple[str, ...]] = {}
         for folder, directories, files in os.walk(self.root):
             here = Path(folder)
             depth = len(here.relative_to(self.root).parts)
             directories[:] = sorted(d for d in directories
                                     if d not in SKIPPED_FOLDERS and not d.startswith(".") and depth < MAX_DEPTH
                                     and not d.endswith(".egg-info"))
+            chain = None
             for name in sorted(files):
                 if not name.endswith(".py"):
                     continue
                 seen += 1
                 if seen > MAX_FILES:
                     return found
-                dotted, _ = module_name(here / name)
+                if chain is None:
+                    chain = _package_chain(folder, packages)
+                dotted = (".".join(chain) or "__init__") if name == "__init__.py" else ".".join((*chain, name[:-3]))
                 found.setdefault(dotted, here / name)
         return found
 

@@ -41,7 +41,7 @@ def program_for(filename: str | None, library_entries: str = "", cache: bool = T
         _PROGRAMS.pop(next(iter(_PROGRAMS)))
     layout = ProjectLayout(root)
     facts_cache = FactsCache(root, enabled=cache)
-    program = Program(layout, library_model(library_entries), load=facts_cache.load)
+    program = Program(layout, library_model(library_entries, str(root) if cache else ""), load=facts_cache.load)
     program.facts_cache = facts_cache
     _PROGRAMS[key] = (program, [now])
     return program
