@@ -261,8 +261,9 @@ class ModuleShutdownWaits:
         on purpose: the work in flight (a gather or ``asyncio.wait`` of tasks, a queue's items, a join of
         each thread or task of a collection) or an event someone else sets. Nothing shows that it stalls,
         so it is the drain the author meant. Nor is a ``wait_closed()`` or ``drain()`` of an object the
-        models cannot type: only the library table says which of those wait for a peer. A child process stays: a supervisor that signals a child
-        and waits for it with no bound is held by the child's own shutdown."""
+        models cannot type: only the library table says which of those wait for a peer. A child process
+        stays: a supervisor that signals a child and waits for it with no bound is held by the child's
+        own shutdown."""
         if self.analysis.settings.strict or self._waits_for_child(wait, function):
             return False
         if wait.kind in (GATHER, ASYNCIO_WAIT):
