@@ -266,17 +266,14 @@ class _Fixer:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
             analysis = ModuleAnalysis(tree, self.analysis.settings, self.analysis.filename)
+            findings = check_analysis(analysis, self.watched)
+            new_pauses = ModuleFacts.of(analysis).pauses
         except Exception as error:
             return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
         try:
-            try:
-                findings = check_analysis(analysis, self.watched)
-                new_pauses = ModuleFacts.of(analysis).pauses
-            except Exception as error:
-                return _Attempt(new_source, [], f"internal error while checking the rewritten code: {error!r}")
             return self._judge(new_source, edits, findings, new_pauses)
         finally:
-            analysis.release()  # the rewritten module's: its pauses are judged, nothing else asks it
+            analysis.release()  # the rewritten module's: once its pauses are judged, nothing asks it
 
     def _judge(self, new_source: bytes, edits: list[Edit], findings: list[Finding], new_pauses: list) -> _Attempt:
         """The rewrite's findings against the input's: what went, what came, and whether to keep it."""

@@ -121,12 +121,14 @@ def test_the_index_names_every_module_as_module_name_does(tmp_path: Path) -> Non
     for name in files:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("")
-    modules = ProjectLayout(root).modules
-    expected = {module_name(root / name)[0]: root / name for name in sorted(files) if name.endswith(".py")}
-    assert modules == expected
-    assert modules["repo.app.sub.deep"] == root / "app/sub/deep.py"  # the root is a package too
-    assert modules["pkg.m"] == root / "app/data/pkg/m.py"  # below a folder that is not a package
-    assert modules["loose"] == root / "app/data/loose.py"
+    names = {"setup.py": "repo.setup", "__init__.py": "repo", "run.py": "repo.run",  # the root is a package too
+             "app/__init__.py": "repo.app", "app/main.py": "repo.app.main", "app/sub/__init__.py": "repo.app.sub",
+             "app/sub/deep.py": "repo.app.sub.deep", "app/data/loose.py": "loose",  # not a package: a source root
+             "app/data/pkg/__init__.py": "pkg", "app/data/pkg/m.py": "pkg.m", "src/lib/__init__.py": "lib",
+             "src/lib/core.py": "lib.core", "scripts/tool.py": "tool"}
+    assert ProjectLayout(root).modules == {name: root / file for file, name in names.items()}
+    assert {module_name(root / file)[0] for file in files} == set(names.values())
+    assert module_name(root / "app/sub/__init__.py") == ("repo.app.sub", True)
 
 
 def test_relative_imports_resolve_against_the_module() -> None:

@@ -267,25 +267,24 @@ class ModuleShutdownWaits:
         if self.analysis.settings.strict or self._waits_for_child(wait, function):
             return False
         if wait.kind in (GATHER, ASYNCIO_WAIT):
-            return not _names_each_task(wait.node.value if isinstance(wait.node, ast.Await) else wait.node)
+            return not _names_each_task(wait.waited)
         if wait.kind in (QUEUE_JOIN, EVENT_WAIT):
             return True
         if wait.kind in (JOIN, TASK):
-            call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
+            call = wait.waited
             pooled = isinstance(call, ast.Call) and self.typed(call, wait.path.function) in ("greenlet", "jobs")
             return pooled or "[" in wait.target or wait.target in _loop_variables(wait.path.function)
         if wait.kind in (WAIT_CLOSED, DRAIN):
             # A stream's close or drain on an object the library table does not know: the method's name
             # alone does not show a peer behind it (a tunnel's ``wait_closed()`` ends with its own tasks).
-            call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
-            return isinstance(call, ast.Call) and self.typed(call, wait.path.function) is None
+            return isinstance(wait.waited, ast.Call) and self.typed(wait.waited, wait.path.function) is None
         return False
 
     def _waits_for_child(self, wait: Wait, function) -> bool:
         """The wait is for a child process: the table types it so, or the path terminated it first."""
         if wait.kind not in (JOIN, EVENT_WAIT):
             return False
-        call = wait.node.value if isinstance(wait.node, ast.Await) else wait.node
+        call = wait.waited
         if isinstance(call, ast.Call) and self.typed(call, wait.path.function) == "process":
             return True
         sources = loop_sources(wait.path.function.body)

@@ -36,15 +36,15 @@ def check_source_of(task: CheckTask, source: bytes) -> FileReport:
         findings, checked = check_bytes_keeping(source, file.settings, file.codes, file.shown, file.disable_noqa)
     except Exception as error:  # SyntaxError, ValueError, RecursionError, MemoryError; our own bugs too
         return FileReport(file.path, file.shown, error=describe_source_error(error), error_line=error_line(error))
-    if not task.fixability:
+    try:
+        if not task.fixability:
+            return FileReport(file.path, file.shown, tuple(findings))
+        fixable = fixability(source, file.settings, file.codes, file.shown, findings, file.disable_noqa, checked)
+        return FileReport(file.path, file.shown, tuple(findings), fixable=fixable.safe,
+                          unsafe_fixable=fixable.unsafe, fixability_unknown=fixable.unknown)
+    finally:
         if checked is not None:
             checked.analysis.release()
-        return FileReport(file.path, file.shown, tuple(findings))
-    fixable = fixability(source, file.settings, file.codes, file.shown, findings, file.disable_noqa, checked)
-    if checked is not None:
-        checked.analysis.release()
-    return FileReport(file.path, file.shown, tuple(findings), fixable=fixable.safe, unsafe_fixable=fixable.unsafe,
-                      fixability_unknown=fixable.unknown)
 
 
 def check_file(task: CheckTask) -> tuple[FileReport, str | None]:

@@ -48,19 +48,20 @@ def top_package_folder(folder: Path) -> Path | None:
 def module_name(path: Path) -> tuple[str, bool]:
     """``(dotted name, is a package's __init__)`` of a file, from the packages that hold it."""
     path = Path(os.path.abspath(path))
-    is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.append(folder.name)
-        folder = folder.parent
-    return ".".join(reversed(parts)) or path.stem, is_package
+    return _dotted(_package_chain(str(path.parent), {}), path.name), path.name == "__init__.py"
+
+
+def _dotted(packages: tuple[str, ...], filename: str) -> str:
+    """The module name of ``filename`` in a folder inside ``packages`` (``("pkg", "sub")``)."""
+    if filename == "__init__.py":
+        return ".".join(packages) or "__init__"
+    return ".".join((*packages, os.path.splitext(filename)[0]))
 
 
 def _package_chain(folder: str, known: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The names of the packages ``folder`` is in, outermost first (``("pkg", "sub")`` for
-    ``.../pkg/sub``; empty outside a package): what ``module_name`` climbs for each file, worked out
-    once per folder (one ``stat`` each, not one per file and level)."""
+    ``.../pkg/sub``; empty outside a package), climbing while a folder holds ``__init__.py``. ``known``
+    keeps each folder's answer, so the index asks each folder once (one ``stat``), not each file."""
     found = known.get(folder)
     if found is None:
         parent = os.path.dirname(folder)
@@ -105,8 +106,7 @@ class ProjectLayout:
                     return found
                 if chain is None:
                     chain = _package_chain(folder, packages)
-                dotted = (".".join(chain) or "__init__") if name == "__init__.py" else ".".join((*chain, name[:-3]))
-                found.setdefault(dotted, here / name)
+                found.setdefault(_dotted(chain, name), here / name)
         return found
 
     def file_of(self, module: str) -> Path | None:
