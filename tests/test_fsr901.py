@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from fs_lint.syntax.names import WordPatterns, collect_imports
 from fs_lint.analysis.retry_loops import ModuleAnalysis
 from fs_lint.analysis.run_contexts import RunContexts
@@ -203,3 +205,40 @@ def test_the_rule_and_its_fix_read_the_same_waits() -> None:
     analysis = ModuleAnalysis(tree, Settings())
     assert ModuleShutdownWaits.of(analysis) is ModuleShutdownWaits.of(analysis)
     assert [w.kind for w in ModuleShutdownWaits.of(analysis).waits] == ["task", "join"]
+
+
+_NODE = textwrap.dedent("""\
+    import asyncio
+
+
+    class Node:
+        _writer: asyncio.StreamWriter
+
+        async def stop_capture(self):
+            self._writer.write(b"bridge stop_capture\\n")
+            await self._writer.drain()
+""")
+
+
+@pytest.mark.parametrize("caller, flagged", [
+    ("async def on_request(node):\n    await node.stop_capture()\n", False),  # a user's request runs it
+    ("async def stop(node):\n    await node.stop_capture()\n", True),  # the program's stop does
+    ("async def shutdown_all(node):\n    await node.stop_capture()\n", True),
+    ("async def on_request(node):\n    await node.stop_capture()\n\n\n"
+     "async def close(node):\n    await on_request(node)\n", True),  # a stop reaches it through a caller
+    ("", True),  # nothing in the project calls it: an API whose users stop with it
+])
+def test_a_function_named_like_a_stop_and_more_is_a_shutdown_path_when_a_stop_reaches_it(
+        tmp_path: Path, caller: str, flagged: bool) -> None:
+    """Issue 17: ``stop_capture()`` ends one capture at a user's request; the name alone does not make it
+    part of the program's stop, the callers the project shows do. ``--strict`` keeps the name's reading."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "api.py").write_text(caller)
+    path = tmp_path / "svc" / "node.py"
+    path.write_text(_NODE)
+    found = check_source(_NODE.encode(), Settings(), codes=["FSR901"], filename=str(path))
+    assert [(f.code, f.line) for f in found] == ([("FSR901", 9)] if flagged else [])
+    strict = check_source(_NODE.encode(), Settings(strict=True), codes=["FSR901"], filename=str(path))
+    assert [(f.code, f.line) for f in strict] == [("FSR901", 9)]

@@ -219,6 +219,15 @@ def test_what_a_thread_or_task_runs_and_what_it_reaches(project: Path) -> None:
     assert swallowed is not None and "asyncio.CancelledError" in swallowed.says
 
 
+def test_who_calls_a_name_is_answered_across_the_project(project: Path) -> None:
+    """The question that looks backwards (who may run ``close()``?), by the called name alone: every
+    module is loaded for it, and a call through an attribute counts as a call of that name."""
+    program = program_of(project)
+    assert sorted(f.qualname for f in program.callers_named("close")) == ["svc.service.Service.stop"]
+    assert sorted(f.qualname for f in program.callers_named("_retry")) == ["svc.broker.Link._pump"]
+    assert program.callers_named("no_such_function") == []
+
+
 def test_a_loop_that_tests_the_flag_the_stop_sets_is_not_endless(tmp_path: Path) -> None:
     source = textwrap.dedent("""\
         import time

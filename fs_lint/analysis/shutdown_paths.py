@@ -63,6 +63,7 @@ class ShutdownPath:
     function: ast.FunctionDef | ast.AsyncFunctionDef
     title: str  # "`Consumer.stop()`", "the `@app.on_shutdown` hook `stop_audit()` (line 30)"
     statements: tuple[ast.stmt, ...]  # what runs during the stop: the body, or a lifespan's teardown
+    by_name: bool = False  # found by its name alone: no hook, handler, exit or lifespan runs it
 
     @property
     def never_returns(self) -> str:
@@ -119,7 +120,8 @@ class ModuleShutdownPaths:
         if named:
             reconnecting = self._reconnecting()
             named = [f for f in named if id(f) not in reconnecting]
-        return [self._whole(f, self._call_title(f)) for f in named]
+        return [ShutdownPath(f, self._call_title(f), tuple(f.body), by_name=f.name not in EXIT_DUNDERS)
+                for f in named]
 
     def _ends_something(self, function) -> bool:
         """A context manager's exit that stops work: it calls a stop, sets an event, joins or waits, awaits

@@ -28,6 +28,7 @@ from ..syntax.local_nodes import is_none, key, loop_sources, spelled, walk_local
 from ..syntax.names import last_name, words
 from .retry_loops import ModuleAnalysis
 from .shutdown_paths import ModuleShutdownPaths, ShutdownPath
+from .stop_reach import StopReach, names_only_a_stop
 from ..model.terms import argument
 from .finished_work import known_finished
 from .reached_waits import ReachedWaits, Verdict
@@ -107,6 +108,7 @@ class ModuleShutdownWaits:
         self.shutdown_paths = ModuleShutdownPaths(analysis.tree, analysis.imports, analysis.contexts,
                                                   analysis.stops, analysis.settings.shutdown_path_names,
                                                   partial(_reconnecting, analysis))
+        self._reach: StopReach | None = None  # made when a path named like a stop and more has a wait
 
     @classmethod
     def of(cls, analysis: ModuleAnalysis) -> "ModuleShutdownWaits":
@@ -130,28 +132,10 @@ class ModuleShutdownWaits:
         # handlers: a module with neither (most of them) does not pay for summarising itself.
         model = self.model if self.shutdown_paths.paths or self.analysis.has_async_functions else None
         for path in self.shutdown_paths.paths:
-            function = model.function_of(path.function) if model is not None else None
-            walk = _PathWalk(self, path)
-            by_shape = walk.waits()
-            for wait in by_shape:
-                if wait.kind in (JOIN, TASK) and known_finished(path.function, wait.node, wait.target):
-                    continue  # ``if not t.is_alive(): t.join()``: the work has ended, nothing to wait for
-                reviewed = self._reviewed(wait, function) if function is not None else wait
-                if reviewed is not None:
-                    found.setdefault(reviewed.position, reviewed)
-            if function is None:
-                continue
-            seen = frozenset((w.waited.lineno, w.waited.col_offset) for w in by_shape) | walk.judged
-            for node, target in walk.cancelled_awaits:
-                verdict = model.review_work_wait(function, node, target, cancelled_first=True)
-                if verdict is not None and verdict.keep:
-                    wait = Wait(node, TASK, target, path, True, detail=(
-                        f"{path.title} awaits `{target}` with no timeout; {verdict.detail}: the cancellation may be "
-                        f"swallowed, and {path.never_returns}"), evidence=verdict.evidence)
-                    found.setdefault(wait.position, wait)
-            for model_wait in model.path_waits(path, function, seen):
-                wait = Wait(self._place(model_wait), model_wait.kind, "", path, True,
-                            detail=model_wait.detail, evidence=model_wait.evidence, guard=model_wait.guard)
+            waits = self._path_waits(path, model)
+            if waits and not self._run_by_a_stop(path, model):
+                continue  # ``stop_capture()`` that only a user's request runs: see ``stop_reach``
+            for wait in waits:
                 found.setdefault(wait.position, wait)
         if model is not None:
             for model_wait in model.cancellation_waits():
@@ -159,6 +143,44 @@ class ModuleShutdownWaits:
                             detail=model_wait.detail, evidence=model_wait.evidence)
                 found.setdefault(wait.position, wait)
         return sorted(found.values(), key=lambda w: w.position)
+
+    def _path_waits(self, path: ShutdownPath, model: ReachedWaits | None) -> list[Wait]:
+        """The waits of one shutdown path, in the order they are reported (the first at a place wins)."""
+        found: list[Wait] = []
+        function = model.function_of(path.function) if model is not None else None
+        walk = _PathWalk(self, path)
+        by_shape = walk.waits()
+        for wait in by_shape:
+            if wait.kind in (JOIN, TASK) and known_finished(path.function, wait.node, wait.target):
+                continue  # ``if not t.is_alive(): t.join()``: the work has ended, nothing to wait for
+            reviewed = self._reviewed(wait, function) if function is not None else wait
+            if reviewed is not None:
+                found.append(reviewed)
+        if function is None:
+            return found
+        seen = frozenset((w.waited.lineno, w.waited.col_offset) for w in by_shape) | walk.judged
+        for node, target in walk.cancelled_awaits:
+            verdict = model.review_work_wait(function, node, target, cancelled_first=True)
+            if verdict is not None and verdict.keep:
+                found.append(Wait(node, TASK, target, path, True, detail=(
+                    f"{path.title} awaits `{target}` with no timeout; {verdict.detail}: the cancellation may be "
+                    f"swallowed, and {path.never_returns}"), evidence=verdict.evidence))
+        for model_wait in model.path_waits(path, function, seen):
+            found.append(Wait(self._place(model_wait), model_wait.kind, "", path, True,
+                              detail=model_wait.detail, evidence=model_wait.evidence, guard=model_wait.guard))
+        return found
+
+    def _run_by_a_stop(self, path: ShutdownPath, model: ReachedWaits | None) -> bool:
+        """A path found by a name that is a stop word *and more* is one only when a stop reaches it;
+        every other path (and every path under ``--strict``) runs while the program stops."""
+        if not path.by_name or names_only_a_stop(path.function.name) or self.analysis.settings.strict:
+            return True
+        if self._reach is None:
+            roots = [p.function for p in self.shutdown_paths.paths
+                     if not p.by_name or names_only_a_stop(p.function.name)]
+            self._reach = StopReach(self.analysis.contexts.calls_by_site, roots,
+                                    model.program if model is not None else None)
+        return self._reach.reaches(path.function)
 
     @cached_property
     def _awaits(self) -> dict[tuple[int, int], ast.Await]:

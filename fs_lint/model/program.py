@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 
 from .layout import ProjectLayout, module_name
 from .library import Api, LibraryModel, builtin_table
-from .summaries import ClassFacts, FunctionFacts, ModuleFacts, SetFact, summarize
+from .summaries import CallFact, ClassFacts, FunctionFacts, ModuleFacts, SetFact, summarize
 from .terms import Term
 
 _BUILTINS = frozenset(dir(builtins))
@@ -81,6 +81,7 @@ class Program:
         self._lineages: dict[str, tuple[str, ...]] = {}
         self._callbacks: dict[str, dict[str, frozenset[Value]]] = {}
         self._stats: dict[str, tuple[int, int] | None] = {}
+        self._callers: dict[str, list[str]] | None = None  # called name -> qualnames of the functions calling it
         self.facts_cache = None  # the FactsCache its loader reads, when it has one (for the cost and its tests)
 
     # -- modules -----------------------------------------------------------------------------------
@@ -92,6 +93,7 @@ class Program:
         if known is not None and known is not facts:
             self._forget(known)
         self._modules[facts.name] = facts
+        self._callers = None
         if facts.path:
             self._stats[facts.name] = _stat(facts.path)
         for qualname, function in facts.functions.items():
@@ -113,6 +115,7 @@ class Program:
             self._classes.pop(qualname, None)
         self._modules.pop(facts.name, None)
         self._stats.pop(facts.name, None)
+        self._callers = None
         self._memo.clear()
         self._lineages.clear()
         self._callbacks.clear()
@@ -569,12 +572,36 @@ class Program:
         return [(function, fact) for function in list(self._functions.values()) for fact in function.sets
                 if fact.key.rsplit(".", 1)[-1] == attribute]
 
+    def callers_named(self, name: str) -> list[FunctionFacts]:
+        """Every function of the project with a call of something named ``name`` (``self.name()``,
+        ``node.name()``, ``name()``): who may call a method, by its name alone, so more rather than fewer."""
+        self.load_all()
+        if self._callers is None:
+            index: dict[str, list[str]] = {}
+            for qualname, function in self._functions.items():
+                for called in {called_name(call) for call in function.calls} - {None}:
+                    index.setdefault(called, []).append(qualname)
+            self._callers = index
+        return [self._functions[q] for q in self._callers.get(name, ()) if q in self._functions]
+
     def load_all(self) -> None:
         """Load every module of the project (for questions that look backwards: who calls this?)."""
         if self.layout is None:
             return
         for name in list(self.layout.modules)[:MAX_LOADED]:
             self.module(name)
+
+
+def called_name(call: CallFact) -> str | None:
+    """The last name of what a call calls: ``cancel`` for ``self._queue.cancel(tag)``, ``stop`` for ``stop()``."""
+    if call.method is not None:
+        return call.method
+    term = call.function
+    if term[0] in ("name", "local"):
+        return term[1].rsplit(".", 1)[-1]
+    if term[0] == "attr":
+        return term[2]
+    return None
 
 
 def _stat(path: str) -> tuple[int, int] | None:

@@ -54,7 +54,15 @@ class UnboundedWaitInShutdownPath(Rule):
       `cancel_order`, `abort_transaction`, `_entry_exit`), nor names that ask or wait (`is_closed`,
       `wait_closed`, `get_stop_event`, `checks_stop`), nor a function that goes round a loop retrying
       a connection (a `_force_disconnect()` that tears the link down and reconnects: the stop is
-      elsewhere);
+      elsewhere). A name with a stop word *and more* (`stop_capture`, `close_job`, `loop_stop`) ends
+      something the other words name, maybe one capture or one remote job while the service goes on:
+      outside `strict` it is a shutdown path only when a stop reaches it (a function of its module
+      named only like a stop, a hook, a handler, an exit, the module's top level or `main()` calls or
+      hands it on, directly or through the module's functions, or runs it in an `except` that catches
+      the cancellation; or a function of the project named only like a stop calls something of its
+      name, up to three callers up), or when nothing in the project calls it at all (an API such as
+      a client's `loop_stop()`, whose callers stop with it). `stop_capture()` called only from a
+      request handler is left alone;
     - `__exit__` and `__aexit__` when the exit ends something: it calls a stop (`close()`,
       `cancel()`, an exit stack's `aclose()`), sets an event, joins or waits (`result()` too), or
       awaits a task or a future. An exit that only resets, commits or executes through its own object
