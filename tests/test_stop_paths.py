@@ -598,3 +598,44 @@ def test_a_pause_in_a_helper_of_another_module_is_not_reported_where_nothing_sto
     path.write_text(worker)
     assert [f.code for f in check_source(worker.encode(), Settings(), filename=str(path))
             if f.code == "FSR005"] == []
+
+
+@pytest.mark.parametrize("helper, flagged", [
+    ("def cancel_task_safe(task, log=None):\n    if task is not None:\n        task.cancel()\n", False),
+    ("def cancel_task_safe(task, log=None):\n    if log is not None:\n        log.info('stopping %s', task)\n", True),
+])
+def test_a_stop_that_cancels_through_a_helper_of_another_module_cuts_the_pause_short(
+        tmp_path: Path, helper: str, flagged: bool) -> None:
+    """Issue 18 (held-out round 6): the stop sets the loop's flag and cancels its task through a helper of
+    the project's utilities; what the helper does decides, not its name."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "tasks.py").write_text(helper)
+    discovery = textwrap.dedent("""\
+        import asyncio
+
+        from .tasks import cancel_task_safe
+
+
+        class Discovery:
+            def __init__(self):
+                self.is_closed = False
+                self.serialize_task = None
+
+            async def start(self):
+                self.serialize_task = asyncio.create_task(self._serialize())
+
+            async def close(self):
+                self.is_closed = True
+                cancel_task_safe(self.serialize_task)
+                await asyncio.wait({self.serialize_task})
+
+            async def _serialize(self):
+                while not self.is_closed:
+                    await asyncio.sleep(1800)
+    """)
+    path = tmp_path / "svc" / "discovery.py"
+    path.write_text(discovery)
+    found = check_source(discovery.encode(), Settings(), filename=str(path))
+    assert [(f.code, f.line) for f in found] == ([("FSR005", 21)] if flagged else [])

@@ -25,6 +25,7 @@ from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts
 from .shutdown_paths import EXIT_DUNDERS
 from .stop_paths import GO_ON_WORDS, ModuleStops
+from .task_cancellers import cancels_what_it_is_given
 from ..settings import Settings
 from .shutdown_exceptions import (
     CANCELLATION,
@@ -469,11 +470,14 @@ class Handler:
         return False
 
     def _awaits_only_cancelled_tasks(self) -> bool:
-        cancelled = self.function.cancelled_tasks
-        if not cancelled:
-            return False
         awaited = [n.value for n in walk_local(self.protected_body) if isinstance(n, ast.Await)]
         if not awaited:
+            return False
+        return self._all_in(awaited, self.function.cancelled_tasks) or \
+            self._all_in(awaited, self.function.cancelled_tasks | self._handed_to_cancellers)
+
+    def _all_in(self, awaited: list[ast.expr], cancelled: set[str]) -> bool:
+        if not cancelled:
             return False
         for value in awaited:
             candidates = [value]
@@ -482,6 +486,20 @@ class Handler:
             if not any(self.function.task_keys(c) & cancelled for c in candidates):
                 return False
         return True
+
+    @cached_property
+    def _handed_to_cancellers(self) -> set[str]:
+        """Keys of the tasks this function hands to a helper that cancels them (``cancel_task_safe(task)``)."""
+        node = self.function.node
+        if node is None:
+            return set()
+        found: set[str] = set()
+        for call in walk_local(node.body):
+            if isinstance(call, ast.Call) and (call.args or call.keywords) \
+                    and not isinstance(call.func, ast.Attribute) and cancels_what_it_is_given(call, node, self.module):
+                for argument in [*call.args, *(k.value for k in call.keywords)]:
+                    found |= self.function.task_keys(argument)
+        return found
 
     @property
     def swallows(self) -> frozenset[str]:

@@ -26,6 +26,7 @@ _TASK_FACTORIES = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _TASK_METHODS = frozenset({"create_task", "ensure_future"})
 _COLLECTING = frozenset({"append", "add", "appendleft"})
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+CANCELLING = frozenset({"cancel", "kill"})  # what a stop calls to cut a task or a greenlet short
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,25 @@ def _flags_before(body: list[ast.stmt], cancel: ast.Call, owner: Function | None
                 if callee is not None and callee is not owner:
                     found += _flags_before(callee.body, cancel, callee, module, depth - 1)
     return found
+
+
+def cancels_what_it_is_given(call: ast.Call, caller: Function | None, analysis) -> bool:  # a ModuleAnalysis
+    """``cancel_task_safe(self._task, log)``: the called function, of this module or another of the project,
+    itself cancels (or kills) something: what it was handed, as such helpers do. One call down."""
+    local = analysis.contexts.resolve(call.func, caller)
+    if local is not None:
+        return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CANCELLING
+                   for node in walk_local(local.body))
+    if not isinstance(call.func, ast.Name) or analysis.filename is None:
+        return False  # a method of another object: what it cancels is its own business
+    function = analysis.facts_of(caller)
+    fact = next((c for c in function.calls if (c.line, c.col) == (call.lineno, call.col_offset)), None) \
+        if function is not None else None
+    if fact is None:
+        return False
+    program = analysis.program
+    for value in program.evaluate(fact.function, function.qualname):
+        callee = program.function(value.name) if value.kind == "function" else None
+        if callee is not None and any(c.method in CANCELLING for c in callee.calls):
+            return True
+    return False

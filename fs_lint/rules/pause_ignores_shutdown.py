@@ -10,6 +10,7 @@ from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import ASYNC, BLOCKING, Pause
 from ..analysis.callee_pauses import CalleePause, callee_pauses
 from ..analysis.retry_loops import ModuleAnalysis
+from ..analysis.task_cancellers import CANCELLING, cancels_what_it_is_given
 from . import Rule, register
 
 
@@ -77,8 +78,9 @@ class PauseIgnoresShutdown(Rule):
     - Loops whose only shutdown check is their own cancellation (an async loop with no flag):
       cancellation does cut `asyncio.sleep` short. FSR001 covers loops with no check at all.
     - In an `async def`, a sleep in a loop whose flag is set by a function that also cancels a
-      task or a scope (`self._stopping = True; self._task.cancel()`): the cancellation cuts
-      the sleep short. Likewise when the module shows no function that sets the flag (a base
+      task or a scope (`self._stopping = True; self._task.cancel()`), itself or through a function
+      of the project that cancels what it is handed (`cancel_task_safe(self._task)`): the
+      cancellation cuts the sleep short. Likewise when the module shows no function that sets the flag (a base
       class or a framework elsewhere stops it, and may well cancel the task too, as FastStream
       does): an async finding needs a stop path in the module that only sets the flag.
     - Linear growth (`delay += 5`) is not followed.
@@ -320,14 +322,17 @@ def _stoppers(facts: ModuleFacts, indicators: list[str], loop_function: ast.AST 
                 or function.name == "__init__":
             continue
         sets_flag = cancels = False
+        handing_on = []  # calls that hand something on: they may cancel it (``cancel_task_safe(self._task)``)
         for node in walk_local(function.body):
             if isinstance(node, ast.Assign) and any(key(t) in wanted for t in node.targets):
                 sets_flag = True
             elif isinstance(node, ast.Attribute) and node.attr in ("set", "clear") and key(node.value) in wanted:
                 sets_flag = True
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in ("cancel", "kill"):
+                    and node.func.attr in CANCELLING:
                 cancels = True
+            elif isinstance(node, ast.Call) and node.args:
+                handing_on.append(node)
         if sets_flag:
-            found.append(cancels)
+            found.append(cancels or any(cancels_what_it_is_given(call, function, facts.analysis) for call in handing_on))
     return found

@@ -59,9 +59,9 @@ class ShutdownExceptionSwallowed(Rule):
       stop, the next one leaves. A broad handler that counts its failures is not one.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line, also
       through a function of the module that asks for the line (in a reader thread of its own, say).
-    - Awaiting tasks that the same function has just cancelled, inside
-      `suppress(asyncio.CancelledError)` or `try/except CancelledError`: that cancellation is
-      the one it asked for.
+    - Awaiting tasks that the same function has just cancelled (itself, or through a function of
+      the project that cancels what it is handed), inside `suppress(asyncio.CancelledError)` or
+      `try/except CancelledError`: that cancellation is the one it asked for.
     - `except asyncio.CancelledError` around code that does not await (such as
       `task.result()` of a finished task): the task's own cancellation cannot arrive there.
     - `except GeneratorExit` outside a generator, or around code that does not yield.
