@@ -242,3 +242,44 @@ def test_a_function_named_like_a_stop_and_more_is_a_shutdown_path_when_a_stop_re
     assert [(f.code, f.line) for f in found] == ([("FSR901", 9)] if flagged else [])
     strict = check_source(_NODE.encode(), Settings(strict=True), codes=["FSR901"], filename=str(path))
     assert [(f.code, f.line) for f in strict] == [("FSR901", 9)]
+
+
+@pytest.mark.parametrize("made, flagged", [
+    ("asyncio.Queue(maxsize=8)", True),  # a full queue blocks the put
+    ("asyncio.Queue()", False),  # a put on a queue with no size never waits
+    ("make_queue()", False),  # made where no model shows a size: nothing shows a wait
+])
+def test_a_put_waits_only_on_a_queue_the_program_shows_made_with_a_size(
+        tmp_path: Path, made: str, flagged: bool) -> None:
+    """A queue made in another module and handed over: the program model follows it to its making."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "conn.py").write_text(textwrap.dedent(f"""\
+        import asyncio
+
+        from .factory import make_queue
+
+
+        class Connection:
+            def __init__(self):
+                self.write_queue = {made}
+    """))
+    (tmp_path / "svc" / "factory.py").write_text("def make_queue():\n    return None\n")
+    channel = textwrap.dedent("""\
+        from .conn import Connection
+
+
+        class Channel:
+            def __init__(self, connection: Connection):
+                self.write_queue = connection.write_queue
+
+            async def close(self):
+                await self.write_queue.put(b"close")
+    """)
+    path = tmp_path / "svc" / "channel.py"
+    path.write_text(channel)
+    found = check_source(channel.encode(), Settings(), codes=["FSR901"], filename=str(path))
+    assert [(f.code, f.line) for f in found] == ([("FSR901", 9)] if flagged else [])
+    strict = check_source(channel.encode(), Settings(strict=True), codes=["FSR901"], filename=str(path))
+    assert [(f.code, f.line) for f in strict] == ([] if made == "asyncio.Queue()" else [("FSR901", 9)])

@@ -399,3 +399,24 @@ def test_an_empty_subscript_in_an_annotation_is_read_as_the_bare_type() -> None:
     tree = ast.parse("class Slot:\n    empty: tuple[()]\n    maybe: list[()] | None\n")
     facts = summarize(tree, "slots", "slots.py", False)
     assert set(facts.classes["slots.Slot"].attributes) == {"empty", "maybe"}
+
+
+def test_a_dataclass_field_s_factory_is_what_the_attribute_holds() -> None:
+    """``field(default_factory=Queue)`` makes ``Queue()`` for each instance: the attribute is typed by the
+    call (its size too), as an assignment in ``__init__`` would be; ``default=`` is the value itself."""
+    tree = ast.parse(textwrap.dedent("""\
+        import queue
+        from dataclasses import dataclass, field
+
+
+        @dataclass
+        class Mapper:
+            _requests: queue.Queue = field(default_factory=queue.Queue)
+            _retries: int = field(default=3)
+            _name: str = "upnp"
+    """))
+    facts = summarize(tree, "svc.upnp", "svc/upnp.py", False)
+    attributes = facts.classes["svc.upnp.Mapper"].attributes
+    assert ("call", ("name", "queue.Queue"), (), ()) in attributes["_requests"]
+    assert any(term[0] == "const" for term in attributes["_retries"])
+    assert any(term[0] == "const" for term in attributes["_name"])

@@ -364,6 +364,24 @@ class ModuleShutdownWaits:
         values = self.values_of(target, function)
         return bool(values) and all(_unbounded_queue(v) for v in values)
 
+    def put_may_wait(self, call: ast.Call, target: str, function: ast.AST) -> bool:
+        """A queue's ``put()`` waits only while the queue is full, so only on one made with a size. Under
+        ``strict`` every put may, unless every queue the module puts there is made without one; otherwise
+        only where a making with a size is shown: in this module, or by the program model for a queue made
+        in another (most queues have no size, and one handed in or only annotated shows none)."""
+        if self.never_full(target, function):
+            return False
+        if self.analysis.settings.strict:
+            return True
+        if any(_sized_queue(v, self.imports.qualified_name) for v in self.values_of(target, function)):
+            return True
+        model_function, fact = self._fact(call, function)
+        if fact is None:
+            return False
+        found = self.model.waits.api_of(model_function, fact)
+        return found is not None and bool(found[0].size_arg) and \
+            self.model.waits.made_with_size(model_function, fact, found[0]) is True
+
     def is_queue(self, target: str, function: ast.AST) -> bool:
         return any(isinstance(v, ast.Call) and last_name(v.func) in _QUEUE_CLASSES
                    for v in self.values_of(target, function))
@@ -538,7 +556,7 @@ class _PathWalk:
                                                                                            "flush", "join"):
             if not self.module.typed_unbounded(value, self.function):
                 return  # bounded the way the library takes a bound
-            if method == "put" and not self.module.never_full(receiver, self.function):
+            if method == "put" and (kind != "queue-space" or self.module.put_may_wait(value, receiver, self.function)):
                 self._add(node, PUT, receiver, True)
             elif method == "get":
                 self._add(node, GET, receiver, True)
@@ -562,7 +580,7 @@ class _PathWalk:
         elif method in ("drain", "flush") and not value.args and last & _WRITER_WORDS:
             self._add(node, DRAIN, receiver, True)
         elif method == "put" and len(value.args) == 1 and self._queue_like(receiver, last):
-            if not has_bound_argument(value, 1) and not self.module.never_full(receiver, self.function):
+            if not has_bound_argument(value, 1) and self.module.put_may_wait(value, receiver, self.function):
                 self._add(node, PUT, receiver, True)
         elif method == "get" and not value.args and self._queue_like(receiver, last):
             if not has_bound_argument(value, 0):
@@ -611,7 +629,7 @@ class _PathWalk:
                 return  # bounded the way the library takes a bound (``get(True)`` is not one)
             if method == "result":
                 self._add(call, RESULT, receiver, False)
-            elif method == "put" and not self.module.never_full(receiver, self.function):
+            elif method == "put" and (kind != "queue-space" or self.module.put_may_wait(call, receiver, self.function)):
                 self._add(call, PUT, receiver, False)
             elif method == "get":
                 self._add(call, GET, receiver, False)
@@ -642,7 +660,7 @@ class _PathWalk:
         elif method == "put":
             if len(call.args) != 1 or has_bound_argument(call, 1) or not self._queue_like(receiver, last):
                 return
-            if not self.module.never_full(receiver, self.function):
+            if self.module.put_may_wait(call, receiver, self.function):
                 self._add(call, PUT, receiver, False)
         elif method == "get":
             if call.args or has_bound_argument(call, 0) or not self._queue_like(receiver, last):
@@ -835,10 +853,20 @@ def _races(call: ast.Call) -> bool:
     return any(k.arg == "return_when" and (last_name(k.value) or "") in _RACES for k in call.keywords)
 
 
-def _unbounded_queue(value: ast.expr) -> bool:
-    if not isinstance(value, ast.Call) or last_name(value.func) not in _QUEUE_CLASSES:
+def _sized_queue(value: ast.expr, qualify) -> bool:
+    """``Queue(maxsize=16)``, ``MPQueue(queue_size)`` (``multiprocessing.Queue`` imported under another name):
+    a queue made with a size that may not be 0."""
+    if not isinstance(value, ast.Call):
         return False
-    if last_name(value.func) == "SimpleQueue":
+    made = (qualify(value.func) or last_name(value.func) or "").rsplit(".", 1)[-1]
+    return made in _QUEUE_CLASSES and not _unbounded_queue(value, made)
+
+
+def _unbounded_queue(value: ast.expr, made: str | None = None) -> bool:
+    made = made or (last_name(value.func) if isinstance(value, ast.Call) else None)
+    if not isinstance(value, ast.Call) or made not in _QUEUE_CLASSES:
+        return False
+    if made == "SimpleQueue":
         return True
     size = value.args[0] if value.args else next((k.value for k in value.keywords if k.arg == "maxsize"), None)
     return size is None or (isinstance(size, ast.Constant) and size.value in (0, None)) or (

@@ -44,6 +44,9 @@ _CONTAINERS = frozenset({
 })
 _MAPPINGS = frozenset({"builtins.dict", "typing.Dict", "typing.Mapping", "typing.MutableMapping",
                        "collections.abc.Mapping", "collections.abc.MutableMapping"})
+# What makes a dataclass-like field: its ``default_factory=`` (``factory=``) is called for each instance.
+_FIELD_MAKERS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field",
+                           "pydantic.Field", "pydantic.fields.Field"})
 _CLOCK_CALLS = frozenset({"time", "monotonic", "perf_counter", "time_ns", "monotonic_ns", "now", "utcnow"})
 _TIME_WORDS = frozenset({"time", "monotonic", "perf_counter", "deadline", "timeout", "elapsed", "expires",
                          "expiry", "until", "remaining", "started", "start_time", "timer"})
@@ -316,6 +319,8 @@ class _Collector:
         for stmt in _top_statements(node.body):
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 facts.attributes.setdefault(stmt.target.id, []).append(self.annotation(stmt.annotation, _GLOBAL))
+                if stmt.value is not None:
+                    facts.attributes[stmt.target.id].append(self._default(stmt.value))
             elif isinstance(stmt, ast.Assign) and stmt.value is not None:
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
@@ -327,6 +332,21 @@ class _Collector:
         for stmt in _top_statements(node.body):
             if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
                 self.definition(stmt, qualname, qualname, parent)
+
+    def _default(self, value: ast.expr) -> Term:
+        """What a class-level default makes: ``field(default_factory=Queue)`` (a dataclass's, attrs',
+        pydantic's) makes ``Queue()`` for each instance, ``field(default=x)`` is ``x``, any other value
+        itself."""
+        if isinstance(value, ast.Call):
+            maker = self.term(value.func, _GLOBAL)
+            if maker[0] == "name" and maker[1] in _FIELD_MAKERS:
+                for keyword in value.keywords:
+                    if keyword.arg in ("default_factory", "factory"):
+                        return t.call(self.term(keyword.value, _GLOBAL))
+                    if keyword.arg == "default":
+                        return self.term(keyword.value, _GLOBAL)
+                return t.UNKNOWN
+        return self.term(value, _GLOBAL)
 
     # -- one function ------------------------------------------------------------------------------
 

@@ -259,9 +259,15 @@ class WaitModel:
     def _made_without_size(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool:
         """Every queue the receiver may be was made with no positive size (``asyncio.Queue()``,
         ``queue.Queue(maxsize=0)``): a put on it never waits."""
+        return self.made_with_size(function, call, entry) is False
+
+    def made_with_size(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool | None:
+        """Whether the receiver was made with a size that may be positive (``Queue(maxsize=16)``,
+        ``Queue(n)``): True when some making of it the program shows has one, False when every one
+        shows none, None when the program shows no making of it (a queue handed in, or only annotated)."""
         made = [h.made for h in self._receiver_values(function, call) if h.made is not None]
         if not made:
-            return False
+            return None
         for term in made:
             size = t.argument(term, 0, entry.size_arg)
             if size is None or size == t.UNKNOWN:
@@ -269,8 +275,8 @@ class WaitModel:
             if size[0] == "const" and len(size) > 2 and size[2] in ("0", "None") or \
                     size[0] == "const" and len(size) > 2 and size[2].startswith("-"):
                 continue
-            return False
-        return True
+            return True
+        return False
 
     def _receiver_values(self, function: FunctionFacts, call: CallFact) -> frozenset[Value]:
         function_term = call.function

@@ -128,6 +128,9 @@ class UnboundedWaitInShutdownPath(Rule):
     - What the library model says never blocks or is bounded by the library itself: a `put` on a
       `SimpleQueue`, a Twisted `DeferredQueue`, an `asyncio.Queue()` or `queue.Queue()` made with
       no size; nats-py's `publish()`; aio-pika's `Connection.close()` (bounded by the heartbeat).
+      Outside `strict`, a `put` is reported only on a queue the code shows made with a size (in the
+      module, or where the program model follows it to its making): one handed in or only annotated
+      shows none, and most queues have none.
     - Work shown to end once told to stop: the thread or task tests the flag or event the path
       sets (itself or through the calls it makes) and nothing it does, followed a few calls deep,
       waits for a peer or goes round without looking at it; or it does a finite piece of work.
