@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..model.program import Program
 
 CALLER_LEVELS = 3  # how far up the project's callers are followed from a function named like a stop and more
+CALLER_NAMES = 24  # how many names' callers one module may ask the project for; past it, a path is kept
 # Words that leave a stop a stop: ``close_all``, ``async_stop``, ``on_shutdown``, ``do_close``, ``stop_now``.
 _NEUTRAL_WORDS = frozenset({"a", "async", "sync", "all", "now", "do", "on", "self", "graceful", "gracefully",
                             "force", "forced", "soon", "hard", "soft", "impl", "internal"})
@@ -44,6 +45,13 @@ _SHUTDOWN_WORDS = frozenset(SHUTDOWN_METHOD_WORDS)
 _EXITS = frozenset({"__exit__", "__aexit__"})
 _MAIN_NAMES = frozenset({"main", "<module>"})
 _STOP_EXCEPTIONS = frozenset({"CancelledError", "BaseException", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})
+
+
+class _AssumedStop:
+    name = "stop"  # what a walk that ran out of its bound takes the next caller for
+
+
+_ASSUMED_STOP = _AssumedStop()
 
 
 def names_only_a_stop(name: str) -> bool:
@@ -68,6 +76,7 @@ class StopReach:
         self._roots = {id(root) for root in roots}
         self._program = program
         self._from_project: dict[tuple[str, int], bool] = {}
+        self._asked: set[str] = set()  # the names whose callers the project was asked for (CALLER_NAMES)
 
     def reaches(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         name = function.name
@@ -80,8 +89,17 @@ class StopReach:
     def _called_in_project(self, name: str) -> bool:
         if any(name in mentioned for site, mentioned in self._mentions if site != name):
             return True
-        callers = self._program.callers_named(name) if self._program is not None else []
-        return any(caller.name != name for caller in callers)
+        return any(caller.name != name for caller in self._callers(name))
+
+    def _callers(self, name: str) -> list:
+        """The project's functions that call ``name``; past ``CALLER_NAMES`` names, a caller named like a stop
+        (so the walk keeps the path: a bound on the cost, on the side of the finding)."""
+        if self._program is None:
+            return []
+        self._asked.add(name)
+        if len(self._asked) > CALLER_NAMES:
+            return [_ASSUMED_STOP]
+        return self._program.callers_named(name)
 
     @cached_property
     def _mentions(self) -> list[tuple[str | None, frozenset[str]]]:
@@ -121,7 +139,7 @@ class StopReach:
         if known is not None:
             return known
         self._from_project[(name, levels)] = False  # a cycle of callers reaches nothing new
-        callers = self._program.callers_named(name)
+        callers = self._callers(name)
         reached = any(_is_root_name(caller.name) for caller in callers) or any(
             self._reached_from_project(caller.name, levels - 1) for caller in callers if caller.name != name)
         self._from_project[(name, levels)] = reached

@@ -81,7 +81,8 @@ class Program:
         self._lineages: dict[str, tuple[str, ...]] = {}
         self._callbacks: dict[str, dict[str, frozenset[Value]]] = {}
         self._stats: dict[str, tuple[int, int] | None] = {}
-        self._callers: dict[str, list[str]] | None = None  # called name -> qualnames of the functions calling it
+        self._called: dict[str, dict[str, list[FunctionFacts]]] = {}  # module -> called name -> its callers
+        self._mentioning: dict[str, list[str]] = {}  # name -> the modules whose text holds it (or read already)
         self.facts_cache = None  # the FactsCache its loader reads, when it has one (for the cost and its tests)
 
     # -- modules -----------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ class Program:
         if known is not None and known is not facts:
             self._forget(known)
         self._modules[facts.name] = facts
-        self._callers = None
+        self._called.pop(facts.name, None)
         if facts.path:
             self._stats[facts.name] = _stat(facts.path)
         for qualname, function in facts.functions.items():
@@ -115,7 +116,7 @@ class Program:
             self._classes.pop(qualname, None)
         self._modules.pop(facts.name, None)
         self._stats.pop(facts.name, None)
-        self._callers = None
+        self._called.pop(facts.name, None)
         self._memo.clear()
         self._lineages.clear()
         self._callbacks.clear()
@@ -126,6 +127,7 @@ class Program:
             facts = self._modules.get(name)
             if facts is not None and _stat(facts.path) != stat:
                 self._forget(facts)
+                self._mentioning.clear()  # its text may hold other names now
         for name in [n for n, f in self._modules.items() if f is None]:
             del self._modules[name]  # a module that could not be read may exist now
 
@@ -152,6 +154,7 @@ class Program:
         while len(self._modules) > MAX_LOADED:
             oldest = next(iter(self._modules))
             dropped = self._modules.pop(oldest)
+            self._called.pop(oldest, None)
             if dropped is not None:
                 for qualname in dropped.functions:
                     self._functions.pop(qualname, None)
@@ -574,15 +577,41 @@ class Program:
 
     def callers_named(self, name: str) -> list[FunctionFacts]:
         """Every function of the project with a call of something named ``name`` (``self.name()``,
-        ``node.name()``, ``name()``): who may call a method, by its name alone, so more rather than fewer."""
-        self.load_all()
-        if self._callers is None:
-            index: dict[str, list[str]] = {}
-            for qualname, function in self._functions.items():
+        ``node.name()``, ``name()``): who may call a method, by its name alone, so more rather than fewer.
+        A module not read yet is read only when its text holds the name."""
+        found: list[FunctionFacts] = []
+        for module in self._modules_mentioning(name):
+            found += self._calls_by_name(module).get(name, ())
+        return found
+
+    def _modules_mentioning(self, name: str) -> list[str]:
+        """The loaded modules, and those whose text holds ``name`` (read for it): kept until a file changes."""
+        if self.layout is None:
+            return [m for m, facts in self._modules.items() if facts is not None]
+        known = self._mentioning.get(name)
+        if known is None:
+            needle = name.encode()
+            known = []
+            for module, path in list(self.layout.modules.items())[:MAX_LOADED]:
+                try:
+                    if module in self._modules or needle in path.read_bytes():
+                        known.append(module)
+                except OSError:
+                    continue
+            self._mentioning[name] = known
+        return [m for m in known if self.module(m) is not None]
+
+    def _calls_by_name(self, module: str) -> dict[str, list[FunctionFacts]]:
+        """The functions of a loaded module by the names they call, worked out once per module's facts."""
+        index = self._called.get(module)
+        if index is None:
+            index = {}
+            facts = self._modules.get(module)
+            for function in facts.functions.values() if facts is not None else ():
                 for called in {called_name(call) for call in function.calls} - {None}:
-                    index.setdefault(called, []).append(qualname)
-            self._callers = index
-        return [self._functions[q] for q in self._callers.get(name, ()) if q in self._functions]
+                    index.setdefault(called, []).append(function)
+            self._called[module] = index
+        return index
 
     def load_all(self) -> None:
         """Load every module of the project (for questions that look backwards: who calls this?)."""
