@@ -25,7 +25,7 @@ from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts
 from .shutdown_paths import EXIT_DUNDERS
 from .stop_paths import GO_ON_WORDS, ModuleStops
-from .task_cancellers import cancels_what_it_is_given
+from .task_cancellers import cancels_what_it_is_given, flags_every_cancellation_sets
 from ..settings import Settings
 from .shutdown_exceptions import (
     CANCELLATION,
@@ -160,6 +160,8 @@ class Handler:
         qualify = self.module.qualify
         leaving = cf.outcomes(self.body, qualify) if not self.is_suppress else frozenset({cf.NEXT})
         flags = self._flags_set()
+        if self.at_stake == {CANCELLATION} and not self.module.settings.strict:
+            flags = self._with_flags_of_the_cancellers(flags)
         if cf.CONTINUE in leaving and not self.loop.condition_stops_on(flags):
             return True
         if cf.NEXT not in leaving:
@@ -202,6 +204,20 @@ class Handler:
             for name, values in method_flags.items():
                 flags.setdefault(name, []).extend(values)
         return flags
+
+    def _with_flags_of_the_cancellers(self, flags: dict[str, list[ast.expr | None]]) -> dict[str, list[ast.expr | None]]:
+        """Add the flags every cancellation of this function's task sets first (``stop()`` sets
+        ``self.running = False``, then cancels): they hold when its ``CancelledError`` arrives here."""
+        node = self.function.node
+        if node is None or not self.function.is_async:
+            return flags
+        extra = flags_every_cancellation_sets(node, self.module)
+        if not extra:
+            return flags
+        merged = {name: list(values) for name, values in flags.items()}
+        for name, values in extra.items():
+            merged.setdefault(name, []).extend(values)
+        return merged
 
     @cached_property
     def at_stake(self) -> frozenset[str]:

@@ -41,10 +41,33 @@ class FlagAtCancel:
 
 def flags_set_where_cancelled(function: Function, module) -> list[FlagAtCancel]:  # module: ModuleAnalysis
     """The flags set before each cancellation of a task that runs ``function``, in the code's order."""
+    return [flag for _, flags in _cancellations(function, module) for flag in flags]
+
+
+def flags_every_cancellation_sets(function: Function, module) -> dict[str, list[ast.expr | None]]:
+    """The flags set to the same value before *every* cancellation the module shows of the task that runs
+    ``function``, as a handler's own flags are written (``None`` for an Event's ``set()``): in force
+    whenever its ``CancelledError`` arrives. Empty when no cancellation is seen, or one sets none."""
+    common: set[tuple[str, bool, bool]] | None = None
+    for _, flags in _cancellations(function, module):
+        these = {(f.flag, f.value, f.is_event) for f in flags}
+        common = these if common is None else common & these
+    found: dict[str, list[ast.expr | None]] = {}
+    for flag, value, is_event in sorted(common or ()):
+        if is_event:
+            if value:
+                found.setdefault(flag, []).append(None)
+        else:
+            found.setdefault(flag, []).append(ast.Constant(value))
+    return found
+
+
+def _cancellations(function: Function, module) -> list[tuple[ast.Call, list[FlagAtCancel]]]:
+    """Each ``.cancel()`` of a task that runs ``function``, with the flags set before it."""
     stores = set(_task_stores(function, module))
     if not stores:
         return []
-    found: list[FlagAtCancel] = []
+    found: list[tuple[ast.Call, list[FlagAtCancel]]] = []
     contexts = module.contexts
     for owner in [None, *contexts.functions]:
         body = module.tree.body if owner is None else owner.body
@@ -55,7 +78,7 @@ def flags_set_where_cancelled(function: Function, module) -> list[FlagAtCancel]:
             target = key(node.func.value)
             if target is None or not ({target, sources.get(target)} & stores):
                 continue
-            found += _flags_before(body, node, owner, module, until=(node.lineno, node.col_offset))
+            found.append((node, _flags_before(body, node, owner, module, until=(node.lineno, node.col_offset))))
     return found
 
 
