@@ -639,3 +639,64 @@ def test_a_stop_that_cancels_through_a_helper_of_another_module_cuts_the_pause_s
     path.write_text(discovery)
     found = check_source(discovery.encode(), Settings(), filename=str(path))
     assert [(f.code, f.line) for f in found] == ([("FSR005", 21)] if flagged else [])
+
+
+@pytest.mark.parametrize("handler, recorded", [
+    ("self.stop", True),  # the stop only sets a flag: no KeyboardInterrupt anywhere in the program
+    ("signal.default_int_handler", False),  # the default: Ctrl-C raises KeyboardInterrupt
+    ("self.abort", False),  # a handler that raises it
+])
+def test_a_table_of_signal_handlers_installed_elsewhere_is_the_program_s_handling(
+        tmp_path: Path, handler: str, recorded: bool) -> None:
+    """Held-out round 7: ``{signal.SIGINT: self.stop}`` handed to code that installs each entry with
+    ``loop.add_signal_handler(sig, handler)`` in another module, which never names SIGINT."""
+    package = tmp_path / "wm"
+    (package / "core").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "core" / "__init__.py").write_text("")
+    (package / "core" / "loop.py").write_text(textwrap.dedent("""\
+        import asyncio
+
+
+        class LoopContext:
+            def __init__(self, signals):
+                self._signals = signals
+
+            async def __aenter__(self):
+                loop = asyncio.get_running_loop()
+                for sig, handler in self._signals.items():
+                    loop.add_signal_handler(sig, handler)
+                return self
+    """))
+    (package / "core" / "manager.py").write_text(textwrap.dedent(f"""\
+        import signal
+
+        from .loop import LoopContext
+
+
+        class Manager:
+            def stop(self):
+                self.running = False
+
+            def abort(self):
+                raise KeyboardInterrupt
+
+            async def run(self):
+                async with LoopContext({{signal.SIGINT: {handler}, signal.SIGTERM: self.stop}}):
+                    pass
+    """))
+    hooks = textwrap.dedent("""\
+        def fire(subscribers, event):
+            for callback in subscribers:
+                try:
+                    callback(event)
+                except:
+                    pass
+    """)
+    path = package / "hook.py"
+    path.write_text(hooks)
+    found = recorded_sigint(str(path))
+    assert (found is not None) == recorded
+    if recorded:
+        assert found[0] == "wm/core/manager.py" and "a table of handlers" in found[1].how
+    assert [f.code for f in check_source(hooks.encode(), Settings(), filename=str(path))] == ([] if recorded else ["FSR002"])

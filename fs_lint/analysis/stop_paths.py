@@ -270,6 +270,9 @@ class ModuleStops:
         for site in [None, *self.contexts.functions]:
             body = self.tree.body if site is None else site.body
             for node in walk_local(body):
+                if isinstance(node, ast.Dict):
+                    self._handler_table(node, site, found)
+                    continue
                 if not isinstance(node, ast.Call) or len(node.args) < 2:
                     continue
                 is_signal = qualify(node.func) in _SIGNAL_CALLS
@@ -288,6 +291,19 @@ class ModuleStops:
             if received is not None:
                 found["SIGINT"] = received
         return found
+
+    def _handler_table(self, table: ast.Dict, site: ast.AST | None, found: dict[str, SignalHandling]) -> None:
+        """``{signal.SIGINT: self.stop, signal.SIGTERM: self.stop}``: a table of handlers the program
+        installs in a loop (``for sig, handler in table.items(): loop.add_signal_handler(sig, handler)``),
+        often in another module. A call written there is what a handler is; a constant (a name for the
+        log) is not one."""
+        for signal_key, value in zip(table.keys, table.values):
+            name = self._signal_name(signal_key) if signal_key is not None else None
+            if name is None or name in found or not isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)):
+                continue
+            raises = self._handler_raises(value, site)
+            found[name] = SignalHandling(name, table.lineno, raises, f"`{spelled(signal_key)}: {spelled(value)}` "
+                                                                     f"in a table of handlers at line {table.lineno}")
 
     def _signal_name(self, node: ast.expr) -> str | None:
         name = self.imports.qualified_name(node) or ""
