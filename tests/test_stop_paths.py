@@ -63,6 +63,34 @@ def test_a_thread_subclass_runs_its_run_and_what_only_run_calls(make_daemon: str
     assert contexts.of(_function(tree, "status")).kind == MAIN
 
 
+@pytest.mark.parametrize("makes, daemon", [
+    ("thread = Monitor(); thread.setDaemon(True); thread.start()", True),
+    ("thread = Monitor(); thread.daemon = True; thread.start()", True),
+    ("Monitor(daemon=True).start()", True),
+    ("Monitor().start()", False),
+    ("thread = Monitor(); thread.setDaemon(True); thread.start(); Monitor().start()", False),  # one is not
+    ("pass", False),  # made nowhere in the module: its own flag says
+])
+def test_a_thread_subclass_made_daemon_where_each_instance_is_made(makes: str, daemon: bool) -> None:
+    """Held-out round 8: ``thread = LogMonitorThread(path); thread.setDaemon(True)``: the class says nothing,
+    every instance the module makes is a daemon."""
+    tree, contexts, _ = _model(f"""\
+        import threading
+
+        class Monitor(threading.Thread):
+            def __init__(self, daemon=False):
+                threading.Thread.__init__(self)
+
+            def run(self):
+                pass
+
+        def start_monitor():
+            {makes}
+    """)
+    context = contexts.of(_function(tree, "run"))
+    assert context.kind == THREAD and context.thread.daemon is daemon
+
+
 def test_a_thread_target_and_its_daemon_flag_set_afterwards() -> None:
     tree, contexts, stops = _model("""\
         import threading

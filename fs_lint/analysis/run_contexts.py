@@ -193,6 +193,22 @@ class RunContexts:
                 return True
         return False
 
+    def _every_instance_made_daemon(self, cls: ast.ClassDef) -> bool:
+        """The module makes the thread class, and every instance it makes is made daemon where it is made:
+        ``thread = Monitor(path); thread.setDaemon(True); thread.start()``, or ``Monitor(path, daemon=True)``."""
+        made = 0
+        for site in [None, *self.functions]:
+            body = self.tree.body if site is None else site.body
+            for node in walk_local(body):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == cls.name):
+                    continue
+                made += 1
+                stored = _stored_in(body, node)
+                if not (_daemon_keyword(node) or (stored is not None and any(
+                        _sets_daemon(n, stored) for n in walk_local(body)))):
+                    return False
+        return made > 0
+
     @cached_property
     def _entries(self) -> dict[int, ThreadStart]:
         """The functions a thread starts in: ``run`` of a Thread subclass, ``Thread(target=...)``."""
@@ -205,7 +221,8 @@ class RunContexts:
                 run = self._method(cls, "run")
                 if run is not None:
                     bases = ", ".join(ast.unparse(b) for b in cls.bases)
-                    entries.setdefault(id(run), ThreadStart(cls.lineno, self._class_is_daemon(cls),
+                    daemon = self._class_is_daemon(cls) or self._every_instance_made_daemon(cls)
+                    entries.setdefault(id(run), ThreadStart(cls.lineno, daemon,
                                                             f"`class {cls.name}({bases})`", owner=cls))
         for site in [None, *self.functions]:
             body = self.tree.body if site is None else site.body
