@@ -420,3 +420,48 @@ def test_a_dataclass_field_s_factory_is_what_the_attribute_holds() -> None:
     assert ("call", ("name", "queue.Queue"), (), ()) in attributes["_requests"]
     assert any(term[0] == "const" for term in attributes["_retries"])
     assert any(term[0] == "const" for term in attributes["_name"])
+
+
+def test_who_awaits_a_function_inside_a_loop_that_goes_on() -> None:
+    """Awaited in a worker's ``while True:`` (or through an awaiting caller), a function runs in that task;
+    handed to ``create_task`` it runs in a task of its own; a ``for`` over items ends."""
+    program = Program(None)
+    program.add(summarize(ast.parse(textwrap.dedent("""\
+        import asyncio
+
+
+        async def handle(event):
+            pass
+
+
+        async def process(event):
+            await handle(event)
+
+
+        async def worker(queue):
+            while True:
+                await process(await queue.get())
+
+
+        async def dispatcher(queue):
+            while True:
+                asyncio.create_task(on_event(await queue.get()))
+
+
+        async def on_event(event):
+            pass
+
+
+        async def replay(events):
+            for event in events:
+                await on_batch_event(event)
+
+
+        async def on_batch_event(event):
+            pass
+    """)), "m"))
+    assert program.awaited_in_a_going_loop("process")  # awaited in the while loop itself
+    assert program.awaited_in_a_going_loop("handle")  # through process(), awaited there
+    assert not program.awaited_in_a_going_loop("on_event")  # a task of its own
+    assert not program.awaited_in_a_going_loop("on_batch_event")  # a for over items ends
+    assert not program.awaited_in_a_going_loop("nobody_calls_this")

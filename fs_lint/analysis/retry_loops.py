@@ -376,6 +376,8 @@ class Handler:
         # Not ``is_bounded``: a timeout scope cannot end a loop that keeps (so swallows) the cancellation.
         if self._keeps_the_exception() and not (self.loop.is_retry_loop and not self.loop.counts_its_attempts):
             return "keeps the exception to raise it after the loop"
+        if not self.module.settings.strict and stake == {CANCELLATION} and self._skips_an_item_of_an_ending_task():
+            return "goes once through a finite set of items in a task that ends after them: a cancellation skips one"
         if not self.module.settings.strict and self._contains_each_item_of_a_stop():
             return "goes through the things a stop path ends, one failure not stopping the rest: the stop is under way"
         if not self.module.settings.strict and self._hands_the_stop_on():
@@ -484,6 +486,22 @@ class Handler:
                     and any(name in keys_read(a) for a in node.args):
                 return True
         return False
+
+    def _skips_an_item_of_an_ending_task(self) -> bool:
+        """An async function goes once through a finite set of items (``for hook in hooks:``, no loop
+        around it that goes on), and nothing in the project awaits it inside a loop that goes on (a task
+        per message runs it): the swallowed cancellation skips one item, then the function returns and
+        its task ends. Awaited in a worker's ``while True:``, the cancellation would be lost for good."""
+        function = self.function
+        if not function.is_async or function.node is None or not self.loop.goes_through_items:
+            return False
+        if isinstance(self.loop.node, ast.While):
+            return False  # ``while items: items.pop()``: a test the swallowed stop may never change
+        if any(isinstance(node, ast.While) or self.module.is_endless(node.iter) for node in self.loop.around):
+            return False
+        if self.module.filename is None:
+            return False  # no project to ask who awaits it
+        return not self.module.program.awaited_in_a_going_loop(function.node.name)
 
     def _awaits_only_cancelled_tasks(self) -> bool:
         awaited = [n.value for n in walk_local(self.protected_body) if isinstance(n, ast.Await)]

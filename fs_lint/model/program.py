@@ -584,6 +584,25 @@ class Program:
             found += self._calls_by_name(module).get(name, ())
         return found
 
+    def awaited_in_a_going_loop(self, name: str, depth: int = 2, seen: frozenset[str] = frozenset()) -> bool:
+        """Some function of the project awaits something named ``name`` (runs it in its own task) inside a
+        ``while`` loop or an endless ``for``, directly or through up to ``depth`` callers that await the
+        one before the same way. A call handed on (``create_task(handle(msg))``) runs in a task of its own."""
+        if name in seen:
+            return False
+        seen = seen | {name}
+        for caller in self.callers_named(name):
+            awaits_it = False
+            for call in caller.calls:
+                if called_name(call) != name or not call.awaited:
+                    continue
+                awaits_it = True
+                if _in_a_going_loop(caller, call.loop):
+                    return True
+            if awaits_it and depth > 0 and self.awaited_in_a_going_loop(caller.name, depth - 1, seen):
+                return True
+        return False
+
     def _modules_mentioning(self, name: str) -> list[str]:
         """The loaded modules, and those whose text holds ``name`` (read for it): kept until a file changes."""
         if self.layout is None:
@@ -619,6 +638,17 @@ class Program:
             return
         for name in list(self.layout.modules)[:MAX_LOADED]:
             self.module(name)
+
+
+def _in_a_going_loop(function: FunctionFacts, loop: int) -> bool:
+    """The loop at ``loop`` (an index in ``function.loops``), or one around it, goes round until something
+    else stops it: a ``while``, or a ``for`` over an endless iterator."""
+    while 0 <= loop < len(function.loops):
+        fact = function.loops[loop]
+        if fact.kind == "while" or fact.infinite:
+            return True
+        loop = fact.parent
+    return False
 
 
 def called_name(call: CallFact) -> str | None:
