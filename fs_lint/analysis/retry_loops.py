@@ -493,10 +493,12 @@ class Handler:
         per message runs it): the swallowed cancellation skips one item, then the function returns and
         its task ends. Awaited in a worker's ``while True:``, the cancellation would be lost for good."""
         function = self.function
-        if not function.is_async or function.node is None or not self.loop.goes_through_items:
-            return False
-        if isinstance(self.loop.node, ast.While):
-            return False  # ``while items: items.pop()``: a test the swallowed stop may never change
+        if not function.is_async or function.node is None or not isinstance(self.loop.node, ast.For) \
+                or not self.loop.goes_through_items:
+            return False  # ``async for`` goes through a stream (a subscription, a socket), not a batch
+        if any(isinstance(node, ast.Await) and not isinstance(node.value, ast.Call)
+               for node in walk_local(self.protected_body)):
+            return False  # ``await task``: it waits for other work, which the lost cancellation does not end
         if any(isinstance(node, ast.While) or self.module.is_endless(node.iter) for node in self.loop.around):
             return False
         if self.module.filename is None:

@@ -48,12 +48,13 @@ class BroadHandlerSwallowsShutdown(Rule):
       takes (`for hook in hooks: hook(event)`, an event loop's `task()`). The message names that
       call: a Ctrl-C lands there and skips one item. Code the models cannot see (another
       library's method, a callback) is not taken to wait.
-    - `asyncio.CancelledError` in an async function's loop over a batch (the same finite loops) that
-      nothing in the project awaits inside a loop that goes on (a `while`, an endless `for`),
-      directly or through two awaiting callers: run as a task of its own per event
-      (`create_task(fire_hooks(event))`), a swallowed cancellation skips one item and the task ends
-      after the rest. Awaited in a worker's `while True:`, the cancellation is lost for good:
-      reported.
+    - `asyncio.CancelledError` in an async function's `for` over a finite collection (not an
+      `async for`, which goes through a stream), whose `try` body calls what it awaits (not an
+      `await task` of other work), and which nothing in the project awaits inside a loop that goes
+      on (a `while`, an endless `for`), directly or through two awaiting callers: run as a task of
+      its own per event (`create_task(fire_hooks(event))`), a swallowed cancellation skips one item
+      and the task ends after the rest. Awaited in a worker's `while True:`, the cancellation is
+      lost for good: reported.
 
     `strict = true` reports every broad handler that lets the loop go on, as the rule's letter
     reads.

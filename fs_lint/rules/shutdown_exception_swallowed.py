@@ -64,9 +64,10 @@ class ShutdownExceptionSwallowed(Rule):
       `try/except CancelledError`: that cancellation is the one it asked for.
     - `except asyncio.CancelledError` around code that does not await (such as
       `task.result()` of a finished task): the task's own cancellation cannot arrive there.
-    - Outside `strict`, a task's cancellation swallowed in an async function's loop over a finite set
-      of items (no loop around it that goes on) that nothing in the project awaits inside a loop that
-      goes on: the task skips one item and ends after the rest (FSR002's page says more); and one
+    - Outside `strict`, a task's cancellation swallowed in an async function's `for` over a finite
+      collection (no loop around it that goes on, no `await task` of other work in the `try`) that
+      nothing in the project awaits inside a loop that goes on: the task skips one item and ends
+      after the rest (FSR002's page says more); and one
       whose every cancellation the module shows sets the loop's flag first (`self.running = False`,
       then `self._task.cancel()`): the loop ends at its next test.
     - `except GeneratorExit` outside a generator, or around code that does not yield.
