@@ -513,6 +513,7 @@ class Handler:
             self._all_in(awaited, self.function.cancelled_tasks | self._handed_to_cancellers)
 
     def _all_in(self, awaited: list[ast.expr], cancelled: set[str]) -> bool:
+        """Every awaited value is (or gathers) one of the ``cancelled`` tasks."""
         if not cancelled:
             return False
         for value in awaited:
