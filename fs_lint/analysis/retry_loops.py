@@ -269,13 +269,19 @@ class Handler:
         seen = frozenset({id(function)}) if function is not None else frozenset()
         return body_can_block(self.protected_body, self.module.imports, resolve, seen=seen)
 
+    @property
+    def _a_loop_around_goes_on(self) -> bool:
+        """A loop of the function around the handler's own goes round until stopped (a ``while``, an endless
+        ``for``): a swallowed stop that ends the inner loop does not end that one."""
+        return any(isinstance(node, ast.While) or self.module.is_endless(node.iter) for node in self.loop.around)
+
     @cached_property
     def in_batch_loop(self) -> bool:
         """The handler's loop goes once through a finite set of items (``for record in batch:``), and no
         loop around it in the function goes on: a swallowed stop skips one item, and the loop ends."""
         if self.function.is_async or not self.loop.goes_through_items:
             return False
-        return not any(isinstance(node, ast.While) or self.module.is_endless(node.iter) for node in self.loop.around)
+        return not self._a_loop_around_goes_on
 
     @cached_property
     def handed_in_call(self) -> ast.Call | None:
@@ -499,7 +505,7 @@ class Handler:
         if any(isinstance(node, ast.Await) and not isinstance(node.value, ast.Call)
                for node in walk_local(self.protected_body)):
             return False  # ``await task``: it waits for other work, which the lost cancellation does not end
-        if any(isinstance(node, ast.While) or self.module.is_endless(node.iter) for node in self.loop.around):
+        if self._a_loop_around_goes_on:
             return False
         if self.module.filename is None:
             return False  # no project to ask who awaits it

@@ -203,9 +203,7 @@ class RunContexts:
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == cls.name):
                     continue
                 made += 1
-                stored = _stored_in(body, node)
-                if not (_daemon_keyword(node) or (stored is not None and any(
-                        _sets_daemon(n, stored) for n in walk_local(body)))):
+                if not _made_daemon(node, _stored_in(body, node), body):
                     return False
         return made > 0
 
@@ -233,10 +231,9 @@ class RunContexts:
                     if function is None:
                         continue
                     stored = _stored_in(body, node)
-                    daemon = _daemon_keyword(node) or (stored is not None and any(
-                        _sets_daemon(n, stored) for n in walk_local(body)))
                     entries.setdefault(id(function), ThreadStart(
-                        node.lineno, daemon, f"`{spelled(node)}`", stored, self.class_of(site),
+                        node.lineno, _made_daemon(node, stored, body), f"`{spelled(node)}`", stored,
+                        self.class_of(site),
                         made_in=0 if site is None else id(site)))
                 elif greenlets and isinstance(node, ast.Call):
                     function = self.greenlet_target(node, site)
@@ -348,6 +345,12 @@ def _target(call: ast.Call) -> ast.expr | None:
 def _daemon_keyword(call: ast.Call) -> bool:
     return any(k.arg == "daemon" and isinstance(k.value, ast.Constant) and k.value.value is True
                for k in call.keywords)
+
+
+def _made_daemon(made: ast.Call, stored: str | None, body: list[ast.stmt]) -> bool:
+    """A thread made daemon where it is made: ``Thread(..., daemon=True)``, or kept under ``stored`` and
+    given ``stored.daemon = True`` / ``stored.setDaemon(True)`` in the same body."""
+    return _daemon_keyword(made) or (stored is not None and any(_sets_daemon(n, stored) for n in walk_local(body)))
 
 
 def _sets_daemon(node: ast.AST, owner: str) -> bool:

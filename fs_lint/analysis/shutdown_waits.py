@@ -235,9 +235,7 @@ class ModuleShutdownWaits:
         function = model.function_of(function_node) if model is not None else None
         if function is None:
             return None, None
-        fact = next((c for c in function.calls if c.line == call.lineno and c.col == call.col_offset
-                     and c.method != "__await__"), None)
-        return function, fact
+        return function, function.call_at(call.lineno, call.col_offset)
 
     def typed(self, call: ast.Call, function_node: ast.AST) -> str | None:
         """What the library table says the call waits for (``queue-item``, ``peer``...), when the models
@@ -257,16 +255,11 @@ class ModuleShutdownWaits:
     def forever_bound(self, call: ast.Call, function_node: ast.AST) -> bool:
         """The bound passed to a wait is None, or waits for ever, unless a caller passes another
         (``def close(self, timeout=None): ...; self._thread.join(timeout)``): the models can tell."""
-        model = self.model
-        function = model.function_of(function_node) if model is not None else None
-        if function is None:
-            return False
-        fact = next((c for c in function.calls if c.line == call.lineno and c.col == call.col_offset
-                     and c.method != "__await__"), None)
+        function, fact = self._fact(call, function_node)
         if fact is None:
             return False
         bound = argument(fact.value, 0, "timeout")
-        return bound is not None and bound[0] != "const" and model.waits.forever_by_default(function, bound)
+        return bound is not None and bound[0] != "const" and self.model.waits.forever_by_default(function, bound)
 
     def _unseen_drain(self, wait: Wait, function):
         """A wait for work the models cannot see (a thread made elsewhere, the tasks of a gather, a queue's

@@ -142,8 +142,7 @@ def cancels_what_it_is_given(call: ast.Call, caller: Function | None, analysis) 
     if not isinstance(call.func, ast.Name) or analysis.filename is None:
         return False  # a method of another object: what it cancels is its own business
     function = analysis.facts_of(caller)
-    fact = next((c for c in function.calls if (c.line, c.col) == (call.lineno, call.col_offset)), None) \
-        if function is not None else None
+    fact = function.call_at(call.lineno, call.col_offset) if function is not None else None
     if fact is None:
         return False
     program = analysis.program

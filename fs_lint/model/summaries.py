@@ -137,6 +137,10 @@ class FunctionFacts:
     handlers: list[HandlerFact] = field(default_factory=list)
     sets: list[SetFact] = field(default_factory=list)
 
+    def call_at(self, line: int, col: int) -> CallFact | None:
+        """The facts of the call written at ``line``:``col`` (not an ``await`` of a value at that place)."""
+        return next((c for c in self.calls if c.line == line and c.col == col and c.method != "__await__"), None)
+
 
 @dataclass
 class ClassFacts:
