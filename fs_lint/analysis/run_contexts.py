@@ -197,10 +197,10 @@ class RunContexts:
         """The module makes the thread class, and every instance it makes is made daemon where it is made:
         ``thread = Monitor(path); thread.setDaemon(True); thread.start()``, or ``Monitor(path, daemon=True)``."""
         made = 0
-        for site in [None, *self.functions]:
+        for site, calls in self.calls_by_site:
             body = self.tree.body if site is None else site.body
-            for node in walk_local(body):
-                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == cls.name):
+            for node in calls:
+                if not (isinstance(node.func, ast.Name) and node.func.id == cls.name):
                     continue
                 made += 1
                 if not _made_daemon(node, _stored_in(body, node), body):
@@ -222,10 +222,10 @@ class RunContexts:
                     daemon = self._class_is_daemon(cls) or self._every_instance_made_daemon(cls)
                     entries.setdefault(id(run), ThreadStart(cls.lineno, daemon,
                                                             f"`class {cls.name}({bases})`", owner=cls))
-        for site in [None, *self.functions]:
+        for site, calls in self.calls_by_site:
             body = self.tree.body if site is None else site.body
-            for node in walk_local(body):
-                if isinstance(node, ast.Call) and self.imports.qualified_name(node.func) in _THREAD_CLASSES:
+            for node in calls:
+                if self.imports.qualified_name(node.func) in _THREAD_CLASSES:
                     target = _target(node)
                     function = self.resolve(target, site) if target is not None else None
                     if function is None:
@@ -235,7 +235,7 @@ class RunContexts:
                         node.lineno, _made_daemon(node, stored, body), f"`{spelled(node)}`", stored,
                         self.class_of(site),
                         made_in=0 if site is None else id(site)))
-                elif greenlets and isinstance(node, ast.Call):
+                elif greenlets:
                     function = self.greenlet_target(node, site)
                     if function is not None:
                         entries.setdefault(id(function), ThreadStart(
