@@ -390,7 +390,30 @@ class Handler:
             return "records the stop in a flag that the loop acts on by calling the program's stop"
         if not self.module.settings.strict and self._stops_in_two_stages():
             return "a second press stops it: the handler remembers the first one, and leaves on the next"
+        if not self.module.settings.strict and self._finishes_a_stop_under_way():
+            return "repeats a stop that a first Ctrl-C started until it completes: a further press is not a new stop"
         return None
+
+    def _finishes_a_stop_under_way(self) -> bool:
+        """``except KeyboardInterrupt: while True: try: self.stop(); break except KeyboardInterrupt: pass``:
+        the loop runs only once a Ctrl-C has been caught, and tries the program's stop again until it
+        completes. The press it swallows arrives while that stop is under way: the loop ends with the stop."""
+        caught = self.own_catch
+        if caught.broad or not self.at_stake <= {KEYBOARD_INTERRUPT, SYSTEM_EXIT} or not self.at_stake & caught.kinds:
+            return False
+        stops = self.module.stops
+        if not any(isinstance(node, ast.Call) and stops.is_stop_name(last_name(node.func) or "")
+                   for node in walk_local(self.protected_body)):
+            return False
+        if cf.NEXT in cf.outcomes(self.protected_body, self.module.qualify):
+            return False  # the stop returned and the loop goes round anyway: not a repeat until it completes
+        parents = self.module.parents
+        node: ast.AST | None = parents.get(id(self.loop.node))
+        while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if isinstance(node, ast.ExceptHandler) and classify(node.type, self.module.imports).kinds & self.at_stake:
+                return True
+            node = parents.get(id(node))
+        return False
 
     def _stops_in_two_stages(self) -> bool:
         """``except KeyboardInterrupt: if interrupted: raise`` / ``interrupted = True``: a deliberate two-stage
@@ -621,6 +644,13 @@ class Loop:
     @cached_property
     def _local_nodes(self) -> list[ast.AST]:
         return list(walk_local(self.node.body))
+
+    @cached_property
+    def yields_to_its_consumer(self) -> bool:
+        """A generator's loop that yields in its rounds: each ``yield`` hands control to whoever iterates
+        it, which resumes it one round at a time and decides when to stop (a ``for`` that breaks, a
+        driver that tests a flag between rounds, ``close()``). The stop is checked there, not here."""
+        return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in self._local_nodes)
 
     @cached_property
     def pauses(self) -> bool:

@@ -89,6 +89,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
     - A server or worker that takes a new item before its `try` on every pass
       (`client, _ = server.accept()`, `job = jobs.get()`, `data = sock.recv(4096)`): a failure moves
       on to the next item instead of retrying the same attempt.
+    - A generator's loop that yields in its rounds (`while True: ...; yield`, `yield
+      interrupter_sleep(5)`): each `yield` hands control to the code that iterates it, which resumes it
+      one round at a time and is where a stop is checked (a `for` that breaks, a decorator that tests
+      a global flag between rounds, `close()`). Reported in `strict` mode.
     - In an `async def` that awaits inside the loop and lets cancellation through, cancelling the
       task is the shutdown check (FastStream, anyio and asyncio stop tasks that way). Set
       `async-requires-check` to flag those too.
@@ -172,6 +176,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
                 continue
             if loop.leaves_on_shutdown_exception is not None and (strict or loop.function.is_async):
                 continue
+            if loop.yields_to_its_consumer and not strict:
+                continue  # the code that iterates the generator resumes it round by round: the stop is its own
             if not loop.function.is_async:
                 # One hazard, one finding: a handler that swallows the stop is FSR002's or FSR003's to report.
                 evidence = defeated_stop(loop, handlers=strict)

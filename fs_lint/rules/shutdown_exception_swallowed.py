@@ -57,6 +57,10 @@ class ShutdownExceptionSwallowed(Rule):
       which nothing else in the loop resets, and leaves on the branch that tests it
       (`if interrupted: raise`, `sys.exit()`, `os._exit()`): the first press asks for a graceful
       stop, the next one leaves. A broad handler that counts its failures is not one.
+    - Outside `strict`, a stop under way repeated until it completes: a loop inside an `except
+      KeyboardInterrupt:` (the first press has been caught) whose `try` calls the program's stop
+      and leaves once it returns (`while True: try: self.stop(); break except KeyboardInterrupt:
+      pass`): a further press arrives while that stop runs, and the loop ends with it.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line, also
       through a function of the module that asks for the line (in a reader thread of its own, say).
     - Awaiting tasks that the same function has just cancelled (itself, or through a function of
