@@ -94,7 +94,8 @@ OPTIONS = (
     Option("include-tests", "include_tests", "bool",
            "also report in test code (tests/, test_*.py, *_test.py, tests.py, conftest.py)"),
     Option("include-examples", "include_examples", "bool",
-           "also report in examples (a folder named examples, example, samples, sample, demos or demo)"),
+           "also report in examples (a folder named examples, example, samples, sample, demos or demo, "
+           "alone or as the first or last word of its name: example_apps, usage-examples)"),
     Option("include-vendored", "include_vendored", "bool",
            "also report in copies of other people's libraries carried in the tree (a folder the project's "
            "code puts on sys.path, or one named vendor, _vendor, third_party, extern...)"),

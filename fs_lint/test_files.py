@@ -34,6 +34,14 @@ def is_test_path(path: str) -> bool:
 
 
 def is_example_path(path: str) -> bool:
-    """``examples/…``, ``docs/samples/…``, ``demo/…``: a folder of the path as the user gave it names
-    examples (a checkout that sits below such a folder is not all examples)."""
-    return any(part in _EXAMPLE_DIRECTORIES for part in PurePath(path).parts[:-1])
+    """``examples/…``, ``docs/samples/…``, ``demo/…``, ``conf/example_apps/…``, ``usage-examples/…``: a folder
+    of the path as the user gave it names examples, alone or as the first or last word of its name (a
+    checkout that sits below such a folder is not all examples; ``exampleservice/`` is one word)."""
+    return any(_names_examples(part) for part in PurePath(path).parts[:-1])
+
+
+def _names_examples(folder: str) -> bool:
+    if folder in _EXAMPLE_DIRECTORIES:
+        return True
+    words = folder.lower().replace("-", "_").split("_")
+    return len(words) > 1 and (words[0] in _EXAMPLE_DIRECTORIES or words[-1] in _EXAMPLE_DIRECTORIES)

@@ -273,7 +273,7 @@ def test_check_path_does_not_import_libcst(tmp_path: Path) -> None:
 
 def test_examples_are_left_out_unless_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A sample client that loops until Ctrl-C shows an API; nobody deploys it (issue 18)."""
-    for folder in ("examples", "docs/samples", "demo"):
+    for folder in ("examples", "docs/samples", "demo", "conf/example_apps", "usage-examples"):
         (project / folder).mkdir(parents=True)
         (project / folder / "client.py").write_text(SWALLOWS)
     (project / "exampleservice").mkdir()
@@ -282,7 +282,8 @@ def test_examples_are_left_out_unless_asked(project: Path, capsys: pytest.Captur
     assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"exampleservice/client.py"}
     status, out, _ = run(capsys, "--include-examples", ".")
     assert {line.split(":")[0] for line in out.splitlines()} == {
-        "demo/client.py", "docs/samples/client.py", "examples/client.py", "exampleservice/client.py"}
+        "demo/client.py", "docs/samples/client.py", "examples/client.py", "conf/example_apps/client.py",
+        "usage-examples/client.py", "exampleservice/client.py"}
 
 
 def test_vendored_libraries_are_left_out_unless_asked(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
