@@ -256,6 +256,8 @@ class ReachedWaits:
         sleeps = [c for c in own if self._is_sleep(function, c)]
         if not sleeps or len(own) > len(sleeps) + 1:
             return None  # a loop that does work each time round is not a poll
+        if self._answered_by_a_loop(function, loop):
+            return None
         roots = {k.split(".", 1)[0] for k in loop.test_keys if "." in k}  # ``self`` of ``self._closed``: not polled
         polled = _shortest([k for k in loop.test_keys if not _is_stop_key(k) and k not in roots]) or \
             _shortest(loop.test_keys)
@@ -273,6 +275,23 @@ class ReachedWaits:
             return ModelWait(loop.line, loop.col, "loop", detail, evidence)
 
         return finding
+
+    def _answered_by_a_loop(self, function: FunctionFacts, loop) -> bool:
+        """A handshake: ``self.waiting_to_stop = True; while self.waiting_to_stop: sleep(0.2)``, where a loop of
+        another method of the class tests the flag each round and clears it as it leaves. The wait lasts one
+        round of that loop, whose own rounds are its rules' to judge (FSR001, FSR005), not a wait of the stop."""
+        flag = loop.test
+        if function.owner is None or flag not in loop.test_keys or "." not in flag:
+            return False  # the condition is the flag alone: ``while self.waiting_to_stop:``
+        if not any(s.key == flag and s.value == "True" and s.line < loop.line for s in function.sets):
+            return False
+        for other in self.facts.functions.values():
+            if other is function or other.owner != function.owner:
+                continue
+            if any(s.key == flag and s.value == "False" for s in other.sets) and \
+                    any(flag in (*worker.test_keys, *worker.exit_keys) for worker in other.loops):
+                return True
+        return False
 
     def _is_sleep(self, function: FunctionFacts, call: CallFact) -> bool:
         found = self.waits.api_of(function, call)
