@@ -647,10 +647,12 @@ class Loop:
 
     @cached_property
     def yields_to_its_consumer(self) -> bool:
-        """A generator's loop that yields in its rounds: each ``yield`` hands control to whoever iterates
-        it, which resumes it one round at a time and decides when to stop (a ``for`` that breaks, a
-        driver that tests a flag between rounds, ``close()``). The stop is checked there, not here."""
-        return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in self._local_nodes)
+        """A generator's loop that yields in every round that goes well: each ``yield`` hands control to
+        whoever iterates it, which resumes it one round at a time and decides when to stop (a ``for`` that
+        breaks, a driver that tests a flag between rounds, ``close()``). The stop is checked there, not
+        here. A ``yield`` only under an ``if`` (or in a handler, or an inner loop that may not run) leaves
+        the rounds that skip it going on with no one asked: those loops are judged as any other."""
+        return _yields_on_the_way(self.node.body)
 
     @cached_property
     def pauses(self) -> bool:
@@ -1500,6 +1502,21 @@ class ModuleAnalysis:
 
     def is_suppress(self, call: ast.Call) -> bool:
         return self.imports.qualified_name(call.func) in SUPPRESS
+
+
+def _yields_on_the_way(block: list[ast.stmt]) -> bool:
+    """A ``yield`` that every pass through ``block`` reaches unless something raises: a statement of the
+    block itself, or of a ``try``'s body, ``else`` or ``finally``, or a ``with`` body, in it."""
+    for stmt in block:
+        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
+                isinstance(stmt.value, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(stmt, _TRY_TYPES) and any(_yields_on_the_way(part)
+                                                for part in (stmt.body, stmt.orelse, stmt.finalbody)):
+            return True
+        if isinstance(stmt, (ast.With, ast.AsyncWith)) and _yields_on_the_way(stmt.body):
+            return True
+    return False
 
 
 class _Collector:

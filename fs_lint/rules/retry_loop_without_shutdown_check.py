@@ -89,10 +89,12 @@ class RetryLoopWithoutShutdownCheck(Rule):
     - A server or worker that takes a new item before its `try` on every pass
       (`client, _ = server.accept()`, `job = jobs.get()`, `data = sock.recv(4096)`): a failure moves
       on to the next item instead of retrying the same attempt.
-    - A generator's loop that yields in its rounds (`while True: ...; yield`, `yield
-      interrupter_sleep(5)`): each `yield` hands control to the code that iterates it, which resumes it
-      one round at a time and is where a stop is checked (a `for` that breaks, a decorator that tests
-      a global flag between rounds, `close()`). Reported in `strict` mode.
+    - A generator's loop that yields in every round that goes well (`while True: ...; yield`, a
+      `yield` in the body of its `try`): each `yield` hands control to the code that iterates it,
+      which resumes it one round at a time and is where a stop is checked (a `for` that breaks, a
+      decorator that tests a global flag between rounds, `close()`). A `yield` only under an `if`,
+      in a handler or in an inner loop that may not run does not count: the rounds that skip it go
+      on with no one asked. Reported in `strict` mode.
     - In an `async def` that awaits inside the loop and lets cancellation through, cancelling the
       task is the shutdown check (FastStream, anyio and asyncio stop tasks that way). Set
       `async-requires-check` to flag those too.
