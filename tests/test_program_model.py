@@ -19,7 +19,7 @@ from fs_lint.model.facts_cache import CACHE_FOLDER, FactsCache
 from fs_lint.model.layout import ProjectLayout, module_name, project_root
 from fs_lint.model.program import Program
 from fs_lint.model.summaries import ModuleFacts, resolve_relative, summarize
-from fs_lint.model.waits import WaitModel
+from fs_lint.model.waits import WaitModel, arguments_given
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -273,6 +273,43 @@ def test_a_loop_that_reads_the_clock_each_round_has_a_deadline() -> None:
     assert waits.reached(facts.functions["m.drain"]) == ()
     assert not facts.functions["m.forever"].loops[0].deadline
     assert waits.reached(facts.functions["m.forever"]) != (), "left never moves: no deadline"
+
+
+def test_a_call_under_a_condition_the_callers_literal_makes_false_is_not_reached() -> None:
+    """``if namespace != "admin": await kick()`` reached with "admin", ``if wait: join()`` with ``wait=False``:
+    the literal arguments of the call that runs a function rule out the calls under such an ``if``."""
+    source = textwrap.dedent("""\
+        import asyncio
+
+        class Events:
+            async def kick(self):
+                while self.pending is None:
+                    await asyncio.sleep(1)
+
+            async def process(self, namespace, data, wait=True):
+                if self.ready and namespace != "admin":
+                    await self.kick()
+                if not wait:
+                    return
+                if wait:
+                    await self.kick()
+
+            async def stop_quietly(self):
+                await self.process("admin", {}, wait=False)
+
+            async def stop_loudly(self):
+                await self.process("admin", {})
+    """)
+    program = Program(None)
+    facts = program.add(summarize(ast.parse(source), "m"))
+    waits = WaitModel(program)
+    process = facts.functions["m.Events.process"]
+    quiet = facts.functions["m.Events.stop_quietly"].calls[0]
+    loud = facts.functions["m.Events.stop_loudly"].calls[0]
+    assert arguments_given(quiet, process) == {("namespace", "'admin'"), ("wait", "False")}
+    assert waits.reached(process, given=arguments_given(quiet, process)) == ()
+    assert waits.reached(process, given=arguments_given(loud, process)) != (), "wait defaults to True"
+    assert waits.reached(process) != ()
 
 
 def test_a_timeout_parameter_replaced_before_the_wait_is_a_bound() -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ..model.program import Program
 from ..model.summaries import CallFact, FunctionFacts, ModuleFacts
-from ..model.waits import Reached, WaitModel
+from ..model.waits import Reached, WaitModel, arguments_given
 from ..syntax.names import words
 from .shutdown_paths import ShutdownPath
 
@@ -137,7 +137,7 @@ class ReachedWaits:
                     found.append(self._library_finding(path, function, call, direct))
                 continue
             for callee in self._followed(path, function, call):
-                reached = self.waits.reached(callee, stop_keys)
+                reached = self.waits.reached(callee, stop_keys, given=arguments_given(call, callee))
                 if reached:
                     found.append(self._reached_finding(path, function, call, callee, reached[0]))
                     break

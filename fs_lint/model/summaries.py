@@ -22,7 +22,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 8  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 9  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Expression nodes with nothing to look at below them (for the walk of expressions, by exact type).
@@ -68,7 +68,8 @@ class CallFact:
     literals: tuple[tuple[str, str], ...]  # keywords (and ``0``, ``1``... for positions) given a literal: its repr
     text: str
     scopes: tuple[Term, ...]  # the context managers of the ``with`` blocks around it
-    guards: tuple[str, ...]  # keys read by the tests it sits under, or after an early exit
+    guards: tuple[str, ...]  # keys read by the tests it sits under, or after an early exit; and the
+    # conditions on a name its ``if`` bodies need (``?namespace!='admin'``, ``?wait``: see ``_conditions``)
     loop: int  # index in ``FunctionFacts.loops`` of the innermost loop around it, or -1
     handler: str  # "" outside handlers; "finally", or "except:" + the caught names
     statement: int  # the line of the statement that holds it
@@ -549,7 +550,7 @@ class _BodyWalk:
             for ended in self._loops_ended_by(stmt.body, loop):
                 self._add_exit_keys(ended, stmt.test)  # ``if self._terminate: run = False`` ends ``while run:``
             inner = guards + tuple(sorted(keys_read(stmt.test)))
-            self._block(stmt.body, scopes, inner, loop, handler)
+            self._block(stmt.body, scopes, inner + _conditions(stmt.test), loop, handler)
             self._block(stmt.orelse, scopes, inner, loop, handler)
             return
         if isinstance(stmt, (ast.While, ast.For, ast.AsyncFor)):
@@ -722,8 +723,9 @@ class _BodyWalk:
     def _call(self, node: ast.Call, awaited: bool, stmt: ast.stmt, scopes, guards, loop, handler) -> None:
         func = node.func
         receiver = key(func.value) if isinstance(func, ast.Attribute) else None
-        literals = [(str(i), _literal(a)) for i, a in enumerate(node.args) if _literal(a) is not None]
-        literals += [(k.arg, _literal(k.value)) for k in node.keywords if k.arg and _literal(k.value) is not None]
+        literals = [(str(i), _argument_literal(a)) for i, a in enumerate(node.args) if _argument_literal(a) is not None]
+        literals += [(k.arg, _argument_literal(k.value)) for k in node.keywords
+                     if k.arg and _argument_literal(k.value) is not None]
         value = self.term(node)
         if isinstance(func, ast.Attribute):
             if func.attr in ("set", "set_result") and len(node.args) <= 1 and receiver:
@@ -902,6 +904,34 @@ def _literal(node: ast.expr) -> str | None:
             and isinstance(node.operand.value, (int, float)):
         return repr(-node.operand.value)
     return None
+
+
+def _argument_literal(node: ast.expr) -> str | None:
+    """What ``_literal`` reads, and a short string (``"admin"``): an argument a callee may compare."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 40:
+        return repr(node.value)
+    return _literal(node)
+
+
+def _conditions(test: ast.expr) -> tuple[str, ...]:
+    """What must hold for the body of ``if test:`` to run, for a plain name compared with a literal:
+    ``namespace != "admin"`` -> ``?namespace!='admin'``, ``wait`` -> ``?wait``, ``not wait`` -> ``?!wait``.
+    Each part of an ``and`` is one; any other test says nothing. A caller that passes a literal for the
+    parameter can then tell that the call under it does not run (``GuardedCalls.ruled_out``)."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    found = []
+    for part in parts:
+        if isinstance(part, ast.Name):
+            found.append(f"?{part.id}")
+        elif isinstance(part, ast.UnaryOp) and isinstance(part.op, ast.Not) and isinstance(part.operand, ast.Name):
+            found.append(f"?!{part.operand.id}")
+        elif isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.left, ast.Name) \
+                and isinstance(part.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+            value = _argument_literal(part.comparators[0])
+            if value is not None:
+                op = "==" if isinstance(part.ops[0], (ast.Eq, ast.Is)) else "!="
+                found.append(f"?{part.left.id}{op}{value}")
+    return tuple(found)
 
 
 def _words_of(identifier_chain: str) -> list[str]:

@@ -17,6 +17,7 @@ Every answer carries ``Step``s: the function, the file and line, and the code th
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from ..syntax.names import words
@@ -318,10 +319,13 @@ class WaitModel:
         return found
 
     def reached(self, function: FunctionFacts, stop_keys: frozenset[str] = frozenset(), depth: int = 0,
-                visiting: frozenset[str] = frozenset()) -> tuple[Reached, ...]:
+                visiting: frozenset[str] = frozenset(),
+                given: frozenset[tuple[str, str]] = frozenset()) -> tuple[Reached, ...]:
         """The waits with no bound inside ``function``: library waits for a peer or a reconnect, loops
-        with no deadline that do not test ``stop_keys``, reached through calls up to ``MAX_CALL_DEPTH``."""
-        memo = (function.qualname, depth, stop_keys)
+        with no deadline that do not test ``stop_keys``, reached through calls up to ``MAX_CALL_DEPTH``.
+        ``given``: the literal arguments of the call that runs ``function`` (parameter, repr), which rule
+        out the calls under an ``if`` that they make false (``if namespace != "admin":`` for "admin")."""
+        memo = (function.qualname, depth, stop_keys, given)
         if memo in self._reached:
             return self._reached[memo]
         if memo in self._reaching:
@@ -329,7 +333,7 @@ class WaitModel:
         cut_before = self.program.cuts
         self._reaching.add(memo)
         try:
-            result = self._reached_in(function, stop_keys, depth, visiting)
+            result = self._reached_in(function, stop_keys, depth, visiting, given)
         finally:
             self._reaching.discard(memo)
         if self.program.cuts == cut_before:
@@ -337,14 +341,14 @@ class WaitModel:
         return result
 
     def _reached_in(self, function: FunctionFacts, stop_keys: frozenset[str], depth: int,
-                    visiting: frozenset[str]) -> tuple[Reached, ...]:
+                    visiting: frozenset[str], given: frozenset[tuple[str, str]]) -> tuple[Reached, ...]:
         found: list[Reached] = []
         for loop_index, loop in enumerate(function.loops):
             endless = self.endless_loop(function, loop_index, loop, stop_keys)
             if endless is not None:
                 found.append(endless)
         for call in function.calls:
-            if self.is_bounded_scope(function, call):
+            if self.is_bounded_scope(function, call) or (given and ruled_out(call, dict(given))):
                 continue
             wait = self.library_wait(function, call)
             if wait is not None and wait.kind == "event":
@@ -358,7 +362,8 @@ class WaitModel:
                 if callee.qualname in visiting:
                     continue
                 step = self._step(function, call)
-                for inner in self.reached(callee, stop_keys, depth + 1, visiting | {function.qualname}):
+                for inner in self.reached(callee, stop_keys, depth + 1, visiting | {function.qualname},
+                                          arguments_given(call, callee)):
                     found.append(inner.through(step))
         return tuple(found)
 
@@ -604,3 +609,46 @@ def _short(api: str) -> str:
     """``nats.connect`` -> ``nats.connect``; ``nats.aio.client.Client.connect`` -> ``Client.connect``."""
     parts = api.split(".")
     return ".".join(parts[-2:]) if len(parts) > 2 else api
+
+
+def arguments_given(call: CallFact, callee: FunctionFacts) -> frozenset[tuple[str, str]]:
+    """The literal arguments of ``call`` by the parameter of ``callee`` they go to: ``(name, repr)``. A
+    method called through an attribute takes its first parameter from the receiver."""
+    params = [p.name for p in callee.params]
+    if callee.self_name is not None and params and params[0] == callee.self_name:
+        params = params[1:]
+    found = set()
+    for where, value in call.literals:
+        if where.isdigit():
+            index = int(where)
+            if index < len(params):
+                found.add((params[index], value))
+        elif where in params:
+            found.add((where, value))
+    return frozenset(found)
+
+
+def ruled_out(call: CallFact, given: dict[str, str]) -> bool:
+    """The call sits under an ``if`` that the literal arguments make false (see ``summaries._conditions``)."""
+    for guard in call.guards:
+        if not guard.startswith("?"):
+            continue
+        negated = guard.startswith("?!")
+        body = guard[2:] if negated else guard[1:]
+        for op in ("==", "!="):
+            name, sep, literal = body.partition(op)
+            if sep:
+                break
+        else:
+            name, op, literal = body, "", ""
+        if name not in given:
+            continue
+        try:
+            value, wanted = ast.literal_eval(given[name]), ast.literal_eval(literal) if op else None
+        except (ValueError, SyntaxError):
+            continue
+        if op == "==" and value != wanted or op == "!=" and value == wanted:
+            return True
+        if not op and bool(value) == negated:
+            return True
+    return False
