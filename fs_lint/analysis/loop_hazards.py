@@ -47,15 +47,35 @@ def defeated_stop_of_function(module: ModuleAnalysis, function: ast.AST | None) 
     for path in module.stops.paths_for_class(cls):
         if path.function is function:
             continue
+        checked = _tested_on_each_attempt(function)
         for act in path.acts_on("sets"):
             if cls is None and not module.stops.is_module_global(act.target):
                 continue
+            if act.target in checked:
+                continue  # ``if not self.closed:`` around the body: the next attempt returns, and the retry ends
             return f"{path.title} (line {act.line}) sets `{act.target}`, which the policy never reads"
         thread = context.thread
         for act in path.acts_on("joins"):
             if thread is not None and thread.stored_in == act.target:
                 return f"{path.title} (line {act.line}) joins `{act.target}`, the thread that runs it"
     return None
+
+
+def _tested_on_each_attempt(function: ast.AST | None) -> set[str]:
+    """What the retried function tests in an ``if`` of its own body, before or around its work: each attempt
+    reads it, so once a stop sets it the attempt returns without failing and the decorator stops retrying."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return set()
+    found: set[str] = set()
+    body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    for index, statement in enumerate(body):
+        if not isinstance(statement, ast.If):
+            continue
+        leaves = any(isinstance(s, ast.Return) for s in statement.body)
+        wraps_the_rest = index == len(body) - 1 and not statement.orelse  # ``if not self.closed: <the work>``
+        if leaves or wraps_the_rest:
+            found |= keys_read(statement.test)
+    return found
 
 
 def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:

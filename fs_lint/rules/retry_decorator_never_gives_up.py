@@ -64,6 +64,10 @@ class RetryDecoratorNeverGivesUp(Rule):
     - A predicate that reads a stop flag or event gives up on shutdown:
       `giveup=lambda e: self._stopping`, `retry=retry_if_exception(lambda e: not self._closing)`,
       `stop=stop_when_event_set(self._stop)`.
+    - Outside `strict`, a stop flag the retried function tests itself on every attempt, first or
+      around its work (`if self.closed: return`, `if not self.closed: <the work>`): once the stop
+      sets it, the next attempt returns without failing and the decorator stops retrying, so that
+      flag is no evidence that the stop waits on the policy.
     - A policy the module re-configures with a stop, for that binding only
       (`fetch.retry_with(stop=...)`, `retryer.copy(stop=...)` on the same `retryer`,
       `fetch.retry.stop = ...`); a copy that only renames it or changes its wait is still endless.
