@@ -85,6 +85,10 @@ class RunContexts:
             return None
         return self._scopes.get(id(function), (None, None))[1]
 
+    def enclosing_function(self, function: ast.AST) -> ast.AST | None:
+        """The function that defines a nested function (a closure), or None."""
+        return self._scopes.get(id(function), (None, None))[0]
+
     def title(self, function: ast.AST) -> str:
         """``Consumer.stop`` for a method, ``poll`` for a function."""
         cls = self.class_of(function)
@@ -266,6 +270,10 @@ class RunContexts:
             body = self.tree.body if site is None else site.body
             found.append((site, [node for node in walk_local(body) if isinstance(node, ast.Call)]))
         return found
+
+    def is_called(self, function: ast.AST) -> bool:
+        """Some code of the module calls it (``self.m()``, ``f()``), as far as the module resolves calls."""
+        return bool(self._calls.get(id(function)))
 
     @cached_property
     def _calls(self) -> dict[int, set[int]]:

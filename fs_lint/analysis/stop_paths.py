@@ -218,6 +218,18 @@ class ModuleStops:
 
     # -- hooks that run while the program stops -------------------------------------------------
 
+    def runs_only_at_exit(self, function: ast.AST) -> bool:
+        """An ``atexit`` hook and nothing else: Python runs it once the main thread has returned and the
+        non-daemon threads were joined, so it cannot stop a loop of either (only a daemon thread's).
+        Only a hook nothing else can call: a function nested in another, or a private one the module never
+        calls (``atexit.register(self.close)`` leaves ``close()`` the object's API, called any time)."""
+        titles = [hook.title for hook in self.hooks if hook.function is function]
+        if not titles or not all(title.startswith("the atexit hook") for title in titles):
+            return False
+        nested = self.contexts.enclosing_function(function) is not None
+        private = getattr(function, "name", "").startswith("_")
+        return nested or (private and not self.contexts.is_called(function))
+
     @cached_property
     def hooks(self) -> list[Hook]:
         """The module's own functions given to ``signal.signal``, ``add_signal_handler`` or ``atexit.register``.

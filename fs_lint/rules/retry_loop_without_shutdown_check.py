@@ -44,7 +44,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
       loop never asks; a stop method of a **subclass**, in this module or any other of the project,
       that sets a flag of the object this loop never reads (`PriceFeed.stop() (feeds/price.py:6)
       sets self.stopping`), unless the subclass runs a loop method of its own instead or the class
-      reads the flag elsewhere;
+      reads the flag elsewhere. An `atexit` hook that nothing else calls (a nested function, or a
+      private one the module never calls) is a stop path only for a loop in a daemon thread: Python
+      runs it once the main thread has returned and the non-daemon threads were joined;
     - in an `async def`, it never awaits; or it swallows cancellation itself (by default only
       when it also ignores a stop of its own, as above: the handler is FSR002's or FSR003's).
 
