@@ -119,7 +119,9 @@ def is_quick(call: ast.Call, imports: ImportMap) -> bool:
     while isinstance(root, ast.Attribute):
         root = root.value
     if isinstance(root, ast.Name) and imports.binds(root.id):
-        return False  # ``requests.get(url)``, ``socket.create_connection(...)``: a module's function
+        # ``requests.get(url)``, ``socket.create_connection(...)``: a module's function; but a log line through
+        # an imported logger (``from supybot import log``, ``from loguru import logger``) is a log line
+        return _logs_through(func)
     if isinstance(receiver, ast.Constant):  # ``", ".join(parts)``, ``"{}".format(x)``
         return True
     if method in _QUICK_METHODS:

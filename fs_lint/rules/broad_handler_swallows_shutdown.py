@@ -37,7 +37,8 @@ class BroadHandlerSwallowsShutdown(Rule):
       `sys.exit()` (the message names the line) or a signal handler of the module exits;
     - neither where the `try` body makes only quick calls (string, number and container
       operations, `json`, `re`, `os.path`, one local syscall such as `os.link` or `os.mkdir`,
-      logging, or module code made only of those): a stop request lands in the pause or the
+      logging, through an imported logger module too (`from myproject import log`;
+      `log.exception(...)`), or module code made only of those): a stop request lands in the pause or the
       blocking call around it, practically never inside;
     - in a loop over a batch (a `for` over a finite collection, or `while items: item =
       items.pop()`, with no loop around it in the function that goes on), `KeyboardInterrupt` and a
