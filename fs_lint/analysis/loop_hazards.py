@@ -40,7 +40,7 @@ def defeated_stop_of_function(module: ModuleAnalysis, function: ast.AST | None) 
     """The same argument for code retried by a decorator or a retrying object in ``function``:
     the thread that runs it, or a stop path of its class or module that nothing there reads."""
     context = module.contexts.of(function)
-    waited_for = _waited_for(context)
+    waited_for = _waited_for(context, module)
     if waited_for is not None:
         return waited_for
     cls = module.contexts.class_of(function)
@@ -86,7 +86,7 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
         kinds = handler.swallows & {KEYBOARD_INTERRUPT, SYSTEM_EXIT}
         yield f"its handler at line {handler.node.lineno} swallows {describe(kinds, '')}"
     context = loop.context
-    waited_for = _waited_for(context)
+    waited_for = _waited_for(context, loop.module)
     if waited_for is not None:
         yield waited_for
     stops = loop.module.stops
@@ -114,12 +114,26 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
         yield f"`{indicator.expression}` is a {what} that other code sets, but this loop never checks it"
 
 
-def _waited_for(context: RunContext) -> str | None:
+def _waited_for(context: RunContext, module: ModuleAnalysis) -> str | None:
     """The non-daemon thread the code runs in: the interpreter waits for it at exit."""
     thread = context.thread
-    if context.in_thread and thread is not None and not thread.daemon:
+    if context.in_thread and thread is not None and not thread.daemon and not _never_made(thread, module):
         return f"it runs in {thread.describe()}, and the interpreter waits for that thread at exit"
     return None
+
+
+def _never_made(thread, module: ModuleAnalysis) -> bool:
+    """A ``Thread`` subclass that nothing makes: its module names it only where it defines it, and no other
+    file of the project holds its name (a start left in a comment, a class kept for later). No thread of it
+    runs, so none keeps the interpreter waiting."""
+    cls = thread.owner
+    if cls is None or not thread.how.startswith("`class ") or module.filename is None:
+        return False
+    if any(isinstance(node, ast.Name) and node.id == cls.name for node in ast.walk(module.tree)):
+        return False  # ``PyroMonitor(...)``, ``kinds = [PyroMonitor]``: made, or handed to what makes it
+    if any(isinstance(node, ast.Attribute) and node.attr == cls.name for node in ast.walk(module.tree)):
+        return False
+    return module.program.named_only_in(cls.name, module.filename)
 
 
 def _path_reasons(loop: Loop, path: StopPath, used: set[str], *, module_level: bool) -> Iterator[str]:

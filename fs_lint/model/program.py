@@ -584,6 +584,23 @@ class Program:
             found += self._calls_by_name(module).get(name, ())
         return found
 
+    def named_only_in(self, name: str, path: str) -> bool:
+        """No other file of the project holds ``name`` in its text: nothing there can import, subclass or
+        make what the file defines under it. False without a project to read, or when one cannot be read."""
+        if self.layout is None:
+            return False
+        needle = name.encode()
+        home = os.path.abspath(path)
+        for file in list(self.layout.modules.values()):
+            if os.path.abspath(file) == home:
+                continue
+            try:
+                if needle in file.read_bytes():
+                    return False
+            except OSError:
+                return False
+        return True
+
     def awaited_in_a_going_loop(self, name: str, depth: int = 2, seen: frozenset[str] = frozenset()) -> bool:
         """Some function of the project awaits something named ``name`` (runs it in its own task) inside a
         ``while`` loop or an endless ``for``, directly or through up to ``depth`` callers that await the

@@ -33,7 +33,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
       only in `strict` mode: by default that handler is one hazard with one finding, FSR002's or
       FSR003's on the handler, and the loop is reported too only for another of these reasons;
     - it runs in a **non-daemon thread** (`threading.Thread(target=...)` without `daemon=True`, a
-      `Thread` subclass's `run`): the interpreter waits for it at exit;
+      `Thread` subclass's `run`): the interpreter waits for it at exit. A `Thread` subclass that
+      nothing makes (its module names it only where it defines it, and no other file of the project
+      holds its name: a start left in a comment) runs no thread;
     - the class or module has a **stop path** this loop ignores: a method named like `stop`,
       `close`, `shutdown`, `disconnect`, `terminate`, `on_stop`, `please_stop` or `__exit__` that
       sets a flag or event (`Consumer.stop() (line 88) sets self._running`), closes a resource the
