@@ -43,6 +43,10 @@ DRAINING = textwrap.dedent("""\
                     self.conn.connect()
                 except Exception:
                     time.sleep(1)
+
+
+    def start():
+        Worker().start()
 """)
 
 _LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):\d+: (?P<code>FSR\d+) ", re.MULTILINE)

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from ..syntax.local_nodes import key, keys_read, walk_local
 from .retry_loops import Loop, ModuleAnalysis, liveness_questions
-from .run_contexts import RunContext
+from .run_contexts import RunContext, ThreadStart
 from .shutdown_indicators import indicator_candidates
 from .shutdown_exceptions import KEYBOARD_INTERRUPT, SYSTEM_EXIT, describe
 from .stop_paths import StopPath
@@ -122,7 +122,7 @@ def _waited_for(context: RunContext, module: ModuleAnalysis) -> str | None:
     return None
 
 
-def _never_made(thread, module: ModuleAnalysis) -> bool:
+def _never_made(thread: ThreadStart, module: ModuleAnalysis) -> bool:
     """A ``Thread`` subclass that nothing makes: its module names it only where it defines it, and no other
     file of the project holds its name (a start left in a comment, a class kept for later). No thread of it
     runs, so none keeps the interpreter waiting."""
