@@ -44,9 +44,9 @@ def defeated_stop_of_function(module: ModuleAnalysis, function: ast.AST | None) 
     if waited_for is not None:
         return waited_for
     cls = module.contexts.class_of(function)
-    daemon = context.in_thread and context.thread is not None and context.thread.daemon
+    at_exit_stops_it = context.in_daemon_thread  # an atexit hook runs while only a daemon thread still goes
     for path in module.stops.paths_for_class(cls):
-        if path.function is function or (not daemon and module.stops.runs_only_at_exit(path.function)):
+        if path.function is function or (not at_exit_stops_it and module.stops.runs_only_at_exit(path.function)):
             continue
         checked = _tested_on_each_attempt(function)
         for act in path.acts_on("sets"):
@@ -98,10 +98,10 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
     used = _keys_used_in_attempts(loop)
     if killed_by(loop) is not None:
         return  # a stop path kills the greenlet that runs it: stopped another way, whatever flag it ignores
-    daemon = context.in_thread and context.thread is not None and context.thread.daemon
+    at_exit_stops_it = context.in_daemon_thread  # an atexit hook runs while only a daemon thread still goes
     for owner in owners:
         for path in stops.paths_for_class(owner):
-            if path.function is not function and (daemon or not stops.runs_only_at_exit(path.function)):
+            if path.function is not function and (at_exit_stops_it or not stops.runs_only_at_exit(path.function)):
                 yield from _path_reasons(loop, path, used, module_level=owner is None)
         yield from _sibling_reasons(loop, owner)
     if cls is not None:

@@ -60,6 +60,11 @@ class RunContext:
     def in_thread(self) -> bool:
         return self.kind == THREAD
 
+    @property
+    def in_daemon_thread(self) -> bool:
+        """A thread the interpreter does not wait for at exit."""
+        return self.kind == THREAD and self.thread is not None and self.thread.daemon
+
 
 MAIN_CONTEXT = RunContext(MAIN)
 TASK_CONTEXT = RunContext(TASK)

@@ -83,6 +83,7 @@ class Hook:
     function: ast.FunctionDef | ast.AsyncFunctionDef
     title: str  # "the SIGTERM handler `on_term()` (registered at line 40)"
     line: int  # where it is registered
+    at_exit: bool = False  # an ``atexit`` hook (it runs after the main thread and the non-daemon threads end)
 
 
 class ModuleStops:
@@ -223,8 +224,8 @@ class ModuleStops:
         non-daemon threads were joined, so it cannot stop a loop of either (only a daemon thread's).
         Only a hook nothing else can call: a function nested in another, or a private one the module never
         calls (``atexit.register(self.close)`` leaves ``close()`` the object's API, called any time)."""
-        titles = [hook.title for hook in self.hooks if hook.function is function]
-        if not titles or not all(title.startswith("the atexit hook") for title in titles):
+        hooks = [hook for hook in self.hooks if hook.function is function]
+        if not hooks or not all(hook.at_exit for hook in hooks):
             return False
         nested = self.contexts.enclosing_function(function) is not None
         private = getattr(function, "name", "").startswith("_")
@@ -247,7 +248,7 @@ class ModuleStops:
             for node in walk_local(body):
                 if isinstance(node, _FUNCTIONS) and node is not site:
                     if any(qualify(d) == "atexit.register" for d in node.decorator_list):
-                        found.append(Hook(node, f"the atexit hook `{self._title(node)}()`", node.lineno))
+                        found.append(Hook(node, f"the atexit hook `{self._title(node)}()`", node.lineno, at_exit=True))
                     continue
                 if not isinstance(node, ast.Call) or not node.args:
                     continue
@@ -267,7 +268,7 @@ class ModuleStops:
                 function = self.contexts.resolve(self._alias(handler, site), site)
                 if function is not None:
                     found.append(Hook(function, f"{what} `{self._title(function)}()` (registered at line "
-                                                f"{node.lineno})", node.lineno))
+                                                f"{node.lineno})", node.lineno, at_exit=name == "atexit.register"))
         return found
 
     # -- signals --------------------------------------------------------------------------------

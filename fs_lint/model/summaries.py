@@ -723,9 +723,9 @@ class _BodyWalk:
     def _call(self, node: ast.Call, awaited: bool, stmt: ast.stmt, scopes, guards, loop, handler) -> None:
         func = node.func
         receiver = key(func.value) if isinstance(func, ast.Attribute) else None
-        literals = [(str(i), _argument_literal(a)) for i, a in enumerate(node.args) if _argument_literal(a) is not None]
-        literals += [(k.arg, _argument_literal(k.value)) for k in node.keywords
-                     if k.arg and _argument_literal(k.value) is not None]
+        literals = [(str(i), lit) for i, a in enumerate(node.args) if (lit := _argument_literal(a)) is not None]
+        literals += [(k.arg, lit) for k in node.keywords
+                     if k.arg and (lit := _argument_literal(k.value)) is not None]
         value = self.term(node)
         if isinstance(func, ast.Attribute):
             if func.attr in ("set", "set_result") and len(node.args) <= 1 and receiver:
@@ -917,7 +917,7 @@ def _conditions(test: ast.expr) -> tuple[str, ...]:
     """What must hold for the body of ``if test:`` to run, for a plain name compared with a literal:
     ``namespace != "admin"`` -> ``?namespace!='admin'``, ``wait`` -> ``?wait``, ``not wait`` -> ``?!wait``.
     Each part of an ``and`` is one; any other test says nothing. A caller that passes a literal for the
-    parameter can then tell that the call under it does not run (``GuardedCalls.ruled_out``)."""
+    parameter can then tell that the call under it does not run (``waits.ruled_out``)."""
     parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     found = []
     for part in parts:

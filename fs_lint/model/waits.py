@@ -18,6 +18,7 @@ Every answer carries ``Step``s: the function, the file and line, and the code th
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ..syntax.names import words
@@ -347,8 +348,9 @@ class WaitModel:
             endless = self.endless_loop(function, loop_index, loop, stop_keys)
             if endless is not None:
                 found.append(endless)
+        arguments = dict(given)
         for call in function.calls:
-            if self.is_bounded_scope(function, call) or (given and ruled_out(call, dict(given))):
+            if self.is_bounded_scope(function, call) or (arguments and ruled_out(call, arguments)):
                 continue
             wait = self.library_wait(function, call)
             if wait is not None and wait.kind == "event":
@@ -628,19 +630,18 @@ def arguments_given(call: CallFact, callee: FunctionFacts) -> frozenset[tuple[st
     return frozenset(found)
 
 
+# ``?name``, ``?!name``, ``?name==<literal>``, ``?name!=<literal>`` (``summaries._conditions``): the name
+# comes first, and a name holds no ``=`` or ``!``, so a literal that does (``'a!=b'``) cannot split it.
+_CONDITION = re.compile(r"\?(!?)([A-Za-z_]\w*)(?:(==|!=)(.*))?\Z", re.DOTALL)
+
+
 def ruled_out(call: CallFact, given: dict[str, str]) -> bool:
     """The call sits under an ``if`` that the literal arguments make false (see ``summaries._conditions``)."""
     for guard in call.guards:
-        if not guard.startswith("?"):
-            continue
-        negated = guard.startswith("?!")
-        body = guard[2:] if negated else guard[1:]
-        for op in ("==", "!="):
-            name, sep, literal = body.partition(op)
-            if sep:
-                break
-        else:
-            name, op, literal = body, "", ""
+        condition = _CONDITION.match(guard)
+        if condition is None:
+            continue  # a key the test reads, not a condition
+        negated, name, op, literal = condition.groups()
         if name not in given:
             continue
         try:
@@ -649,6 +650,6 @@ def ruled_out(call: CallFact, given: dict[str, str]) -> bool:
             continue
         if op == "==" and value != wanted or op == "!=" and value == wanted:
             return True
-        if not op and bool(value) == negated:
+        if not op and bool(value) == bool(negated):
             return True
     return False

@@ -219,7 +219,7 @@ def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> b
 def _in_unjoined_daemon(loop, facts: ModuleFacts) -> bool:
     """The loop runs in a daemon thread that no stop path joins: the interpreter does not wait for it."""
     thread = loop.context.thread
-    if loop.context.in_thread and thread is not None and thread.daemon:
+    if loop.context.in_daemon_thread:
         joined = {act.target for path in facts.analysis.stops.stop_methods for act in path.acts_on("joins")}
         return thread.stored_in is None or thread.stored_in not in joined
     return False
