@@ -162,7 +162,7 @@ class Handler:
         flags = self._flags_set()
         if self.at_stake == {CANCELLATION} and not self.module.settings.strict:
             flags = self._with_flags_of_the_cancellers(flags)
-        if cf.CONTINUE in leaving and not self.loop.condition_stops_on(flags):
+        if cf.CONTINUE in leaving and not self.loop.next_round_stops_on(flags):
             return True
         if cf.NEXT not in leaving:
             return False
@@ -392,7 +392,23 @@ class Handler:
             return "a second press stops it: the handler remembers the first one, and leaves on the next"
         if not self.module.settings.strict and self._finishes_a_stop_under_way():
             return "repeats a stop that a first Ctrl-C started until it completes: a further press is not a new stop"
+        if not self.module.settings.strict and self._reraises_once_attempts_run_out():
+            return "re-raises what it caught once the loop's attempts run out: a stop comes out a few attempts later"
         return None
+
+    def _reraises_once_attempts_run_out(self) -> bool:
+        """``except: tries += 1; if tries > 3: raise; continue``: the handler re-raises what it caught once the
+        loop's count of attempts (or its clock) reaches a limit. A stop it catches is held up by the attempts
+        left and then leaves the loop as it came: delayed, not lost. A limit that a caller must set first
+        (None by default) or a deadline longer than ``max-retry-time`` is no limit."""
+        caught = self.node.name if not self.is_suppress else None
+        for stmt in self.body:
+            if isinstance(stmt, ast.If) and self.loop._is_limit_test(stmt.test) and stmt.body:
+                last = stmt.body[-1]
+                if isinstance(last, ast.Raise) and last.cause is None and (
+                        last.exc is None or (caught is not None and key(last.exc) == caught)):
+                    return True
+        return False
 
     def _finishes_a_stop_under_way(self) -> bool:
         """``except KeyboardInterrupt: while True: try: self.stop(); break except KeyboardInterrupt: pass``:
@@ -633,7 +649,28 @@ class Loop:
                 return True
             if cf.NEXT not in leaving:
                 return False
-        return not self.condition_stops_on(flags)
+        return not self.next_round_stops_on(flags)
+
+    def next_round_stops_on(self, flags: dict[str, list[ast.expr | None]]) -> bool:
+        """The flags the handler set end the loop at its next test of them: the ``while`` condition, an
+        ``if self.is_cancelled: return`` that every round of the loop goes through, or, once a loop over a
+        finite set of items has ended, a round of a loop around it in the function. The handler's loop
+        goes round at most once more: the stop the flag records is acted on, not lost."""
+        if self.condition_stops_on(flags):
+            return True
+        if not flags:
+            return False
+        qualify = self.module.qualify
+        if _round_leaves(self.node.body, flags, qualify):
+            return True
+        if not self.goes_through_items:
+            return False
+        for outer in reversed(self.around):  # the innermost first: it takes control when this loop ends
+            if _round_leaves(outer.body, flags, qualify):
+                return True
+            if isinstance(outer, ast.While) or self.module.is_endless(outer.iter):
+                return False
+        return False
 
     # -- what makes it a retry loop -------------------------------------------------
 
@@ -1253,6 +1290,15 @@ def _outcomes_with_flags(body: Sequence[ast.stmt], flags: dict[str, list[ast.exp
                 if cf.outcomes(stmt.body, qualify) & cf.EXITS:
                     return cf.outcomes(body[:position], qualify) - {cf.NEXT} | {cf.BREAK}
     return cf.outcomes(body, qualify)
+
+
+def _round_leaves(body: Sequence[ast.stmt], flags: dict[str, list[ast.expr | None]], qualify) -> bool:
+    """Every way through one round of ``body`` leaves the loop once the flags hold: a test of them on the
+    way (not under another condition) that returns, breaks or raises."""
+    if not any(isinstance(stmt, ast.If) and flags.keys() & keys_read(stmt.test) for stmt in body):
+        return False
+    leaving = _outcomes_with_flags(body, flags, qualify)
+    return cf.NEXT not in leaving and cf.CONTINUE not in leaving
 
 
 _TAKING_METHODS = frozenset({"pop", "popleft", "get", "get_nowait"})

@@ -17,8 +17,8 @@ class BroadHandlerSwallowsShutdown(Rule):
     again.
 
     A handler *lets the loop go on* when some path through it neither raises, returns nor
-    breaks, and it does not set a flag that the code after the `try` (or the loop condition)
-    tests to stop. A handler only catches what earlier clauses of the same `try` let through:
+    breaks, and it does not set a flag that the code after the `try` (or the loop condition, or
+    a test every round goes through) tests to stop. A handler only catches what earlier clauses of the same `try` let through:
     after `except asyncio.CancelledError: raise`, an async `except BaseException` no longer
     swallows cancellation.
 
@@ -80,10 +80,16 @@ class BroadHandlerSwallowsShutdown(Rule):
       `task.inject_exc(exc)`), or re-raised through a helper (`reraise(...)`, `six.raise_from`),
       in a loop that ends. Keeping it only to format a message is not handing it on.
     - A handler that sets a flag which the code after the `try`, or the loop condition, tests
-      to stop.
+      to stop; or which every round of the loop tests on its way and leaves on
+      (`if self.aborted: return` before the `try`), also, for a loop over a finite set of items,
+      a round of a loop around it (the loop over the folders, around the loop over their files).
     - Outside `strict`, a handler that records the stop in a flag the loop acts on by calling the
       program's stop: `except KeyboardInterrupt: self.signal = "shutdown"`, where the loop tests
       `self.signal` and, on that branch, calls `self.shutdown()` or `sys.exit()`.
+    - Outside `strict`, a handler that re-raises what it caught once the loop's attempts run out
+      (`tries += 1; if tries > 3: raise`): the stop is held up by the attempts left, not lost. A
+      limit that is None by default, a deadline longer than `max-retry-time`, or raising another
+      exception instead (which an `except Exception` further up takes for a failure) is no limit.
     - An earlier clause of the same `try` that handles the shutdown exception.
     - In an `async def`, a `try` body without an await: cancellation cannot arrive there.
     - Outside `strict`, a `for` loop over a collection in a stop path (`close`, `stop`, `shutdown`,

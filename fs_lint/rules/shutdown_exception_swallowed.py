@@ -61,6 +61,9 @@ class ShutdownExceptionSwallowed(Rule):
       KeyboardInterrupt:` (the first press has been caught) whose `try` calls the program's stop
       and leaves once it returns (`while True: try: self.stop(); break except KeyboardInterrupt:
       pass`): a further press arrives while that stop runs, and the loop ends with it.
+    - Outside `strict`, a handler that re-raises what it caught once the loop's attempts run out
+      (`tries += 1; if tries > 3: raise`): the stop is held up by the attempts left, not lost. A
+      limit that is None by default, or a deadline longer than `max-retry-time`, is no limit.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line, also
       through a function of the module that asks for the line (in a reader thread of its own, say).
     - Awaiting tasks that the same function has just cancelled (itself, or through a function of
@@ -75,9 +78,10 @@ class ShutdownExceptionSwallowed(Rule):
       whose every cancellation the module shows sets the loop's flag first (`self.running = False`,
       then `self._task.cancel()`): the loop ends at its next test.
     - `except GeneratorExit` outside a generator, or around code that does not yield.
-    - A handler that sets a flag which the code after the `try`, or the loop condition, tests
-      to stop, also by calling a method of the class that sets it
-      (`except KeyboardInterrupt: self.stop()` where `stop()` sets the loop's flag).
+    - A handler that sets a flag which the code after the `try`, the loop condition, or a test
+      every round goes through (`if self.aborted: return`) tests to stop, also by calling a method
+      of the class that sets it (`except KeyboardInterrupt: self.stop()` where `stop()` sets the
+      loop's flag).
     - In a function a loop calls: a handler that does anything but log, print, pass or return (it
       may be telling the caller), a call whose result the loop reads (`if not connect(): break`),
       a `try` around `input()` (a prompt cancels the line), a function that is not awaited (a task
