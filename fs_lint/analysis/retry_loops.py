@@ -613,9 +613,11 @@ class Loop:
     @cached_property
     def goes_through_items(self) -> bool:
         """Once through a finite set of items: ``for item in items`` (not an endless iterator), or
-        ``while items: item = items.pop()``, the same written by hand."""
+        the same written by hand: ``while items: item = items.pop()``, ``while i < total: ...; i += 1``."""
         node = self.node
-        return _drains(node) if isinstance(node, ast.While) else not self.module.is_endless(node.iter)
+        if isinstance(node, ast.While):
+            return _drains(node) or _steps_through_indexes(node)
+        return not self.module.is_endless(node.iter)
 
     def condition_stops_on(self, flags: dict[str, list[ast.expr | None]]) -> bool:
         """The ``while`` condition is false once these flags hold these values (``err = e`` under ``while not err``)."""
@@ -1309,6 +1311,70 @@ _SETTING_UP = frozenset({"", "__init__", "__post_init__", "__new__", "__init_sub
 def _target_keys(target: ast.expr) -> list[str]:
     """The names an assignment or a loop binds: ``task``, ``self._current``, each of ``name, job``."""
     return [k for k in map(key, bound_targets(target)) if k]
+
+
+def _steps_through_indexes(loop: ast.While) -> bool:
+    """``while i < total:`` (or ``len(items)``), where the loop only adds to ``i``, never assigns the bound,
+    and moves on in every round: its last statement adds to ``i``, and so does the statement before each
+    ``continue``. An index walk over a finite range, a ``for`` written by hand; a round that goes back to
+    the top without a step retries the same item, which is no walk."""
+    test = loop.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if isinstance(test.ops[0], (ast.Lt, ast.LtE)):
+        index, bound = test.left, test.comparators[0]
+    elif isinstance(test.ops[0], (ast.Gt, ast.GtE)):
+        index, bound = test.comparators[0], test.left
+    else:
+        return False
+    counter = key(index)
+    if counter is None:
+        return False
+    fixed = keys_read(bound)
+    steps = False
+    for node in walk_local(loop.body):
+        if isinstance(node, ast.AugAssign):
+            target = key(node.target)
+            if target == counter:
+                if not isinstance(node.op, ast.Add) or (
+                        isinstance(node.value, ast.Constant) and not (isinstance(node.value.value, int) and node.value.value > 0)):
+                    return False
+                steps = True
+            elif target in fixed:
+                return False
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(k == counter or k in fixed for t in targets for k in _target_keys(t)):
+                return False
+    return steps and _steps(loop.body, counter) and all(_steps(block, counter) for block in _blocks_continuing(loop.body))
+
+
+def _steps(block: Sequence[ast.stmt], counter: str) -> bool:
+    """The block ends by adding to the counter (before its ``continue``, if it has one)."""
+    tail = [stmt for stmt in block if not isinstance(stmt, ast.Continue)]
+    last = tail[-1] if tail else None
+    return isinstance(last, ast.AugAssign) and key(last.target) == counter
+
+
+def _blocks_continuing(body: Sequence[ast.stmt]) -> Iterator[list[ast.stmt]]:
+    """The blocks of a loop body that end in a ``continue`` of that loop (not of a loop inside it)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.While, ast.For, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                if isinstance(block[-1], ast.Continue):
+                    yield block
+                yield from _blocks_continuing(block)
+        for handler in getattr(stmt, "handlers", []):
+            if handler.body and isinstance(handler.body[-1], ast.Continue):
+                yield handler.body
+            yield from _blocks_continuing(handler.body)
+        for case in getattr(stmt, "cases", []):
+            if case.body and isinstance(case.body[-1], ast.Continue):
+                yield case.body
+            yield from _blocks_continuing(case.body)
 
 
 def _drains(loop: ast.While) -> bool:

@@ -40,8 +40,9 @@ class BroadHandlerSwallowsShutdown(Rule):
       logging, through an imported logger module too (`from myproject import log`;
       `log.exception(...)`), or module code made only of those): a stop request lands in the pause or the
       blocking call around it, practically never inside;
-    - in a loop over a batch (a `for` over a finite collection, or `while items: item =
-      items.pop()`, with no loop around it in the function that goes on), `KeyboardInterrupt` and a
+    - in a loop over a batch (a `for` over a finite collection, `while items: item =
+      items.pop()`, or `while i < total:` that moves `i` on in every round, with no loop around it
+      in the function that goes on), `KeyboardInterrupt` and a
       signal's `SystemExit` only where the `try` body waits as the library and program models
       say: a call the library table knows to wait (an HTTP request, a broker round trip, a child
       process, a pause), directly or in project code it calls a few levels down (not in its
