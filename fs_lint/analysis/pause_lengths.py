@@ -299,10 +299,11 @@ class _Estimator:
         factors, ceilings = set(), []
         for definition in growing:
             statement = definition.statement
-            factor = _constant(statement.value) if isinstance(statement, ast.AugAssign) and isinstance(
-                statement.op, ast.Mult) else None
-            guard = self._guard_of(statement)
-            if factor is None or factor <= 1 or guard is None:
+            factor = _growth_factor(statement, k)
+            if factor is None or factor <= 1:
+                return None
+            guard = self._guard_of(statement, k)
+            if guard is None:
                 return None
             factors.add(factor)
             cap, strict = guard
@@ -334,12 +335,12 @@ class _Estimator:
                         return None
         return None
 
-    def _guard_of(self, statement: ast.stmt) -> tuple[float, bool] | None:
+    def _guard_of(self, statement: ast.stmt, k: str) -> tuple[float, bool] | None:
         """The constant cap and strictness of the ``if k < cap:`` right around ``statement``."""
         for node in walk_local(self.loop.node.body):
             if isinstance(node, ast.If) and statement in node.body and isinstance(node.test, ast.Compare) \
                     and len(node.test.ops) == 1 and isinstance(node.test.ops[0], (ast.Lt, ast.LtE)) \
-                    and key(node.test.left) == key(statement.target):
+                    and key(node.test.left) == k:
                 cap = _constant(node.test.comparators[0])
                 if cap is not None:
                     return cap, isinstance(node.test.ops[0], ast.Lt)
@@ -567,3 +568,17 @@ def _largest(parts: list[Length]) -> Length:
         return UNKNOWN
     upper = max(p.upper for p in parts)
     return Length(upper, exact=all(p.exact and p.upper == upper for p in parts))
+
+
+def _growth_factor(statement: ast.stmt, k: str) -> float | None:
+    """The constant ``k`` is multiplied by: ``k *= 2``, or ``k = k * 2`` (``2 * k``)."""
+    if isinstance(statement, ast.AugAssign) and isinstance(statement.op, ast.Mult):
+        return _constant(statement.value)
+    if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.BinOp) \
+            and isinstance(statement.value.op, ast.Mult):
+        left, right = statement.value.left, statement.value.right
+        if key(left) == k:
+            return _constant(right)
+        if key(right) == k:
+            return _constant(left)
+    return None
