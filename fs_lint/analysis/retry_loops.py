@@ -12,6 +12,7 @@ loops and handlers that need it: most of a module is neither.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -38,6 +39,7 @@ from .shutdown_exceptions import (
 )
 
 if TYPE_CHECKING:  # the program model is imported when a question needs it: most checks never ask
+    from ..model.library import LibraryModel
     from ..model.program import Program
     from ..model.summaries import FunctionFacts
     from ..model.waits import Reached, WaitModel
@@ -230,6 +232,8 @@ class Handler:
             kinds -= {KEYBOARD_INTERRUPT, SYSTEM_EXIT}  # an event loop turns them into cancellation
         if GENERATOR_EXIT in kinds and not (fn.is_generator and yields(self.protected_body)):
             kinds.discard(GENERATOR_EXIT)
+        if GENERATOR_EXIT in kinds and not self.module.settings.strict and self.module.driven_as_coroutine(fn.node):
+            kinds.discard(GENERATOR_EXIT)  # resumed by its library as a coroutine, never closed by a consumer
         kinds -= self._reraised_kinds()
         if not self.module.settings.strict:
             kinds -= self._cannot_arrive(kinds)
@@ -1447,10 +1451,38 @@ class ModuleAnalysis:
 
     def qualify(self, node: ast.expr) -> str | None:
         """The qualified name of what a call calls, as ``control_flow.outcomes`` reads it: a function of the
-        module that always raises is one that never returns (``exit_program(EXIT_INTERRUPT)``)."""
+        module that always raises is one that never returns (``exit_program(EXIT_INTERRUPT)``), and so is a
+        library's that the table says always raises (Twisted's ``returnValue(x)``)."""
         if isinstance(node, ast.Name) and node.id in self._always_raising and not self.imports.binds(node.id):
             return cf.RAISES_ALWAYS
-        return self.imports.qualified_name(node)
+        name = self.imports.qualified_name(node)
+        if name is not None and "." in name and name not in cf.NO_RETURN_CALLS \
+                and name.partition(".")[0] not in sys.stdlib_module_names:
+            entry = self.library.api(name)
+            if entry is not None and entry.never_returns:
+                return cf.RAISES_ALWAYS
+        return name
+
+    @cached_property
+    def library(self) -> LibraryModel:
+        """The library table with the project's own entries: read only when a question names a library."""
+        from ..model.library import library_model
+
+        return library_model(self.settings.library)
+
+    def driven_as_coroutine(self, function: ast.AST | None) -> bool:
+        """A generator that its decorator runs as a coroutine (the table's ``drives``: Twisted's
+        ``@inlineCallbacks``, Tornado's ``@gen.coroutine``): the library resumes it when what it yields is
+        done and never closes it, so no consumer throws ``GeneratorExit`` into it."""
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = self.imports.qualified_name(target)
+            entry = self.library.api(name) if name else None
+            if entry is not None and entry.drives == "coroutine":
+                return True
+        return False
 
     def mentions(self, word: bytes) -> bool:
         """The module's bytes hold ``word`` (True when they are not known): a way out, before any walk, of a

@@ -14,10 +14,16 @@ from .summaries import ModuleFacts
 def entries_by_line(program: Program, facts: ModuleFacts) -> dict[int, set[str]]:
     """Line -> the names of the table entries a call on that line resolves to: the API called, the
     type of its receiver (and the type's bases in the table), the timeout scopes around it, and the
-    constants it is given (``threading.TIMEOUT_MAX``)."""
+    constants it is given (``threading.TIMEOUT_MAX``); and, on a ``def`` line, its decorators'."""
     found: dict[int, set[str]] = {}
     library = program.library
     for function in facts.functions.values():
+        for decorator in function.decorators:  # ``@inlineCallbacks``: on the line of the ``def``
+            target = decorator[1] if decorator[0] == "call" else decorator
+            for value in program.evaluate(target, function.qualname):
+                entry = program.api_of(value)
+                if entry is not None:
+                    found.setdefault(function.line, set()).add(entry.name)
         for call in function.calls:
             here = found.setdefault(call.line, set())
             for value in program.evaluate(call.function, function.qualname):

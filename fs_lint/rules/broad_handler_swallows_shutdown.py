@@ -93,6 +93,11 @@ class BroadHandlerSwallowsShutdown(Rule):
       exception instead (which an `except Exception` further up takes for a failure) is no limit.
     - An earlier clause of the same `try` that handles the shutdown exception.
     - In an `async def`, a `try` body without an await: cancellation cannot arrive there.
+    - `GeneratorExit` only in a generator whose `try` body yields, and, outside `strict`, not in one
+      that its decorator runs as a coroutine (the library table's `drives`: Twisted's
+      `@inlineCallbacks`, Tornado's `@gen.coroutine`): the library resumes it and never closes it.
+      A handler that ends with a call the table says always raises (Twisted's `returnValue()`)
+      leaves the loop.
     - Outside `strict`, a `for` loop over a collection in a stop path (`close`, `stop`, `shutdown`,
       `__exit__`...) that goes through the things it ends, one failure not stopping the rest: the
       stop is already under way and the loop ends with its items (a wait with no bound in it is

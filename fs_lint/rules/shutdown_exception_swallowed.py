@@ -77,7 +77,9 @@ class ShutdownExceptionSwallowed(Rule):
       after the rest (FSR002's page says more); and one
       whose every cancellation the module shows sets the loop's flag first (`self.running = False`,
       then `self._task.cancel()`): the loop ends at its next test.
-    - `except GeneratorExit` outside a generator, or around code that does not yield.
+    - `except GeneratorExit` outside a generator, or around code that does not yield; outside
+      `strict`, in a generator that its decorator runs as a coroutine (the library table's
+      `drives`: Twisted's `@inlineCallbacks`, Tornado's `@gen.coroutine`), which nothing closes.
     - A handler that sets a flag which the code after the `try`, the loop condition, or a test
       every round goes through (`if self.aborted: return`) tests to stop, also by calling a method
       of the class that sets it (`except KeyboardInterrupt: self.stop()` where `stop()` sets the

@@ -27,7 +27,10 @@ Three kinds of entry:
   exception it raises in the work before it waits for it (``interrupts``: gevent's ``kill()``
   raises ``GreenletExit`` in the greenlet, which ends it unless the work catches that and goes on),
   and a method of the same receiver after which it is prompt (``prompt_after``: a writer's
-  ``wait_closed()`` after its ``drain()`` has nothing left to flush);
+  ``wait_closed()`` after its ``drain()`` has nothing left to flush), whether it always raises
+  (``never_returns``: Twisted's ``returnValue()``), and whether, as a decorator, it runs a generator
+  as a coroutine (``drives = "coroutine"``: ``inlineCallbacks`` resumes it when a Deferred fires and
+  never closes it, so no ``GeneratorExit`` reaches its loops but at garbage collection);
 - ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``);
 - ``[[constant]]``: a value that means "no bound" when given as one (``threading.TIMEOUT_MAX``).
 """
@@ -54,7 +57,7 @@ _API_FIELDS = {
     "forever": list, "default": str, "guard": list, "no_wait": dict, "returns": str, "says": str,
     "source": str, "fixture": str, "starts": str, "runs": str, "runs_position": int, "daemon": str,
     "when": dict, "running_only": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
-    "reconnected": str, "interrupts": str, "prompt_after": str,
+    "reconnected": str, "interrupts": str, "prompt_after": str, "never_returns": bool, "drives": str,
 }
 _TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
 _SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
@@ -95,6 +98,8 @@ class Api:
     reconnected: str = ""  # the keyword of a callback the library calls each time the connection is back
     interrupts: str = ""  # the exception it raises in the work before it waits for it (gevent's ``kill``)
     prompt_after: str = ""  # a method of the same receiver that, awaited earlier, leaves it nothing to wait for
+    never_returns: bool = False  # it always raises: a handler that calls it leaves as a ``raise`` does
+    drives: str = ""  # "coroutine": a decorator that runs a generator as a coroutine, never closing it
 
     @property
     def bounds(self) -> tuple[str, ...]:
@@ -186,6 +191,8 @@ class LibraryModel:
                 raise LibraryTableError(f"{where}: unit = {values['unit']!r} is not one of {', '.join(UNITS)}")
             if values.get("starts", "") not in ("",) + START_KINDS:
                 raise LibraryTableError(f"{where}: starts = {values['starts']!r} is not one of {', '.join(START_KINDS)}")
+            if values.get("drives", "") not in ("", "coroutine"):
+                raise LibraryTableError(f"{where}: drives = {values['drives']!r} is not 'coroutine'")
             if values.get("covers", "all") not in ("all", "rpc"):
                 raise LibraryTableError(f"{where}: covers = {values['covers']!r} is not 'all' or 'rpc'")
             for name in ("forever", "guard"):
@@ -291,7 +298,7 @@ def _fields(raw: Any, allowed: dict[str, type], where: str) -> dict[str, Any]:
                                     f"known keys: {', '.join(sorted(allowed))}")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise LibraryTableError(f"{where} ({values['name']}): {key} must be "
-                                    f"{ {str: 'a string', int: 'an integer', list: 'a list', dict: 'a table'}[expected]}, "
+                                    f"{ {str: 'a string', int: 'an integer', list: 'a list', dict: 'a table', bool: 'true or false'}[expected]}, "
                                     f"got {value!r}")
     return values
 
