@@ -381,6 +381,9 @@ class Handler:
         if stake == {KEYBOARD_INTERRUPT} and prompts(
                 self.protected_body, lambda func: self.module.contexts.resolve(func, self.function.node)):
             return "a REPL cancels the line being typed"
+        if not self.module.settings.strict and stake <= {KEYBOARD_INTERRUPT, SYSTEM_EXIT} \
+                and self._runs_the_line_the_round_asked_for():
+            return "a REPL runs the line it asked for: the command ends, and the loop goes back to the prompt"
         if stake == {CANCELLATION} and self._awaits_only_cancelled_tasks():
             return "awaits tasks this function has just cancelled"
         # Not ``is_bounded``: a timeout scope cannot end a loop that keeps (so swallows) the cancellation.
@@ -413,6 +416,15 @@ class Handler:
                         last.exc is None or (caught is not None and key(last.exc) == caught)):
                     return True
         return False
+
+    def _runs_the_line_the_round_asked_for(self) -> bool:
+        """A REPL: each round first asks the user for a line (before this ``try``, on the loop's way to it),
+        then runs the command here. A ``SystemExit`` or a Ctrl-C the command raises (``sys.exit()`` in a
+        click command, argparse's exit on a bad line) ends that command, and the loop goes back to the
+        prompt, where the user ends the session; the wait for the line is outside this handler."""
+        body, index = self.frames[0]
+        before = body[:index]
+        return bool(before) and prompts(before, lambda func: self.module.contexts.resolve(func, self.function.node))
 
     def _finishes_a_stop_under_way(self) -> bool:
         """``except KeyboardInterrupt: while True: try: self.stop(); break except KeyboardInterrupt: pass``:

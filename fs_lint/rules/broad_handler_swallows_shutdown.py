@@ -92,6 +92,9 @@ class BroadHandlerSwallowsShutdown(Rule):
       limit that is None by default, a deadline longer than `max-retry-time`, or raising another
       exception instead (which an `except Exception` further up takes for a failure) is no limit.
     - An earlier clause of the same `try` that handles the shutdown exception.
+    - Outside `strict`, a REPL whose every round asks for a line before the `try` and runs the
+      command in it: the command's `SystemExit` or Ctrl-C ends that command, and the loop goes back
+      to the prompt.
     - In an `async def`, a `try` body without an await: cancellation cannot arrive there.
     - `GeneratorExit` only in a generator whose `try` body yields, and, outside `strict`, not in one
       that its decorator runs as a coroutine (the library table's `drives`: Twisted's

@@ -66,6 +66,9 @@ class ShutdownExceptionSwallowed(Rule):
       limit that is None by default, or a deadline longer than `max-retry-time`, is no limit.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line, also
       through a function of the module that asks for the line (in a reader thread of its own, say).
+    - Outside `strict`, a REPL whose every round asks for a line before the `try` and runs the
+      command in it: a `SystemExit` or `KeyboardInterrupt` the command raises (a click command's
+      exit, argparse on a bad line) ends that command, and the loop goes back to the prompt.
     - Awaiting tasks that the same function has just cancelled (itself, or through a function of
       the project that cancels what it is handed), inside `suppress(asyncio.CancelledError)` or
       `try/except CancelledError`: that cancellation is the one it asked for.
