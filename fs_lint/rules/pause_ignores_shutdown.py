@@ -4,6 +4,7 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding
+from ..test_files import is_test_path
 from ..syntax.local_nodes import key, keys_read, walk_local
 from ..analysis.pause_lengths import INF, Length, pause_length
 from ..analysis.module_facts import ModuleFacts
@@ -63,7 +64,10 @@ class PauseIgnoresShutdown(Rule):
     - By default, a pause that holds up no stop: one in a daemon thread that no stop path joins
       (the interpreter does not wait for it); the `else` of `if stop: stop.wait(d)` (the event is
       not there to wait on); a pause right after the block set the loop's own flag to "stop" (the
-      way out, on purpose). `strict = true` reports these too.
+      way out, on purpose); a flag that only code the loop itself runs sets (its own function, or a
+      function of the module that only it calls and nothing hands on as a callback, and no other
+      module but the tests sets an attribute of that name on such an object): nothing changes the
+      flag during the pause. `strict = true` reports these too.
     - `thread.is_alive()` is another thread's liveness, not a stop flag: a loop that only tests
       it does not "check for shutdown". Nor is a question about the work its arguments name
       (`is_job_running("streaming")`, `process_alive(pid)`): that work's own start and stop answer
@@ -203,9 +207,12 @@ def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> b
     - It runs in a daemon thread that no stop path joins: the interpreter does not wait for it.
     - It is the ``else`` of ``if stop: stop.wait(d)``: the event is not there to wait on.
     - The same block has just set the loop's own flag to "stop": the pause is the way out, on purpose.
+    - Only code the loop itself runs sets the flag: nothing changes it during the pause.
     """
     loop = pause.innermost
     if _in_unjoined_daemon(loop, facts):
+        return True
+    if _set_only_on_the_loops_way(indicators, facts, pause.loops[0].function.node):
         return True
     wanted = set(indicators)
     for block, index, guard in _enclosing_blocks(loop.node.body, pause.call):
@@ -214,6 +221,91 @@ def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> b
         if any(_sets_to_stop(stmt, wanted) for stmt in block[:index]):
             return True
     return False
+
+
+def _set_only_on_the_loops_way(indicators: list[str], facts: ModuleFacts, loop_function: ast.AST | None) -> bool:
+    """Every function that sets the loop's flag (but ``__init__``) is the loop's own function or one it calls,
+    which nothing else in the module calls or hands on, and no other file of the project sets an attribute of
+    that name: the flag changes on the loop's own thread, between pauses, never during one. No stop waits on
+    the pause, and an Event would change nothing (a flag set by a helper that then waits for ever, say)."""
+    if loop_function is None:
+        return False
+    wanted = set(indicators)
+    contexts = facts.analysis.contexts
+    setters = [f for f in contexts.functions if f.name != "__init__" and _sets_any(f, wanted)]
+    if not setters:
+        return False  # set somewhere this module cannot see
+    reached = _called_from(loop_function, contexts)
+    handed = _handed_on_names(facts.tree)
+    for setter in setters:
+        if setter is loop_function:
+            continue
+        if id(setter) not in reached or setter.name in handed:
+            return False
+        callers = contexts._calls.get(id(setter), set())
+        if not callers or not callers <= reached | {id(loop_function)}:
+            return False
+    return not any(_set_elsewhere(name, facts) for name in wanted if name.startswith("self."))
+
+
+def _set_elsewhere(flag: str, facts: ModuleFacts) -> bool:
+    """Another module of the project (not its tests) sets ``self.<attribute>`` on an object that may be this
+    one: through another name (``agent.running = False``), or as ``self`` in a subclass."""
+    program = facts.analysis.program
+    module = facts.analysis.module_facts
+    attribute = flag.rsplit(".", 1)[-1]
+    mine = {c.qualname for c in module.classes.values()} if module is not None else set()
+    for function, fact in program.setters_of(attribute):
+        if module is not None and function.qualname.startswith(module.name + "."):
+            continue  # this module's own setters were weighed above
+        if is_test_path(program.where(function.qualname).path):
+            continue  # a test that stops the loop by hand is not the service's stop
+        if not fact.key.startswith("self.") or function.owner is None:
+            return True
+        if any(base in mine for base in program.lineage(function.owner)):
+            return True
+    return False
+
+
+def _sets_any(function: ast.AST, wanted: set[str]) -> bool:
+    for node in walk_local(function.body):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(key(t) in wanted for t in targets):
+                return True
+        elif isinstance(node, ast.Attribute) and node.attr in ("set", "clear") and key(node.value) in wanted:
+            return True
+    return False
+
+
+def _called_from(function: ast.AST, contexts) -> set[int]:
+    """The module's functions ``function`` calls, directly or through others, by ``id``."""
+    sites = {id(site): calls for site, calls in contexts.calls_by_site if site is not None}
+    reached: set[int] = set()
+    todo = [function]
+    while todo:
+        site = todo.pop()
+        for call in sites.get(id(site), ()):
+            callee = contexts.resolve(call.func, site)
+            if callee is not None and id(callee) not in reached:
+                reached.add(id(callee))
+                todo.append(callee)
+    return reached
+
+
+def _handed_on_names(tree: ast.Module) -> set[str]:
+    """Names of methods and functions the module mentions other than to call them: handed on as callbacks
+    (``signal.signal(SIGTERM, self.stop)``, ``Thread(target=stop)``), they may run anywhere."""
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    handed = set()
+    for node in ast.walk(tree):
+        if id(node) in called:
+            continue
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            handed.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            handed.add(node.id)
+    return handed
 
 
 def _in_unjoined_daemon(loop, facts: ModuleFacts) -> bool:
