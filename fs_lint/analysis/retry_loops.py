@@ -40,7 +40,7 @@ from .shutdown_exceptions import (
 
 if TYPE_CHECKING:  # the program model is imported when a question needs it: most checks never ask
     from ..model.library import LibraryModel
-    from ..model.program import Program
+    from ..model.program import Program, Where
     from ..model.summaries import FunctionFacts
     from ..model.waits import Reached, WaitModel
 
@@ -259,6 +259,10 @@ class Handler:
         # The dearest question last, and only while it can change the answer: the batch wait follows
         # calls into the program's other modules.
         if (kinds & shutdown) - gone and self.in_batch_loop and self.handed_in_call is None and self.batch_wait is None:
+            gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
+        # As dear: who else in the project runs the function (a thread its module does not show).
+        if (kinds & shutdown) - gone and not self.loop.context.in_thread \
+                and self.module.handed_only_to_threads(self.function.node) is not None:
             gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
         return gone
 
@@ -1535,6 +1539,30 @@ class ModuleAnalysis:
         from ..model.waits import WaitModel
 
         return WaitModel(self.program)
+
+    def handed_only_to_threads(self, function: ast.AST | None) -> "Where | None":
+        """Where the project hands to a thread the module-level function(s) from which this module's code
+        reaches ``function``, when that is all the project does with them (``await asyncio.to_thread(fetch,
+        url)`` in another module, or through a helper that runs its parameter in an executor): the code runs
+        in a worker thread only, where no Ctrl-C arrives. None when anything else may run it."""
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not self.filename:
+            return None
+        contexts = self.contexts
+        roots = contexts.entry_points(function)
+        if not roots or len(roots) > 4:
+            return None
+        from ..model.thread_hand_offs import handed_only_to_threads
+
+        first = None
+        for root in roots:
+            if contexts.enclosing_function(root) is not None or contexts.class_of(root) is not None:
+                return None
+            facts = self.facts_of(root)
+            where = handed_only_to_threads(self.program, facts.qualname) if facts is not None else None
+            if where is None:
+                return None
+            first = first or where
+        return first
 
     def facts_of(self, function: ast.AST | None) -> "FunctionFacts | None":
         """The program model's facts of a function of this module (of its top level for None)."""

@@ -276,6 +276,27 @@ class RunContexts:
             found.append((site, [node for node in walk_local(body) if isinstance(node, ast.Call)]))
         return found
 
+    def entry_points(self, function: ast.AST, limit: int = 16) -> list[ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The functions nothing in the module calls from which the module's calls reach ``function`` (itself
+        when nothing calls it); None when module-level code calls one of them on the way, or past ``limit``."""
+        by_id = {id(f): f for f in self.functions}
+        found, seen, todo = [], set(), [function]
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if len(seen) > limit:
+                return None
+            callers = self._calls.get(id(current))
+            if not callers:
+                found.append(current)
+            elif 0 in callers:
+                return None
+            else:
+                todo.extend(by_id[c] for c in sorted(callers) if c in by_id)
+        return found
+
     def is_called(self, function: ast.AST) -> bool:
         """Some code of the module calls it (``self.m()``, ``f()``), as far as the module resolves calls."""
         return bool(self._calls.get(id(function)))

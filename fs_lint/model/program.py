@@ -83,6 +83,7 @@ class Program:
         self._stats: dict[str, tuple[int, int] | None] = {}
         self._called: dict[str, dict[str, list[FunctionFacts]]] = {}  # module -> called name -> its callers
         self._mentioning: dict[str, list[str]] = {}  # name -> the modules whose text holds it (or read already)
+        self._holding: dict[str, list[str]] = {}  # name -> the modules whose text holds it, and only those
         self.facts_cache = None  # the FactsCache its loader reads, when it has one (for the cost and its tests)
 
     # -- modules -----------------------------------------------------------------------------------
@@ -128,6 +129,7 @@ class Program:
             if facts is not None and _stat(facts.path) != stat:
                 self._forget(facts)
                 self._mentioning.clear()  # its text may hold other names now
+                self._holding.clear()
         for name in [n for n, f in self._modules.items() if f is None]:
             del self._modules[name]  # a module that could not be read may exist now
 
@@ -619,6 +621,25 @@ class Program:
             if awaits_it and depth > 0 and self.awaited_in_a_going_loop(caller.name, depth - 1, seen):
                 return True
         return False
+
+    def modules_mentioning(self, name: str) -> list[str] | None:
+        """The project's modules whose text holds ``name``; None when one of them cannot be read or parsed
+        (what it does with the name is not known), or without a project to read."""
+        if self.layout is None:
+            return None
+        known = self._holding.get(name)
+        if known is None:
+            needle = name.encode()
+            known = []
+            for module, path in list(self.layout.modules.items())[:MAX_LOADED]:
+                try:
+                    if needle in path.read_bytes():
+                        known.append(module)
+                except OSError:
+                    return None
+            self._holding[name] = known
+        loaded = [m for m in known if self.module(m) is not None]
+        return loaded if len(loaded) == len(known) else None
 
     def _modules_mentioning(self, name: str) -> list[str]:
         """The loaded modules, and those whose text holds ``name`` (read for it): kept until a file changes."""

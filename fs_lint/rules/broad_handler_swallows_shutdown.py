@@ -28,7 +28,10 @@ class BroadHandlerSwallowsShutdown(Rule):
     - `KeyboardInterrupt` only in code that may run in the main thread: not in a `Thread`
       subclass's `run` or a `Thread(target=...)` function, nor in a function handed to
       `gevent.spawn` or a pool's `spawn` (gevent raises it in the main greenlet), and what only
-      they call; and not in
+      they call; nor in a module-level function that the project, in any module, only hands to a
+      thread (`asyncio.to_thread(f)`, `loop.run_in_executor(pool, f)`, `executor.submit(f)`, or a
+      helper of the project that runs its parameter in one: `await run_blocking(f, url)`), with
+      every mention of its name accounted for, and what only it calls; and not in
       a program whose own SIGINT handler does not raise (a handler that sets a flag or records
       the signal, in the module or anywhere in its top-level package: `signal.signal(SIGINT,
       record)`, `loop.add_signal_handler`, a loop that compares a received signal with
