@@ -52,7 +52,9 @@ def test_check_honours_noqa_for_every_expectation(tmp_path):
     for index, (args, group) in enumerate(grouped()):
         folder = tmp_path / str(index)
         folder.mkdir()
-        for fixture in group:
-            (folder / fixture.id.replace("/", "_")).write_text(fixture.with_noqa(), encoding="utf-8")
+        for fixture in group:  # laid out as in fixtures/rules/: a package of fixtures stays one
+            copy = folder / fixture.id
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(fixture.with_noqa(), encoding="utf-8")
         result = fs_lint_check(*args, str(folder))
         assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "[]", "All checks passed!\n")

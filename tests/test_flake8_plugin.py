@@ -56,8 +56,9 @@ def test_flake8_reports_exactly_the_fixture_annotations():
 def test_flake8_noqa_silences_every_expectation(tmp_path):
     for args, group in _by_options(FIXTURES).items():
         paths = []
-        for fixture in group:
-            target = tmp_path / fixture.id.replace("/", "_")
+        for fixture in group:  # laid out as in fixtures/rules/: a package of fixtures stays one
+            target = tmp_path / fixture.id
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(fixture.with_noqa(), encoding="utf-8")
             paths.append(str(target))
         result = flake8("--select", SELECT_ALL, *args, *paths)

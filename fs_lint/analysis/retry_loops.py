@@ -967,7 +967,30 @@ class Loop:
         """The loop stops on a stop request: a shutdown flag in a test that leaves, or a handler
         that leaves on ``KeyboardInterrupt``/``SystemExit``/cancellation, or a flag that one of the
         module's stop paths sets."""
-        return self.checks_a_stop_flag or self.leaves_on_shutdown_exception is not None
+        return self.checks_a_stop_flag or self.leaves_on_shutdown_exception is not None \
+            or self.calls_a_raising_stop_check is not None
+
+    @cached_property
+    def calls_a_raising_stop_check(self) -> str | None:
+        """``self._check_shutdown()`` on the way of every round, outside any ``try`` of the loop, where that
+        function (of this module or another, inherited too) raises when a stop flag says so (``if
+        self._shutdown: raise ShutdownError()``): the exception leaves the loop. The function's name."""
+        if not self.module.filename or not isinstance(self.node, ast.While):
+            return None
+        facts = self.module.facts_of(self.function.node)
+        if facts is None:
+            return None
+        program = self.module.program
+        patterns = self.module.shutdown_patterns
+        for call in _calls_on_the_way(self.node.body):
+            fact = facts.call_at(call.lineno, call.col_offset)
+            if fact is None:
+                continue
+            for value in program.evaluate(fact.function, facts.qualname):
+                callee = program.function(value.name) if value.kind == "function" else None
+                if callee is not None and any(patterns.matches(k.rsplit(".", 1)[-1]) for k in callee.raises_when):
+                    return callee.name
+        return None
 
     @cached_property
     def checks_a_stop_flag(self) -> bool:
@@ -1312,6 +1335,16 @@ def _outcomes_with_flags(body: Sequence[ast.stmt], flags: dict[str, list[ast.exp
                 if cf.outcomes(stmt.body, qualify) & cf.EXITS:
                     return cf.outcomes(body[:position], qualify) - {cf.NEXT} | {cf.BREAK}
     return cf.outcomes(body, qualify)
+
+
+def _calls_on_the_way(body: Sequence[ast.stmt]) -> Iterator[ast.Call]:
+    """The calls made as statements of every round, outside any ``try``: the loop's own statements and the
+    bodies of its ``with`` blocks."""
+    for stmt in body:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            yield stmt.value
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            yield from _calls_on_the_way(stmt.body)
 
 
 def _round_leaves(body: Sequence[ast.stmt], flags: dict[str, list[ast.expr | None]], qualify) -> bool:

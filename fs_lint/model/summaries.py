@@ -22,7 +22,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 9  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 10  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Expression nodes with nothing to look at below them (for the walk of expressions, by exact type).
@@ -137,6 +137,9 @@ class FunctionFacts:
     loops: list[LoopFact] = field(default_factory=list)
     handlers: list[HandlerFact] = field(default_factory=list)
     sets: list[SetFact] = field(default_factory=list)
+    # keys read by the tests a ``raise`` of its own frame sits under (not in a handler):
+    # ``if self._shutdown: raise ShutdownError()`` gives ``self._shutdown``
+    raises_when: tuple[str, ...] = ()
 
     def call_at(self, line: int, col: int) -> CallFact | None:
         """The facts of the call written at ``line``:``col`` (not an ``await`` of a value at that place)."""
@@ -199,7 +202,7 @@ class ModuleFacts:
                 loops=[LoopFact(**{**lp, "test_keys": tuple(lp["test_keys"]), "exit_keys": tuple(lp["exit_keys"]),
                                    "iterates": t.from_json(lp["iterates"])}) for lp in f["loops"]],
                 handlers=[HandlerFact(**{**h, "caught": tuple(h["caught"])}) for h in f["handlers"]],
-                sets=[SetFact(**s) for s in f["sets"]],
+                sets=[SetFact(**s) for s in f["sets"]], raises_when=tuple(f["raises_when"]),
             )
         classes = {q: ClassFacts(qualname=c["qualname"], name=c["name"], line=c["line"],
                                  bases=tuple(terms_of(c["bases"])), methods=dict(c["methods"]),
@@ -539,6 +542,9 @@ class _BodyWalk:
         return ended
 
     def _statement(self, stmt: ast.stmt, scopes, guards, loop: int, handler: str) -> None:
+        if isinstance(stmt, ast.Raise) and not handler and guards:
+            known = self.facts.raises_when
+            self.facts.raises_when = known + tuple(g for g in guards if not g.startswith("?") and g not in known)
         if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
             self.nested.append(stmt)
             self._bind(ast.Name(stmt.name), t.UNKNOWN)

@@ -24,7 +24,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
     scope around it), has **no shutdown check** (neither its condition nor an `if` that leaves it
     reads a name like `stop`, `shutdown`, `closing`, `running`, a flag a stop method sets, or calls
     a function of the module whose returned value reads one (`while self._rest(30):` where `_rest`
-    returns `self.alive`), nor a handler leaves it on `KeyboardInterrupt`/`SystemExit`), and
+    returns `self.alive`), nor a handler leaves it on `KeyboardInterrupt`/`SystemExit`, nor does
+    every round call, outside any `try` of the loop, a function of the project (inherited too)
+    that raises when a stop flag says so: `self._check_shutdown()` whose body is
+    `if self._shutdown: raise ShutdownError()`), and
     **a real stop is defeated**. The
     message names that stop and its line:
 
@@ -180,6 +183,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
         for loop in analysis.loops:
             if not loop.is_retry_loop or loop.is_bounded or loop.checks_a_stop_flag:
                 continue
+            if loop.calls_a_raising_stop_check is not None:
+                continue  # ``self._check_shutdown()`` each round raises on the stop: a check, by exception
             if loop.leaves_on_shutdown_exception is not None and (strict or loop.function.is_async):
                 continue
             if loop.yields_to_its_consumer and not strict:
