@@ -1350,8 +1350,9 @@ def _calls_on_the_way(body: Sequence[ast.stmt]) -> Iterator[ast.Call]:
 def _round_leaves(body: Sequence[ast.stmt], flags: dict[str, list[ast.expr | None]], qualify) -> bool:
     """Every way through one round of ``body`` leaves the loop once the flags hold: a test of them on the
     way (not under another condition) that returns, breaks or raises."""
-    if not any(isinstance(stmt, ast.If) and flags.keys() & keys_read(stmt.test) for stmt in body):
-        return False
+    if not any(isinstance(stmt, ast.If) and flags.keys() & keys_read(stmt.test) and _test_holds(stmt.test, flags) is True
+               for stmt in body):
+        return False  # a value the handler gives that the test may not take (``done += 1`` for ``done == 3``)
     leaving = _outcomes_with_flags(body, flags, qualify)
     return cf.NEXT not in leaving and cf.CONTINUE not in leaving
 
@@ -1586,10 +1587,10 @@ class ModuleAnalysis:
             return None
         from ..model.thread_hand_offs import handed_only_to_threads
 
+        if any(contexts.enclosing_function(root) is not None or contexts.class_of(root) is not None for root in roots):
+            return None  # a method or a closure: handed on as an object's, not by its name alone
         first = None
         for root in roots:
-            if contexts.enclosing_function(root) is not None or contexts.class_of(root) is not None:
-                return None
             facts = self.facts_of(root)
             where = handed_only_to_threads(self.program, facts.qualname) if facts is not None else None
             if where is None:

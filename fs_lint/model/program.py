@@ -622,9 +622,9 @@ class Program:
                 return True
         return False
 
-    def modules_mentioning(self, name: str) -> list[str] | None:
-        """The project's modules whose text holds ``name``; None when one of them cannot be read or parsed
-        (what it does with the name is not known), or without a project to read."""
+    def files_holding(self, name: str) -> list[str] | None:
+        """The project's modules whose text holds ``name`` (read for it, not loaded); None without a project,
+        or when a file cannot be read."""
         if self.layout is None:
             return None
         known = self._holding.get(name)
@@ -638,8 +638,7 @@ class Program:
                 except OSError:
                     return None
             self._holding[name] = known
-        loaded = [m for m in known if self.module(m) is not None]
-        return loaded if len(loaded) == len(known) else None
+        return known
 
     def _modules_mentioning(self, name: str) -> list[str]:
         """The loaded modules, and those whose text holds ``name`` (read for it): kept until a file changes."""

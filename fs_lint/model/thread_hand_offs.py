@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .summaries import CallFact, FunctionFacts, ModuleFacts
 
 _PARTIAL = frozenset({"functools.partial"})
-_MAX_MODULES = 40  # a name in more files than this is too common to account for: no answer
+_MAX_MODULES = 8  # a name in more files than this is too common to account for (each is read): no answer
 
 
 def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
@@ -42,14 +42,14 @@ def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
     home = program.module_of(qualname)
     if home is None:
         return None
-    modules = program.modules_mentioning(function.name)
+    modules = program.files_holding(function.name)
     if modules is None or len(modules) > _MAX_MODULES:
         return None
     first: Where | None = None
     for module_name in modules:
         facts = program.module(module_name)
         if facts is None:
-            return None
+            return None  # a file that cannot be parsed: what it does with the name is not known
         aliases = {alias for alias, target in facts.imports.items() if target == qualname}
         if facts.name == home.name:
             aliases.add(function.name)
@@ -78,11 +78,11 @@ def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str,
                     return None  # called directly: it runs where its caller runs
                 count += 1
                 continue
-            if _is_partial(program, function, call):
-                continue  # ``partial(f, x)``: judged where the partial is handed on
             places = _places(call.value, mentions)
             if not places:
                 continue
+            if _is_partial(program, function, call):
+                continue  # ``partial(f, x)``: judged where the partial is handed on
             if not _runs_in_a_thread(program, function, call, places):
                 return None
             count += len(places)
