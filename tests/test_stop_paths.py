@@ -156,7 +156,8 @@ def test_stop_methods_and_flag_setters_and_what_they_do() -> None:
     ("lambda *_: stop_event.set()", True),
     ("signal.SIG_DFL", False),
     ("signal.default_int_handler", False),
-    ("leave", False),                          # raises SystemExit
+    ("leave", True),                           # exits: SystemExit arrives where the main thread is, never KeyboardInterrupt
+    ("interrupt_again", False),                # raises KeyboardInterrupt itself
     ("unknown_module.handler", False),         # cannot tell: as if it raised
 ])
 def test_what_the_module_does_with_sigint(handler: str, recorded: bool) -> None:
@@ -171,6 +172,10 @@ def test_what_the_module_does_with_sigint(handler: str, recorded: bool) -> None:
 
         def leave(signum, frame):
             sys.exit(0)
+
+        def interrupt_again(signum, frame):
+            received.append(signum)
+            raise KeyboardInterrupt
 
         signal.signal(signal.SIGINT, {handler})
     """)

@@ -42,7 +42,8 @@ def top_package(filename: str) -> Path | None:
 
 
 def recorded_sigint(filename: str | None) -> tuple[str, SignalHandling] | None:
-    """The package's own SIGINT handler that does not raise, with the file it is in."""
+    """The package's own SIGINT handler that raises no ``KeyboardInterrupt`` (it records the signal, or exits
+    with ``SystemExit``), with the file it is in."""
     if not filename:
         return None
     package = top_package(filename)
@@ -75,6 +76,6 @@ def _recorded_sigint_in(package: str) -> tuple[str, SignalHandling] | None:
             imports = collect_imports(ast.walk(tree))
             stops = ModuleStops(tree, imports, WordPatterns(()), RunContexts(tree, imports))
             handling = stops.signals.get("SIGINT")
-            if handling is not None and not handling.raises and not handling.received_as_data:
+            if handling is not None and not handling.interrupts and not handling.received_as_data:
                 return str(path.relative_to(root.parent)), handling
     return None

@@ -179,7 +179,7 @@ class ModuleShutdownWaits:
             roots = [p.function for p in self.shutdown_paths.paths
                      if not p.by_name or names_only_a_stop(p.function.name)]
             self._reach = StopReach(self.analysis.contexts.calls_by_site, roots,
-                                    model.program if model is not None else None)
+                                    model.program if model is not None else None, self.analysis.imports)
         return self._reach.reaches(path.function)
 
     @cached_property

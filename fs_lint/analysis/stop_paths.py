@@ -74,6 +74,9 @@ class SignalHandling:
     raises: bool  # the handler raises or exits (or the default action is kept)
     how: str  # "`signal.signal(SIGINT, self._on_signal)`", for the message
     received_as_data: bool = False  # no handler seen: the module compares a received signal with it
+    # the handler may raise ``KeyboardInterrupt`` (the default one does); one that only exits raises
+    # ``SystemExit`` instead, and one that records the signal raises nothing
+    interrupts: bool = True
 
 
 @dataclass(frozen=True)
@@ -298,7 +301,8 @@ class ModuleStops:
                 how = f"`{spelled(node)}` at line {node.lineno}"
                 previous = found.get(name)
                 if previous is None or (previous.raises and not raises):
-                    found[name] = SignalHandling(name, node.lineno, raises, how)
+                    found[name] = SignalHandling(name, node.lineno, raises, how,
+                                                 interrupts=raises and self._handler_interrupts(node.args[1], site))
         if "SIGINT" not in found:
             received = self._signal_received_as_data("SIGINT")
             if received is not None:
@@ -316,7 +320,8 @@ class ModuleStops:
                 continue
             raises = self._handler_raises(value, site)
             found[name] = SignalHandling(name, table.lineno, raises, f"`{spelled(signal_key)}: {spelled(value)}` "
-                                                                     f"in a table of handlers at line {table.lineno}")
+                                                                     f"in a table of handlers at line {table.lineno}",
+                                         interrupts=raises and self._handler_interrupts(value, site))
 
     def _signal_name(self, node: ast.expr) -> str | None:
         name = self.imports.qualified_name(node) or ""
@@ -344,6 +349,19 @@ class ModuleStops:
                      if m.name == name] if isinstance(handler, ast.Attribute) else []
         return not same_name or any(raises_or_exits(m.body, qualify) for m in same_name)
 
+    def _handler_interrupts(self, handler: ast.expr, site: ast.AST | None) -> bool:
+        """The handler may raise ``KeyboardInterrupt``: the default one, or one with a ``raise`` of anything
+        but ``SystemExit``. One that ends in ``sys.exit()``/``exit()`` raises ``SystemExit`` where the main
+        thread is, never ``KeyboardInterrupt`` (SmartHomeNG's ``signal.signal(SIGINT, self.stop)``)."""
+        qualify = self.imports.qualified_name
+        if qualify(handler) in _DEFAULT_HANDLERS or isinstance(handler, ast.Lambda):
+            return True
+        function = self.contexts.resolve(self._alias(handler, site), site)
+        if function is None:
+            return True
+        return any(isinstance(node, ast.Raise) and not _raises_system_exit(node, qualify)
+                   for node in walk_local(function.body))
+
     @staticmethod
     def _alias(handler: ast.expr, site: ast.AST | None) -> ast.expr:
         """``receive = self.signal_receiver.receive`` earlier in the same function: what it names."""
@@ -364,14 +382,16 @@ class ModuleStops:
                         if self._signal_name(element) == signal_name:
                             return SignalHandling(signal_name, node.lineno, False,
                                                   f"it compares a received signal with `{ast.unparse(element)}` "
-                                                  f"at line {node.lineno}", received_as_data=True)
+                                                  f"at line {node.lineno}", received_as_data=True,
+                                                  interrupts=False)
         return None
 
     @property
     def sigint_recorded(self) -> SignalHandling | None:
-        """The module's own SIGINT handling, when it does not raise: then no KeyboardInterrupt arrives."""
+        """The module's own SIGINT handling, when it raises no ``KeyboardInterrupt`` (it records the signal, or
+        exits with ``SystemExit``): then no ``KeyboardInterrupt`` arrives."""
         handling = self.signals.get("SIGINT")
-        return handling if handling is not None and not handling.raises else None
+        return handling if handling is not None and not handling.interrupts else None
 
     @property
     def exiting_signal(self) -> SignalHandling | None:
@@ -380,6 +400,12 @@ class ModuleStops:
             if handling.raises and not handling.received_as_data:
                 return handling
         return None
+
+
+def _raises_system_exit(node: ast.Raise, qualify) -> bool:
+    """``raise SystemExit(1)`` (or ``raise SystemExit``)."""
+    exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    return exc is not None and qualify(exc) in ("SystemExit", "builtins.SystemExit")
 
 
 def raises_or_exits(body: list[ast.stmt], qualify) -> bool:

@@ -30,7 +30,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..syntax.local_nodes import walk_local
-from ..syntax.names import last_name, words
+from ..syntax.names import ImportMap, last_name, words
+from .shutdown_exceptions import classify
 from .stop_paths import SHUTDOWN_METHOD_WORDS
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ _NEUTRAL_WORDS = frozenset({"a", "async", "sync", "all", "now", "do", "on", "sel
 _SHUTDOWN_WORDS = frozenset(SHUTDOWN_METHOD_WORDS)
 _EXITS = frozenset({"__exit__", "__aexit__"})
 _MAIN_NAMES = frozenset({"main", "<module>"})
-_STOP_EXCEPTIONS = frozenset({"CancelledError", "BaseException", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})
 
 
 class _AssumedStop:
@@ -71,8 +71,9 @@ class StopReach:
     """Which functions of one module the program's stops reach, asked one function at a time."""
 
     def __init__(self, calls_by_site: list[tuple[ast.AST | None, list[ast.Call]]],
-                 roots: Iterable[ast.AST], program: Program | None) -> None:
+                 roots: Iterable[ast.AST], program: Program | None, imports: ImportMap) -> None:
         self._sites = calls_by_site
+        self._imports = imports
         self._roots = {id(root) for root in roots}
         self._program = program
         self._from_project: dict[tuple[str, int], bool] = {}
@@ -121,7 +122,7 @@ class StopReach:
                 reached |= mentioned
             else:
                 named.setdefault(site.name, set()).update(mentioned)
-                reached |= _called_on_cancellation(site)
+                reached |= _called_on_cancellation(site, self._imports)
         pending = list(reached)
         while pending:
             for name in named.pop(pending.pop(), ()):
@@ -146,23 +147,17 @@ class StopReach:
         return reached
 
 
-def _called_on_cancellation(function: ast.AST) -> set[str]:
+def _called_on_cancellation(function: ast.AST, imports: ImportMap) -> set[str]:
     """What a function calls while it is being stopped: in an ``except`` that catches its cancellation (or
-    any stop: ``BaseException``, a bare ``except:``). A task's stop is its cancellation, so ``close()``
+    any stop: ``BaseException``, a bare ``except:``, ``KeyboardInterrupt``, ``SystemExit``, ``GeneratorExit``,
+    as ``shutdown_exceptions.classify`` reads the clause). A task's stop is its cancellation, so ``close()``
     cancelling the writer task runs the writer's ``except CancelledError:`` and what it calls."""
     found: set[str] = set()
     for node in walk_local(function.body):
-        if isinstance(node, ast.ExceptHandler) and _catches_a_stop(node.type):
+        if isinstance(node, ast.ExceptHandler) and classify(node.type, imports).kinds:
             found.update(last_name(call.func) for call in walk_local(node.body) if isinstance(call, ast.Call))
     found.discard(None)
     return found
-
-
-def _catches_a_stop(caught: ast.expr | None) -> bool:
-    if caught is None:
-        return True
-    kinds = caught.elts if isinstance(caught, ast.Tuple) else [caught]
-    return any(last_name(kind) in _STOP_EXCEPTIONS for kind in kinds)
 
 
 def _references(calls: list[ast.Call]) -> set[str]:

@@ -220,6 +220,6 @@ def _interrupt_raised_by_code(handler: Handler, context: FixContext) -> str | No
         return ("no Ctrl-C reaches a thread, so a `KeyboardInterrupt` there was raised by code the thread runs, "
                 "and re-raising it ends the thread")
     if context.analysis.sigint_recorded is not None:
-        return ("the program's SIGINT handler does not raise, so a `KeyboardInterrupt` here was raised by code, "
+        return ("the program's SIGINT handler raises no `KeyboardInterrupt`, so one here was raised by code, "
                 "and re-raising it ends the loop")
     return None

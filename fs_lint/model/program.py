@@ -83,7 +83,7 @@ class Program:
         self._stats: dict[str, tuple[int, int] | None] = {}
         self._called: dict[str, dict[str, list[FunctionFacts]]] = {}  # module -> called name -> its callers
         self._mentioning: dict[str, list[str]] = {}  # name -> the modules whose text holds it (or read already)
-        self._holding: dict[str, list[str]] = {}  # name -> the modules whose text holds it, and only those
+        self._holding: dict[str, tuple[list[str], bool]] = {}  # name -> the modules whose text holds it
         self.facts_cache = None  # the FactsCache its loader reads, when it has one (for the cost and its tests)
 
     # -- modules -----------------------------------------------------------------------------------
@@ -591,17 +591,9 @@ class Program:
         make what the file defines under it. False without a project to read, or when one cannot be read."""
         if self.layout is None:
             return False
-        needle = name.encode()
+        holding, complete = self._texts_holding(name)
         home = os.path.abspath(path)
-        for file in list(self.layout.modules.values()):
-            if os.path.abspath(file) == home:
-                continue
-            try:
-                if needle in file.read_bytes():
-                    return False
-            except OSError:
-                return False
-        return True
+        return complete and all(os.path.abspath(self.layout.modules[m]) == home for m in holding)
 
     def awaited_in_a_going_loop(self, name: str, depth: int = 2, seen: frozenset[str] = frozenset()) -> bool:
         """Some function of the project awaits something named ``name`` (runs it in its own task) inside a
@@ -627,35 +619,35 @@ class Program:
         or when a file cannot be read."""
         if self.layout is None:
             return None
-        known = self._holding.get(name)
-        if known is None:
-            needle = name.encode()
-            known = []
-            for module, path in list(self.layout.modules.items())[:MAX_LOADED]:
-                try:
-                    if needle in path.read_bytes():
-                        known.append(module)
-                except OSError:
-                    return None
-            self._holding[name] = known
-        return known
+        holding, complete = self._texts_holding(name)
+        return holding if complete else None
 
     def _modules_mentioning(self, name: str) -> list[str]:
-        """The loaded modules, and those whose text holds ``name`` (read for it): kept until a file changes."""
+        """The loaded modules, and those whose text holds ``name``: kept until a file changes."""
         if self.layout is None:
             return [m for m, facts in self._modules.items() if facts is not None]
         known = self._mentioning.get(name)
         if known is None:
-            needle = name.encode()
-            known = []
-            for module, path in list(self.layout.modules.items())[:MAX_LOADED]:
-                try:
-                    if module in self._modules or needle in path.read_bytes():
-                        known.append(module)
-                except OSError:
-                    continue
+            holding = set(self._texts_holding(name)[0])
+            known = [m for m in list(self.layout.modules)[:MAX_LOADED] if m in self._modules or m in holding]
             self._mentioning[name] = known
         return [m for m in known if self.module(m) is not None]
+
+    def _texts_holding(self, name: str) -> tuple[list[str], bool]:
+        """The modules whose file holds ``name`` in its bytes, in the layout's order, and whether every file
+        could be read: one scan of the project per name, kept until a file changes."""
+        known = self._holding.get(name)
+        if known is None:
+            needle = name.encode()
+            holding, complete = [], True
+            for module, file in list(self.layout.modules.items()):
+                try:
+                    if needle in file.read_bytes():
+                        holding.append(module)
+                except OSError:
+                    complete = False
+            known = self._holding[name] = (holding, complete)
+        return known
 
     def _calls_by_name(self, module: str) -> dict[str, list[FunctionFacts]]:
         """The functions of a loaded module by the names they call, worked out once per module's facts."""

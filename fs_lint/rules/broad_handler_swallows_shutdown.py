@@ -32,10 +32,11 @@ class BroadHandlerSwallowsShutdown(Rule):
       thread (`asyncio.to_thread(f)`, `loop.run_in_executor(pool, f)`, `executor.submit(f)`, or a
       helper of the project that runs its parameter in one: `await run_blocking(f, url)`), with
       every mention of its name accounted for, and what only it calls; and not in
-      a program whose own SIGINT handler does not raise (a handler that sets a flag or records
-      the signal, in the module or anywhere in its top-level package: `signal.signal(SIGINT,
-      record)`, `loop.add_signal_handler`, a loop that compares a received signal with
-      `signal.SIGINT`);
+      a program whose own SIGINT handler raises no `KeyboardInterrupt` (a handler that sets a flag
+      or records the signal, or stops the program and calls `sys.exit()`, which raises `SystemExit`
+      instead, in the module or anywhere in its top-level package: `signal.signal(SIGINT,
+      record)`, `signal.signal(SIGINT, self.stop)`, `loop.add_signal_handler`, a loop that
+      compares a received signal with `signal.SIGINT`);
     - `SystemExit` caught by a broad handler only where the protected code itself calls
       `sys.exit()` (the message names the line) or a signal handler of the module exits;
     - neither where the `try` body makes only quick calls (string, number and container

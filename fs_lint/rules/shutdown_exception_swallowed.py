@@ -20,8 +20,9 @@ class ShutdownExceptionSwallowed(Rule):
     when the handler lets the loop go round again.
 
     As for FSR002, only what can arrive there counts: `except KeyboardInterrupt` in a thread, or
-    in a program whose own SIGINT handler does not raise, catches nothing (`strict = true`
-    reports it anyway).
+    in a program whose own SIGINT handler raises no `KeyboardInterrupt` (it records the signal, or
+    stops the program and exits, which raises `SystemExit` instead), catches nothing
+    (`strict = true` reports it anyway).
 
     The handler may also sit in a function that a loop calls: `reconnect()` catches
     `KeyboardInterrupt` around its connect and only logs it, and `run()` calls `reconnect()` as a
