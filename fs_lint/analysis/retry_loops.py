@@ -1000,7 +1000,28 @@ class Loop:
         if any(self.reads_indicator(test) for test in tests):
             return True
         stopped = self.module.stops.keys_set_by_stop_paths
-        return bool(stopped) and any(keys_read(test) & stopped for test in tests)
+        if stopped and any(keys_read(test) & stopped for test in tests):
+            return True
+        return self.condition_ended_elsewhere is not None
+
+    @cached_property
+    def condition_ended_elsewhere(self) -> str | None:
+        """``while not self._keepalive_evt.is_set():`` where another function of the module (not the loop's
+        own, nor one that makes or restores the object) sets the event, or gives the flag the value that
+        makes the condition false: whatever its name, that is how the loop is told to stop. The function."""
+        node = self.node
+        if not isinstance(node, ast.While) or _is_constant_true(node.test):
+            return None
+        wanted = keys_read(node.test) - {"self", "cls"}
+        if not wanted:
+            return None
+        for function, set_there in self.module.flags_set_by_function:
+            if function is self.function.node or not wanted & set_there.keys():
+                continue
+            flags = {k: v for k, v in set_there.items() if k in wanted}
+            if _test_holds(node.test, flags) is False:
+                return self.module.contexts.title(function)
+        return None
 
     @cached_property
     def stop_tests(self) -> list[ast.expr]:
@@ -1597,6 +1618,21 @@ class ModuleAnalysis:
                 return None
             first = first or where
         return first
+
+    @cached_property
+    def flags_set_by_function(self) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, dict[str, list[ast.expr | None]]]]:
+        """Each function of the module that sets a flag or an event once the object is made (not ``__init__``,
+        a setup method or ``__setstate__``), with what it sets to what: worked out once per module."""
+        found = []
+        for function in self.contexts.functions:
+            if function.name in _SETTING_UP or function.name == "__setstate__":
+                continue
+            flags: dict[str, list[ast.expr | None]] = {}
+            for inner in walk_local(function.body):
+                _record_flags(inner, flags)
+            if flags:
+                found.append((function, flags))
+        return found
 
     def facts_of(self, function: ast.AST | None) -> "FunctionFacts | None":
         """The program model's facts of a function of this module (of its top level for None)."""

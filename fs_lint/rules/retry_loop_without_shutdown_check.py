@@ -24,7 +24,10 @@ class RetryLoopWithoutShutdownCheck(Rule):
     scope around it), has **no shutdown check** (neither its condition nor an `if` that leaves it
     reads a name like `stop`, `shutdown`, `closing`, `running`, a flag a stop method sets, or calls
     a function of the module whose returned value reads one (`while self._rest(30):` where `_rest`
-    returns `self.alive`), nor a handler leaves it on `KeyboardInterrupt`/`SystemExit`, nor does
+    returns `self.alive`), nor is its `while` condition a flag or event that another function of
+    the module sets to end it, whatever its name (`keepalive_halt()` sets `_keepalive_evt`; not
+    `__init__`, a setup method or `__setstate__`), nor a handler leaves it on
+    `KeyboardInterrupt`/`SystemExit`, nor does
     every round call, outside any `try` of the loop, a function of the project (inherited too)
     that raises when a stop flag says so: `self._check_shutdown()` whose body is
     `if self._shutdown: raise ShutdownError()`), and
