@@ -70,8 +70,9 @@ class ModuleFacts:
         for test in tests:
             other_work = liveness_questions(test)
             for node in ast.walk(test):
-                if id(node) in other_work:
-                    continue  # a thread's liveness probe, or a question about other work: not a stop flag
+                if id(node) in other_work or loop.describes_a_failure(node):
+                    continue  # a thread's liveness probe, a question about other work, a caught exception's
+                    # account of the failure (``e.exit_code``): not a stop flag
                 if isinstance(node, ast.Attribute) and patterns.matches(node.attr) or \
                         isinstance(node, ast.Name) and patterns.matches(node.id):
                     k = key(node)

@@ -928,12 +928,27 @@ class Loop:
                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
         other_work = liveness_questions(expression)
         for node in ast.walk(expression):
-            if id(node) in other_work:
+            if id(node) in other_work or self.describes_a_failure(node):
                 continue
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if name and patterns.matches(name) and (id(node) in asked or not self.module.is_configuration(name)):
                 return True
         return False
+
+    def describes_a_failure(self, node: ast.AST) -> bool:
+        """``e.exit_code`` where ``except ProcessExecutionError as e``: what a caught exception says about the
+        failure (a child's exit status), not a flag anything sets to stop the loop."""
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return False
+        k = key(node)
+        return k is not None and k.split(".", 1)[0] in self._caught_names
+
+    @cached_property
+    def _caught_names(self) -> frozenset[str]:
+        """The names the loop's function binds to a caught exception (``except OSError as e``)."""
+        function = self.function.node
+        body = function.body if function is not None else self.module.tree.body
+        return frozenset(n.name for n in walk_local(body) if isinstance(n, ast.ExceptHandler) and n.name)
 
     def reads_own_condition(self, test: ast.expr) -> bool:
         """The test reads what the ``while`` condition reads: ``while not self.event.is_set(): ...

@@ -30,8 +30,10 @@ class PauseIgnoresShutdown(Rule):
       (`delay = min(delay * 2, 300)`).
 
     Any loop with a shutdown check counts, not only retry loops: its condition or an `if` that
-    leaves it reads a name like `stop`, `shutdown`, `closing`, `running`. The loop may be the
-    sleep's own loop or one around it in the same function.
+    leaves it reads a name like `stop`, `shutdown`, `closing`, `running` (not an attribute of a
+    caught exception, such as `e.exit_code`: that tells how an attempt failed, and nothing sets it
+    while the loop sleeps). The loop may be the sleep's own loop or one around it in the same
+    function.
 
     The sleep may also be one call away, in a function or method of the same module that the loop
     calls (`self._cool_down()`, awaited when it is async), outside any loop of that helper. There
