@@ -467,6 +467,8 @@ class WaitModel:
             return None
         if not loop.infinite and not loop.test_keys:
             return None
+        if stop_keys and self._condition_asks_the_stop(function, loop, stop_keys):
+            return None
         pauses = [c for c in function.calls if c.loop == index and self._pauses(function, c)]
         if not pauses:
             return None
@@ -481,6 +483,21 @@ class WaitModel:
         step = Step(_title(function), self.program.where(function.qualname, loop.line, f"loop at line {loop.line}"),
                     first.text)
         return Reached("loop", says, "", (step,))
+
+    def _condition_asks_the_stop(self, function: FunctionFacts, loop: LoopFact, stop_keys: frozenset[str]) -> bool:
+        """``while self._run_next():`` where ``_run_next()`` waits on the stop event or returns early on it
+        (``if self.stop_event.wait(wait): return False``): the condition looks at the stop, one call down."""
+        if loop.kind != "while" or not loop.test:
+            return False
+        for call in function.calls:
+            if call.line != loop.line or call.text not in loop.test:
+                continue
+            for value in self.program.evaluate(call.function, function.qualname):
+                callee = self.program.function(value.name) if value.kind == "function" else None
+                if callee is not None and any(c.receiver in stop_keys or stop_keys & set(c.guards)
+                                              for c in callee.calls):
+                    return True
+        return False
 
     def _pauses(self, function: FunctionFacts, call: CallFact) -> bool:
         found = self.api_of(function, call)

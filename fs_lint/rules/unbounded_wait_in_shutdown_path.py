@@ -30,7 +30,9 @@ class UnboundedWaitInShutdownPath(Rule):
       `RobustQueue` parks until RabbitMQ is back (its `timeout=` covers only the round trip after
       that), `producer.flush()` of confluent-kafka, `StreamWriter.drain()`/`wait_closed()`;
     - a call into project code, in this module or another, that reaches such a wait, or a loop that
-      goes round with no deadline (a retry, a poll) without looking at the flag the path set;
+      goes round with no deadline (a retry, a poll) without looking at the flag the path set (in
+      its condition or a test that leaves, or in a helper its condition asks: `while
+      self._run_next():` where `_run_next()` returns at once once `self.stop_event.wait(wait)` says so);
     - a wait for a thread, task, process or greenlet (`join()`, `await task`, `gather`,
       `asyncio.wait`), when what it runs may not end once told to stop (a loop that ignores the
       stop, a reconnect, a handler that swallows its cancellation after `task.cancel()`), or when
