@@ -502,3 +502,73 @@ def test_who_awaits_a_function_inside_a_loop_that_goes_on() -> None:
     assert not program.awaited_in_a_going_loop("on_event")  # a task of its own
     assert not program.awaited_in_a_going_loop("on_batch_event")  # a for over items ends
     assert not program.awaited_in_a_going_loop("nobody_calls_this")
+
+
+OFFLOADING = {
+    "pyproject.toml": "[project]\nname = 'bot'\n",
+    "bot/__init__.py": "",
+    "bot/offload.py": """\
+        import asyncio
+        from functools import partial
+
+
+        async def run_blocking(func, *args):
+            return await asyncio.get_running_loop().run_in_executor(None, partial(func, *args))
+    """,
+    "bot/scrape.py": """\
+        def resolve(url):
+            return url
+
+
+        def listing(url):
+            return [url]
+
+
+        def share(url):
+            return url
+    """,
+    "bot/commands.py": """\
+        import asyncio
+
+        from .offload import run_blocking
+        from .scrape import listing, resolve, share
+
+
+        async def command(text):
+            links = await run_blocking(resolve, text)
+            rows = await asyncio.to_thread(listing, text)
+            handlers = {"share": share}
+            return links, rows, handlers
+    """,
+    "bot/cli.py": """\
+        from .scrape import listing
+
+
+        def main(url):
+            print(listing(url))
+    """,
+}
+
+
+def test_a_function_handed_only_to_threads_is_known_from_every_mention_of_its_name(tmp_path: Path) -> None:
+    from fs_lint.model.thread_hand_offs import handed_only_to_threads
+
+    files = dict(OFFLOADING)
+    files["bot/cli.py"] = "print('no scraper here')\n"
+    write(tmp_path, files)
+    program = program_of(tmp_path)
+    where = handed_only_to_threads(program, "bot.scrape.resolve")
+    assert where is not None and where.path.endswith("commands.py") and "run_blocking(resolve" in where.text
+    assert handed_only_to_threads(program, "bot.scrape.share") is None  # stored in a dict: may run anywhere
+
+
+def test_a_function_also_called_directly_or_named_in_a_file_that_does_not_parse_is_not_thread_only(
+        tmp_path: Path) -> None:
+    from fs_lint.model.thread_hand_offs import handed_only_to_threads
+
+    write(tmp_path, OFFLOADING)
+    assert handed_only_to_threads(program_of(tmp_path), "bot.scrape.listing") is None  # cli.py calls it
+    files = dict(OFFLOADING)
+    files["bot/cli.py"] = "from .scrape import resolve\nprint(resolve(\n"
+    write(tmp_path / "broken", files)
+    assert handed_only_to_threads(program_of(tmp_path / "broken"), "bot.scrape.resolve") is None

@@ -97,10 +97,7 @@ def _places(value: t.Term, mentions: set[t.Term]) -> list[int | str]:
         return []
 
     def names_it(argument: t.Term) -> bool:
-        if argument in mentions:
-            return True
-        return argument[0] == "call" and bool(argument[2]) and argument[2][0] in mentions \
-            and argument[1] in (("name", "functools.partial"), ("local", "partial"))
+        return argument in mentions or any(_wraps(argument, mention) for mention in mentions)
 
     places: list[int | str] = [i for i, argument in enumerate(value[2]) if names_it(argument)]
     places += [name for name, argument in value[3] if names_it(argument)]
@@ -155,7 +152,7 @@ def _hands_parameter_to_a_thread(program: "Program", wrapper: "FunctionFacts", p
 
 
 def _wraps(value: t.Term, own: t.Term) -> bool:
-    """``partial(func, ...)`` of the parameter."""
+    """``partial(func, ...)`` of ``own`` (a parameter, or the function's name)."""
     return value[0] == "call" and bool(value[2]) and value[2][0] == own \
         and value[1] in (("name", "functools.partial"), ("local", "partial"))
 
