@@ -46,6 +46,9 @@ def newer_syntax(error: SyntaxError) -> str | None:
             return _needs(version, what)
     if sys.version_info < (3, 12) and message.startswith("f-string") and _reuses_its_quotes(line):
         return _needs((3, 12), "an f-string that uses its own quotes inside `{}`")
+    if sys.version_info < (3, 12) and message.startswith("unterminated string literal") \
+            and _field_runs_past_the_line(line):
+        return _needs((3, 12), "an f-string whose `{}` goes on over several lines")
     return None
 
 
@@ -75,4 +78,31 @@ def _reuses_its_quotes(line: str) -> bool:
                     return True
                 break
             index += 1
+    return False
+
+
+def _field_runs_past_the_line(line: str) -> bool:
+    """Whether a one-line f-string on the line opens a ``{}`` that the line does not close (PEP 701 lets the
+    expression go on over several lines: ``f"before: {`` then the expression below)."""
+    for start in _F_STRING_START.finditer(line):
+        quote = start.group(1)
+        if line.startswith(quote * 3, start.end() - 1):
+            continue  # a triple-quoted f-string may go on over lines in any version
+        depth = 0
+        index = start.end()
+        while index < len(line):
+            char = line[index]
+            if char == "{":
+                if depth == 0 and line.startswith("{{", index):
+                    index += 1
+                else:
+                    depth += 1
+            elif char == "}" and depth:
+                depth -= 1
+            elif char == quote and not depth:
+                break
+            index += 1
+        else:
+            if depth:
+                return True
     return False

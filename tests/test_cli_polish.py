@@ -116,6 +116,8 @@ def test_a_form_feed_in_an_unrelated_indent_costs_no_fix(project: Path, capsys: 
     ("def first[T](items: list[T]) -> T:\n    return items[0]\n", 1, "a generic function (`def f[T]()`)"),
     ("class Box[T]:\n    pass\n", 1, "a generic class (`class C[T]`)"),
     ('names = {"a": 1}\nprint(f"{names["a"]}")\n', 2, "an f-string that uses its own quotes inside `{}`"),
+    ('rows = [1, 2]\nprint(\n    f"rows: {\n        [row * 2 for row in rows]\n    }"\n)\n', 3,
+     "an f-string whose `{}` goes on over several lines"),
 ])
 def test_newer_syntax_says_which_python_it_needs(project: Path, source: str, line: int, what: str) -> None:
     (project / "new.py").write_text(source)

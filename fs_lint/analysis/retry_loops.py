@@ -1072,12 +1072,15 @@ class Loop:
 
     @cached_property
     def counts_its_attempts(self) -> bool:
-        """Bounded by itself: a finite iterable, or a condition or exit test on a counter or the clock."""
+        """Bounded by itself: a finite iterable (or a collection or queue it drains), or a condition or exit
+        test on a counter or the clock."""
         node = self.node
         if isinstance(node, (ast.For, ast.AsyncFor)) and not self.module.is_endless(node.iter):
             return True
         if isinstance(node, ast.While) and not _is_constant_true(node.test) and self._condition_bounded(node.test):
             return True
+        if isinstance(node, ast.While) and _drains(node):
+            return True  # once through the items of a collection or a queue, putting none back
         if self.delegates_to_a_policy:
             return True
         return any(self._is_limit_test(test) for test in self.exit_tests)
@@ -1468,20 +1471,30 @@ def _blocks_continuing(body: Sequence[ast.stmt]) -> Iterator[list[ast.stmt]]:
 
 
 def _drains(loop: ast.While) -> bool:
-    """``while self._pending: item = self._pending.pop()``: a loop that takes the items of a collection
-    until none is left, a ``for`` over them written by hand."""
+    """``while self._pending: item = self._pending.pop()``, or ``while not pool.empty(): conn =
+    pool.get_nowait()`` (in a ``try`` that leaves on ``queue.Empty`` too): a loop that takes the items of a
+    collection or a queue until none is left, a ``for`` over them written by hand, and puts none back."""
     test = loop.test
+    taking: tuple[str, ...] = ("pop", "popleft", "popitem")
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call) \
+            and isinstance(test.operand.func, ast.Attribute) and test.operand.func.attr == "empty":
+        test, taking = test.operand.func.value, ("get_nowait",)
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "len" and test.args:
         test = test.args[0]
     held = key(test)
     if held is None:
         return False
-    for stmt in loop.body:
-        value = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
-                value.func.attr in ("pop", "popleft", "popitem") and key(value.func.value) == held:
-            return True
-    return False
+    statements = list(loop.body)
+    if taking == ("get_nowait",):  # the take sits in the ``try`` that leaves once the queue is empty
+        statements += [inner for stmt in loop.body if isinstance(stmt, _TRY_TYPES) for inner in stmt.body]
+    takes = any(isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in taking
+                and key(value.func.value) == held
+                for stmt in statements
+                for value in [stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None])
+    puts_back = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("append", "appendleft", "add", "put", "put_nowait", "insert", "extend")
+                    and key(node.func.value) == held for node in walk_local(loop.body))
+    return takes and not puts_back
 
 
 def _lands_in(wait: "Reached") -> str:

@@ -21,7 +21,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
     `reconnect`, `create_connection`, `login`, `subscribe`, …, matched as words inside the name).
 
     The loop is reported when it is **unbounded** (no attempt counter, no deadline, no timeout
-    scope around it), has **no shutdown check** (neither its condition nor an `if` that leaves it
+    scope around it, and not once through the items of a collection or a queue it drains, putting
+    none back: `while not pool.empty(): conn = pool.get_nowait()`), has **no shutdown check** (neither its condition nor an `if` that leaves it
     reads a name like `stop`, `shutdown`, `closing`, `running`, a flag a stop method sets, or calls
     a function of the module whose returned value reads one (`while self._rest(30):` where `_rest`
     returns `self.alive`), nor is its `while` condition a flag or event that another function of
