@@ -572,3 +572,12 @@ def test_a_function_also_called_directly_or_named_in_a_file_that_does_not_parse_
     files["bot/cli.py"] = "from .scrape import resolve\nprint(resolve(\n"
     write(tmp_path / "broken", files)
     assert handed_only_to_threads(program_of(tmp_path / "broken"), "bot.scrape.resolve") is None
+
+
+def test_the_layout_lists_regular_files_only(tmp_path: Path) -> None:
+    """A pipe named like a module would block whoever reads it (a name scan, a parse): it is no module."""
+    write(tmp_path, {"pyproject.toml": "[project]\nname = 'svc'\n", "svc/__init__.py": "", "svc/app.py": "x = 1\n"})
+    os.mkfifo(tmp_path / "svc" / "pipe.py")
+    layout = ProjectLayout.for_file(tmp_path / "svc" / "app.py")
+    assert set(layout.modules) == {"svc", "svc.app"}
+    assert Program(layout).files_holding("x") == ["svc.app"]

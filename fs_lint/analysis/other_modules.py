@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -134,6 +135,8 @@ def _analysis_of(path: Path, name: str, asking: "ModuleAnalysis", words: tuple[b
         status = path.stat()
     except OSError:
         return None
+    if not stat.S_ISREG(status.st_mode):
+        return None  # a pipe named like a module: reading it would block
     source, functions = _read(str(path), status.st_size, status.st_mtime_ns)
     span = functions.get(name)
     if span is None or not any(word in source[span[0]:span[1]] for word in words):

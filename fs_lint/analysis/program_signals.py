@@ -63,6 +63,8 @@ def _recorded_sigint_in(package: str) -> tuple[str, SignalHandling] | None:
             if seen > _MAX_FILES:
                 return None
             path = Path(folder) / name
+            if not path.is_file():
+                continue  # a pipe named like a module: reading it would block
             try:
                 source = path.read_bytes()
             except OSError:

@@ -99,8 +99,8 @@ class ProjectLayout:
                                     and not d.endswith(".egg-info"))
             chain = None
             for name in sorted(files):
-                if not name.endswith(".py"):
-                    continue
+                if not name.endswith(".py") or not os.path.isfile(os.path.join(folder, name)):
+                    continue  # not a module: a pipe or a socket named like one would block whoever reads it
                 seen += 1
                 if seen > MAX_FILES:
                     return found
