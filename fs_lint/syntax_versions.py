@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Iterator
 
 _NAME = r"[^\W\d]\w*"
 # (version that accepts it, what the line looks like, what it is)
@@ -58,9 +59,23 @@ def _needs(version: tuple[int, int], what: str) -> str:
 
 def _reuses_its_quotes(line: str) -> bool:
     """Whether an f-string on the line has its own quote character inside a ``{}`` (PEP 701)."""
+    return any(reused for reused, _ in _f_strings(line))
+
+
+def _field_runs_past_the_line(line: str) -> bool:
+    """Whether a one-line f-string on the line opens a ``{}`` that the line does not close (PEP 701 lets the
+    expression go on over several lines: ``f"before: {`` then the expression below)."""
+    return any(left_open for _, left_open in _f_strings(line))
+
+
+def _f_strings(line: str) -> Iterator[tuple[bool, bool]]:
+    """For each f-string that starts on the line: whether its own quote character stands inside a ``{}``, and
+    whether a ``{}`` is still open where the line ends. A triple-quoted one closes at once here (its second
+    quote), as it may go on over lines in any version."""
     for start in _F_STRING_START.finditer(line):
         quote = start.group(1)
         depth = 0
+        reused = False
         index = start.end()
         while index < len(line):
             char = line[index]
@@ -74,35 +89,8 @@ def _reuses_its_quotes(line: str) -> bool:
             elif char == "}" and depth:
                 depth -= 1
             elif char == quote:
-                if depth:
-                    return True
-                break
+                if not depth:
+                    break
+                reused = True
             index += 1
-    return False
-
-
-def _field_runs_past_the_line(line: str) -> bool:
-    """Whether a one-line f-string on the line opens a ``{}`` that the line does not close (PEP 701 lets the
-    expression go on over several lines: ``f"before: {`` then the expression below)."""
-    for start in _F_STRING_START.finditer(line):
-        quote = start.group(1)
-        if line.startswith(quote * 3, start.end() - 1):
-            continue  # a triple-quoted f-string may go on over lines in any version
-        depth = 0
-        index = start.end()
-        while index < len(line):
-            char = line[index]
-            if char == "{":
-                if depth == 0 and line.startswith("{{", index):
-                    index += 1
-                else:
-                    depth += 1
-            elif char == "}" and depth:
-                depth -= 1
-            elif char == quote and not depth:
-                break
-            index += 1
-        else:
-            if depth:
-                return True
-    return False
+        yield reused, index >= len(line) and depth > 0

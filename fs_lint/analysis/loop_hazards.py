@@ -129,10 +129,9 @@ def _never_made(thread: ThreadStart, module: ModuleAnalysis) -> bool:
     cls = thread.owner
     if cls is None or not thread.how.startswith("`class ") or module.filename is None:
         return False
-    if any(isinstance(node, ast.Name) and node.id == cls.name for node in ast.walk(module.tree)):
-        return False  # ``PyroMonitor(...)``, ``kinds = [PyroMonitor]``: made, or handed to what makes it
-    if any(isinstance(node, ast.Attribute) and node.attr == cls.name for node in ast.walk(module.tree)):
-        return False
+    if any(isinstance(node, ast.Name) and node.id == cls.name or isinstance(node, ast.Attribute) and node.attr == cls.name
+           for node in ast.walk(module.tree)):
+        return False  # ``PyroMonitor(...)``, ``kinds = [PyroMonitor]``, ``self.PyroMonitor``: made, or handed on
     return module.program.named_only_in(cls.name, module.filename)
 
 

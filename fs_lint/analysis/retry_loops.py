@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import control_flow as cf
 from ..syntax.local_nodes import (awaits, bound_targets, instance_name, is_none, key, keys_read, loop_sources, parent_map,
-                                  walk_local, yields)
+                                  statement_blocks, walk_local, yields)
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
 from .program_signals import recorded_sigint
@@ -256,26 +256,26 @@ class Handler:
             gone.add(SYSTEM_EXIT)
         if KEYBOARD_INTERRUPT in kinds and (self.module.sigint_recorded is not None or self.loop.context.in_thread):
             gone.add(KEYBOARD_INTERRUPT)
-        # The dearest question last, and only while it can change the answer: the batch wait follows
-        # calls into the program's other modules.
-        if (kinds & shutdown) - gone and self.in_batch_loop and self.handed_in_call is None and self.batch_wait is None:
-            gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
-        # As dear: who else in the project runs the function (a thread its module does not show).
-        if (kinds & shutdown) - gone and not self.loop.context.in_thread \
-                and self.module.handed_only_to_threads(self.function.node) is not None:
+        # The dearest questions last, and only while they can change the answer: the batch wait follows
+        # calls into the program's other modules; who else runs the function reads the project's files (a
+        # thread its module does not show).
+        if (kinds & shutdown) - gone and (
+                (self.in_batch_loop and self.handed_in_call is None and self.batch_wait is None)
+                or (not self.loop.context.in_thread
+                    and self.module.handed_only_to_threads(self.function.node) is not None)):
             gone |= {KEYBOARD_INTERRUPT} | (set() if self.exits_inside else {SYSTEM_EXIT})
         return gone
+
+    def _resolve(self, func: ast.expr):
+        """The module's function a call in the handler's function names (``self._read_line``, ``prompt``)."""
+        return self.module.contexts.resolve(func, self.function.node)
 
     @cached_property
     def protected_body_can_block(self) -> bool:
         """The ``try`` body calls something that may take a while, where a stop request can land."""
         function = self.function.node
-
-        def resolve(func: ast.expr):
-            return self.module.contexts.resolve(func, function)
-
         seen = frozenset({id(function)}) if function is not None else frozenset()
-        return body_can_block(self.protected_body, self.module.imports, resolve, seen=seen)
+        return body_can_block(self.protected_body, self.module.imports, self._resolve, seen=seen)
 
     @property
     def _a_loop_around_goes_on(self) -> bool:
@@ -382,8 +382,7 @@ class Handler:
     def exemption(self) -> str | None:
         """Why a handler that swallows shutdown on paper is a known idiom and not a hazard."""
         stake = self.at_stake
-        if stake == {KEYBOARD_INTERRUPT} and prompts(
-                self.protected_body, lambda func: self.module.contexts.resolve(func, self.function.node)):
+        if stake == {KEYBOARD_INTERRUPT} and prompts(self.protected_body, self._resolve):
             return "a REPL cancels the line being typed"
         if not self.module.settings.strict and stake <= {KEYBOARD_INTERRUPT, SYSTEM_EXIT} \
                 and self._runs_the_line_the_round_asked_for():
@@ -428,7 +427,7 @@ class Handler:
         prompt, where the user ends the session; the wait for the line is outside this handler."""
         body, index = self.frames[0]
         before = body[:index]
-        return bool(before) and prompts(before, lambda func: self.module.contexts.resolve(func, self.function.node))
+        return bool(before) and prompts(before, self._resolve)
 
     def _finishes_a_stop_under_way(self) -> bool:
         """``except KeyboardInterrupt: while True: try: self.stop(); break except KeyboardInterrupt: pass``:
@@ -1454,20 +1453,10 @@ def _blocks_continuing(body: Sequence[ast.stmt]) -> Iterator[list[ast.stmt]]:
     for stmt in body:
         if isinstance(stmt, (ast.While, ast.For, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(stmt, name, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                if isinstance(block[-1], ast.Continue):
-                    yield block
-                yield from _blocks_continuing(block)
-        for handler in getattr(stmt, "handlers", []):
-            if handler.body and isinstance(handler.body[-1], ast.Continue):
-                yield handler.body
-            yield from _blocks_continuing(handler.body)
-        for case in getattr(stmt, "cases", []):
-            if case.body and isinstance(case.body[-1], ast.Continue):
-                yield case.body
-            yield from _blocks_continuing(case.body)
+        for block in statement_blocks(stmt):
+            if block and isinstance(block[-1], ast.Continue):
+                yield block
+            yield from _blocks_continuing(block)
 
 
 def _drains(loop: ast.While) -> bool:
@@ -1634,10 +1623,10 @@ class ModuleAnalysis:
         roots = contexts.entry_points(function)
         if not roots or len(roots) > 4:
             return None
-        from ..model.thread_hand_offs import handed_only_to_threads
-
         if any(contexts.enclosing_function(root) is not None or contexts.class_of(root) is not None for root in roots):
             return None  # a method or a closure: handed on as an object's, not by its name alone
+        from ..model.thread_hand_offs import handed_only_to_threads
+
         first = None
         for root in roots:
             facts = self.facts_of(root)

@@ -301,6 +301,30 @@ class RunContexts:
         """Some code of the module calls it (``self.m()``, ``f()``), as far as the module resolves calls."""
         return bool(self._calls.get(id(function)))
 
+    def callers(self, function: ast.AST) -> frozenset[int]:
+        """Who in the module calls it, by ``id`` (0: module-level code)."""
+        return frozenset(self._calls.get(id(function), ()))
+
+    def called_from(self, function: ast.AST) -> set[int]:
+        """The module's functions that ``function`` calls, directly or through others, by ``id``."""
+        reached: set[int] = set()
+        todo = [id(function)]
+        while todo:
+            for callee in self._callees.get(todo.pop(), ()):
+                if callee not in reached:
+                    reached.add(callee)
+                    todo.append(callee)
+        return reached
+
+    @cached_property
+    def _callees(self) -> dict[int, set[int]]:
+        """``_calls`` the other way round: caller -> the functions it calls."""
+        callees: dict[int, set[int]] = {}
+        for callee, callers in self._calls.items():
+            for caller in callers:
+                callees.setdefault(caller, set()).add(callee)
+        return callees
+
     @cached_property
     def _calls(self) -> dict[int, set[int]]:
         """Who calls whom, for the calls the module resolves (``self.m()``, ``f()``): callee -> callers."""

@@ -297,12 +297,11 @@ class ModuleStops:
                 name = self._signal_name(node.args[0])
                 if name is None:
                     continue
-                raises = self._handler_raises(node.args[1], site)
-                how = f"`{spelled(node)}` at line {node.lineno}"
+                handling = self._handled_by(name, node.lineno, node.args[1], site,
+                                            f"`{spelled(node)}` at line {node.lineno}")
                 previous = found.get(name)
-                if previous is None or (previous.raises and not raises):
-                    found[name] = SignalHandling(name, node.lineno, raises, how,
-                                                 interrupts=raises and self._handler_interrupts(node.args[1], site))
+                if previous is None or (previous.raises and not handling.raises):
+                    found[name] = handling
         if "SIGINT" not in found:
             received = self._signal_received_as_data("SIGINT")
             if received is not None:
@@ -318,10 +317,15 @@ class ModuleStops:
             name = self._signal_name(signal_key) if signal_key is not None else None
             if name is None or name in found or not isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)):
                 continue
-            raises = self._handler_raises(value, site)
-            found[name] = SignalHandling(name, table.lineno, raises, f"`{spelled(signal_key)}: {spelled(value)}` "
-                                                                     f"in a table of handlers at line {table.lineno}",
-                                         interrupts=raises and self._handler_interrupts(value, site))
+            found[name] = self._handled_by(name, table.lineno, value, site,
+                                           f"`{spelled(signal_key)}: {spelled(value)}` in a table of handlers "
+                                           f"at line {table.lineno}")
+
+    def _handled_by(self, name: str, line: int, handler: ast.expr, site: ast.AST | None, how: str) -> SignalHandling:
+        """What installing ``handler`` for the signal ``name`` makes of it: whether the handler raises or exits,
+        and whether what it raises may be ``KeyboardInterrupt``."""
+        raises = self._handler_raises(handler, site)
+        return SignalHandling(name, line, raises, how, interrupts=raises and self._handler_interrupts(handler, site))
 
     def _signal_name(self, node: ast.expr) -> str | None:
         name = self.imports.qualified_name(node) or ""

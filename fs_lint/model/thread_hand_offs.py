@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from .program import Program
     from .summaries import CallFact, FunctionFacts, ModuleFacts
 
-_PARTIAL = frozenset({"functools.partial"})
+# ``partial`` as the facts write it: at module level, and in a function (a local the program resolves).
+_PARTIAL = frozenset({("name", "functools.partial"), ("local", "partial")})
 _MAX_MODULES = 8  # a name in more files than this is too common to account for (each is read): no answer
 
 
@@ -81,7 +82,7 @@ def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str,
             places = _places(call.value, mentions)
             if not places:
                 continue
-            if _is_partial(program, function, call):
+            if call.function in _PARTIAL:
                 continue  # ``partial(f, x)``: judged where the partial is handed on
             if not _runs_in_a_thread(program, function, call, places):
                 return None
@@ -102,10 +103,6 @@ def _places(value: t.Term, mentions: set[t.Term]) -> list[int | str]:
     places: list[int | str] = [i for i, argument in enumerate(value[2]) if names_it(argument)]
     places += [name for name, argument in value[3] if names_it(argument)]
     return places
-
-
-def _is_partial(program: "Program", function: "FunctionFacts", call: "CallFact") -> bool:
-    return any(v.name in _PARTIAL for v in program.evaluate(call.function, function.qualname))
 
 
 def _runs_in_a_thread(program: "Program", function: "FunctionFacts", call: "CallFact",
@@ -153,8 +150,7 @@ def _hands_parameter_to_a_thread(program: "Program", wrapper: "FunctionFacts", p
 
 def _wraps(value: t.Term, own: t.Term) -> bool:
     """``partial(func, ...)`` of ``own`` (a parameter, or the function's name)."""
-    return value[0] == "call" and bool(value[2]) and value[2][0] == own \
-        and value[1] in (("name", "functools.partial"), ("local", "partial"))
+    return value[0] == "call" and bool(value[2]) and value[2][0] == own and value[1] in _PARTIAL
 
 
 def _mentions(path: str, names: frozenset[str]) -> int:

@@ -237,14 +237,14 @@ def _set_only_on_the_loops_way(indicators: list[str], facts: ModuleFacts, loop_f
     setters = [f for f in contexts.functions if f.name != "__init__" and _sets_any(f, wanted)]
     if not setters:
         return False  # set somewhere this module cannot see
-    reached = _called_from(loop_function, contexts)
+    reached = contexts.called_from(loop_function)
     handed = _handed_on_names(facts.tree)
     for setter in setters:
         if setter is loop_function:
             continue
         if id(setter) not in reached or setter.name in handed:
             return False
-        callers = contexts._calls.get(id(setter), set())
+        callers = contexts.callers(setter)
         if not callers or not callers <= reached | {id(loop_function)}:
             return False
     return not any(_set_elsewhere(name, facts) for name in wanted if name.startswith("self."))
@@ -278,21 +278,6 @@ def _sets_any(function: ast.AST, wanted: set[str]) -> bool:
         elif isinstance(node, ast.Attribute) and node.attr in ("set", "clear") and key(node.value) in wanted:
             return True
     return False
-
-
-def _called_from(function: ast.AST, contexts) -> set[int]:
-    """The module's functions ``function`` calls, directly or through others, by ``id``."""
-    sites = {id(site): calls for site, calls in contexts.calls_by_site if site is not None}
-    reached: set[int] = set()
-    todo = [function]
-    while todo:
-        site = todo.pop()
-        for call in sites.get(id(site), ()):
-            callee = contexts.resolve(call.func, site)
-            if callee is not None and id(callee) not in reached:
-                reached.add(id(callee))
-                todo.append(callee)
-    return reached
 
 
 def _handed_on_names(tree: ast.Module) -> set[str]:
