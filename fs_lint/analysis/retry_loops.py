@@ -21,6 +21,7 @@ from . import control_flow as cf
 from ..syntax.local_nodes import (awaits, bound_targets, instance_name, is_none, key, keys_read, loop_sources, parent_map,
                                   statement_blocks, walk_local, yields)
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
+from .finished_work import known_finished
 from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
 from .program_signals import recorded_sigint
 from .run_contexts import RunContext, RunContexts
@@ -228,6 +229,8 @@ class Handler:
         fn = self.function
         if CANCELLATION in kinds and not (fn.is_async and awaits(self.protected_body)):
             kinds.discard(CANCELLATION)  # only an await can deliver this task's cancellation
+        if CANCELLATION in kinds and self._awaits_only_finished_work():
+            kinds.discard(CANCELLATION)  # ``if task.done(): await task`` does not suspend: the error is the task's
         if self.catches.broad and fn.is_async:
             kinds -= {KEYBOARD_INTERRUPT, SYSTEM_EXIT}  # an event loop turns them into cancellation
         if GENERATOR_EXIT in kinds and not (fn.is_generator and yields(self.protected_body)):
@@ -238,6 +241,24 @@ class Handler:
         if not self.module.settings.strict:
             kinds -= self._cannot_arrive(kinds)
         return frozenset(kinds)
+
+    def _awaits_only_finished_work(self) -> bool:
+        """Every suspension point of the ``try`` body awaits a task the code around it has seen finish
+        (``if task.done(): await task``): awaiting a done future returns at once, so no cancellation of this
+        task arrives there, and a ``CancelledError`` raised is the awaited task's own result."""
+        function = self.function.node
+        if function is None:
+            return False
+        found = False
+        for node in walk_local(self.protected_body):
+            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)):
+                return False
+            if isinstance(node, ast.Await):
+                target = key(node.value)
+                if target is None or not known_finished(function, node, target):
+                    return False
+                found = True
+        return found
 
     def _cannot_arrive(self, kinds: set[str]) -> set[str]:
         """What the rule pages' letter counts but this code never receives (the default mode).
