@@ -1689,6 +1689,44 @@ class ModuleAnalysis:
             self._configuration[name] = found
         return self._configuration[name]
 
+    def asks_only_what_the_program_never_changes(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """``async def _is_running(): return (await db.find_one(...))["running"]``: the function reads no name
+        and no attribute that code of the program changes once it runs (in this module or, for an attribute,
+        any other of the project), and calls no function of the project that might. What it answers comes
+        from outside the program (a database row, a file, a service), so no stop of this program changes
+        it: a loop that asks it is not asking for a stop."""
+        own = {a.arg for a in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
+                               function.args.vararg, function.args.kwarg] if a is not None}
+        own |= {n.id for n in walk_local(function.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        facts = self.facts_of(function) if self.filename is not None else None
+        if facts is None:
+            return False
+        program = self.program
+        for call in facts.calls:
+            if any(value.kind in ("function", "class", "instance") for value in program.evaluate(call.function,
+                                                                                                  facts.qualname)):
+                return False  # project code: it may read what the program changes
+        for node in walk_local(function.body):
+            if isinstance(node, (ast.Global, ast.Nonlocal, ast.Lambda, ast.Yield, ast.YieldFrom)):
+                return False
+            if isinstance(node, ast.Call) and self.contexts.resolve(node.func, function) is not None:
+                return False
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in own \
+                    and not self._unchanged_while_running(node.id):
+                return False
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) \
+                    and not self._unchanged_while_running(node.attr):
+                return False
+        return True
+
+    def _unchanged_while_running(self, name: str) -> bool:
+        """No code of the module assigns ``name`` (or ``.set()``s it) but where an object or the module is
+        set up, nor does any other module of the project assign an attribute of that name elsewhere."""
+        sites = self._assignment_sites.get(name, frozenset())
+        if not sites <= _SETTING_UP:
+            return False
+        return all(function.name in _SETTING_UP for function, _ in self.program.setters_of(name))
+
     @cached_property
     def _assignment_sites(self) -> dict[str, frozenset[str]]:
         """For each name assigned in the module (``x = ...``, ``obj.x = ...``, ``x += ...``, a class field),

@@ -177,6 +177,8 @@ class PauseIgnoresShutdown(Rule):
             if length.upper is None or length.upper <= limit:
                 continue
             indicators = facts.indicator_keys(watching[-1])
+            if not analysis.settings.strict:
+                indicators = [k for k in indicators if not _asks_outside_the_program(k, watching[-1], analysis)]
             if not indicators:
                 continue  # its stop is an exception (Ctrl-C, a cancellation), which ends the pause itself
             if not analysis.settings.strict and _nothing_waits(pause, indicators, facts):
@@ -192,6 +194,22 @@ class PauseIgnoresShutdown(Rule):
             if _cancellation_cuts_it_short(pause, indicators, facts):
                 continue
             yield self.finding(found.position, _callee_detail(found, indicators, facts, limit))
+
+
+def _asks_outside_the_program(indicator: str, loop, analysis: ModuleAnalysis) -> bool:
+    """``while await _is_running():`` where the function the loop calls reads only what the program never
+    changes once it runs (a database row, a setting): its answer is no stop flag, whatever its name, and
+    no stop of the program waits for the pause to notice it. A flag is a stop flag only when something
+    that stops the program sets it."""
+    node = loop.node
+    tests = [node.test] if isinstance(node, ast.While) else []
+    tests += [n.test for n in walk_local(node.body) if isinstance(n, ast.If)]
+    mentions = [n for test in tests for n in ast.walk(test) if key(n) == indicator]
+    called = {id(n.func) for test in tests for n in ast.walk(test) if isinstance(n, ast.Call)}
+    if not mentions or any(id(n) not in called for n in mentions):
+        return False  # read as a value somewhere: a flag
+    function = analysis.contexts.resolve(mentions[0], loop.function.node)
+    return function is not None and analysis.asks_only_what_the_program_never_changes(function)
 
 
 def _cancellation_cuts_it_short(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
