@@ -642,7 +642,7 @@ class _PathWalk:
                 return
             if self._killed_before(receiver, call):
                 return
-            if self._own_trigger(receiver):
+            if self._own_trigger(receiver) or self._set_as_cancelled_work_ends(receiver, call):
                 return
             made = CHILD_PROCESS if kind == "process" else self.module.thread_made(receiver, self.path)
             self._add(call, EVENT_WAIT, receiver, False, made)
@@ -698,6 +698,27 @@ class _PathWalk:
                     if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
                             and inner.func.attr in ("set", "set_result") and key(inner.func.value) == receiver:
                         return True
+        return False
+
+    def _set_as_cancelled_work_ends(self, receiver: str, node: ast.AST) -> bool:
+        """``self._task.add_done_callback(self._on_done); self._task.cancel(); await self._stopped.wait()``
+        where ``_on_done`` sets ``self._stopped``: the event is set once the cancelled task has ended, so
+        the wait is for a task the path has just cancelled, as ``task.cancel(); await task`` is."""
+        cancelled = {key(c.func.value) for c in self._earlier_calls(node, "cancel")} - {None}
+        if not cancelled:
+            return False
+        for call in self._earlier_calls(node, "add_done_callback"):
+            if key(call.func.value) not in cancelled or len(call.args) != 1:
+                continue
+            callback = call.args[0]
+            bodies = [callback.body] if isinstance(callback, ast.Lambda) else []
+            resolved = None if bodies else self.module.analysis.contexts.resolve(callback, self.function)
+            if resolved is not None:
+                bodies = list(resolved.body)
+            if any(isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                   and inner.func.attr in ("set", "set_result") and key(inner.func.value) == receiver
+                   for body in bodies for inner in ast.walk(body)):
+                return True
         return False
 
     def _earlier_calls(self, node: ast.AST, method: str) -> list[ast.Call]:
