@@ -233,6 +233,8 @@ class WaitModel:
             return None
         if function.is_async and not call.awaited and _is_async_api(entry.name):
             return None  # a coroutine handed on (``create_task(q.get())``), not awaited here
+        if entry.starts == "thread" and self._runs_only_instant_calls(function, call, entry):
+            return None  # ``await asyncio.to_thread(proc.terminate)``: the thread's work returns at once
         if entry.prompt_after and any(other.line < call.line and other.receiver == call.receiver
                                       and other.method == entry.prompt_after for other in function.calls):
             return None  # ``await writer.drain()`` earlier: the transport has nothing left to flush
@@ -257,6 +259,22 @@ class WaitModel:
         offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""
         step = self._step(function, call)
         return Reached(entry.waits, entry.says or entry.waits, entry.name, (step,), offered, note)
+
+    def _runs_only_instant_calls(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool:
+        """What a hand-off to a thread (``to_thread(f)``, ``run_in_executor(pool, f)``) runs there is, for
+        every value the program gives it, a library call the table says never blocks (a child's
+        ``terminate()``): the wait for the thread is the wait for that call."""
+        handed = t.argument(call.value, entry.runs_position, entry.runs or None) if entry.runs_position >= 0 else None
+        if handed is None:
+            return False
+        values = self.program.evaluate(handed, function.qualname)
+        if not values:
+            return False
+        for value in values:
+            api = self.program.api_of(value)
+            if api is None or api.waits != "nothing" or api.starts:
+                return False
+        return True
 
     def _made_without_size(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool:
         """Every queue the receiver may be was made with no positive size (``asyncio.Queue()``,
