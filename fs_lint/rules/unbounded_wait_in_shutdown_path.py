@@ -328,8 +328,7 @@ def _described_by_shape(wait: Wait) -> str:
         return f"{path.title} waits for an item of `{target}` with no timeout; if none comes, {never}"
     if wait.kind == kinds.TASK:
         who = made or "that task"
-        return (f"{path.title} awaits `{target}` with no timeout; while {who} is reconnecting or waiting on a "
-                f"peer, {never}")
+        return f"{path.title} awaits `{target}` with no timeout; until {who} ends, {never}"
     if wait.kind == kinds.WAIT_CLOSED:
         return (f"{path.title} awaits `{target}.wait_closed()` with no timeout; while the peer does not close "
                 f"its end (or a connection stays open), {never}")
