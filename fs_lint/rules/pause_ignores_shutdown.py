@@ -69,7 +69,10 @@ class PauseIgnoresShutdown(Rule):
       way out, on purpose); a flag that only code the loop itself runs sets (its own function, or a
       function of the module that only it calls and nothing hands on as a callback, and no other
       module but the tests sets an attribute of that name on such an object): nothing changes the
-      flag during the pause. `strict = true` reports these too.
+      flag during the pause. Nor, by default, a call in the loop's test to a function that reads
+      only what the program never changes once it runs (`while await _is_running():` asking a
+      database row) and calls no other function of the project: no stop of the program changes
+      its answer. `strict = true` reports these too.
     - `thread.is_alive()` is another thread's liveness, not a stop flag: a loop that only tests
       it does not "check for shutdown". Nor is a question about the work its arguments name
       (`is_job_running("streaming")`, `process_alive(pid)`): that work's own start and stop answer

@@ -106,6 +106,9 @@ class RetryLoopWithoutShutdownCheck(Rule):
       decorator that tests a global flag between rounds, `close()`). A `yield` only under an `if`,
       in a handler or in an inner loop that may not run does not count: the rounds that skip it go
       on with no one asked. Reported in `strict` mode.
+    - A loop in a greenlet that a stop path kills (`self._reader.kill()`, `gevent.killall(...)`, or
+      each greenlet of the container the module keeps it in: `for g in self.greenlets:
+      self.greenlets[g].kill()`), unless a handler of the loop takes `GreenletExit` and goes round.
     - In an `async def` that awaits inside the loop and lets cancellation through, cancelling the
       task is the shutdown check (FastStream, anyio and asyncio stop tasks that way). Set
       `async-requires-check` to flag those too.

@@ -74,7 +74,9 @@ class ShutdownExceptionSwallowed(Rule):
       the project that cancels what it is handed), inside `suppress(asyncio.CancelledError)` or
       `try/except CancelledError`: that cancellation is the one it asked for.
     - `except asyncio.CancelledError` around code that does not await (such as
-      `task.result()` of a finished task): the task's own cancellation cannot arrive there.
+      `task.result()` of a finished task), or whose only awaits are of tasks the code has just seen
+      finish (`if task.done(): await task`, which does not suspend): the task's own cancellation
+      cannot arrive there.
     - Outside `strict`, a task's cancellation swallowed in an async function's `for` over a finite
       collection (no loop around it that goes on, no `await task` of other work in the `try`) that
       nothing in the project awaits inside a loop that goes on: the task skips one item and ends

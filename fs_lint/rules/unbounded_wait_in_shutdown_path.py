@@ -145,7 +145,8 @@ class UnboundedWaitInShutdownPath(Rule):
     - Cancelled first: `task.cancel()` earlier in the function, on the task or the collection it
       comes from, unless what the task runs catches its cancellation and goes round; any
       `.cancel()` before a `gather` or `asyncio.wait`; `await stopped.wait()` on a name like
-      `stopped`/`closed`/`done` after a cancel. Killed first: `p.kill()` (or `os.kill` with
+      `stopped`/`closed`/`done` after a cancel, or an event set by the done callback
+      (`add_done_callback`) of the task the path cancels. Killed first: `p.kill()` (or `os.kill` with
       SIGKILL) before `p.join()` / `p.wait()`.
     - A kill that ends what it waits for: gevent's `greenlet.kill()`, `killall()` and a pool's
       `kill()` raise `GreenletExit` in the greenlet before they wait (the library table's
