@@ -238,6 +238,8 @@ class WaitModel:
         if entry.prompt_after and any(other.line < call.line and other.receiver == call.receiver
                                       and other.method == entry.prompt_after for other in function.calls):
             return None  # ``await writer.drain()`` earlier: the transport has nothing left to flush
+        if entry.prompt_after and self._every_write_followed_by(function, call.receiver, entry.prompt_after):
+            return None  # ``write(data); await self._writer.drain()`` in every method that writes to it
         if self.is_bounded_scope(function, call):
             return None
         if entry.size_arg and self._made_without_size(function, call, entry):
@@ -259,6 +261,26 @@ class WaitModel:
         offered = f"{call.receiver}.{entry.guard[0]}" if entry.guard and call.receiver else ""
         step = self._step(function, call)
         return Reached(entry.waits, entry.says or entry.waits, entry.name, (step,), offered, note)
+
+    def _every_write_followed_by(self, function: FunctionFacts, receiver: str | None, method: str) -> bool:
+        """``self._writer`` is written to only by methods of the class (and its project bases) that await its
+        ``method`` (``drain()``) after each ``write()``: the transport never holds more than it lets a drain
+        return with, so the wait that ``method`` makes prompt is prompt here too. False when no write is seen."""
+        if not receiver or not receiver.startswith("self.") or function.owner is None:
+            return False
+        seen = False
+        for name in self.program.lineage(function.owner):
+            cls = self.program.class_(name) if not name.startswith("lib:") else None
+            for qualname in (cls.methods.values() if cls is not None else ()):
+                method_facts = self.program.function(qualname)
+                for write in (method_facts.calls if method_facts is not None else ()):
+                    if write.receiver != receiver or write.method not in ("write", "writelines"):
+                        continue
+                    seen = True
+                    if not any(later.receiver == receiver and later.method == method and later.awaited
+                               and (later.line, later.col) > (write.line, write.col) for later in method_facts.calls):
+                        return False
+        return seen
 
     def _runs_only_instant_calls(self, function: FunctionFacts, call: CallFact, entry: Api) -> bool:
         """What a hand-off to a thread (``to_thread(f)``, ``run_in_executor(pool, f)``) runs there is, for
