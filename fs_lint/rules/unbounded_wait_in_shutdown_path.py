@@ -309,7 +309,7 @@ def _described_by_shape(wait: Wait) -> str:
     made = wait.made
     if wait.kind == kinds.JOIN:
         who = made or "that thread or process"
-        return f"{path.title} joins `{target}` with no timeout; while {who} is reconnecting or blocked, {never}"
+        return f"{path.title} joins `{target}` with no timeout; until {who} ends, {never}"
     if wait.kind == kinds.QUEUE_JOIN:
         verb = "awaits" if wait.awaited else "calls"
         return (f"{path.title} {verb} `{target}.join()`, which has no timeout; until every item put on it is "
