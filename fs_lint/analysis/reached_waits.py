@@ -120,6 +120,8 @@ class ReachedWaits:
                     found.append(fresh)
                 continue  # awaiting a task: see ``review_work_wait``
             direct = self.waits.library_wait(function, call)
+            if direct is not None and path.at_exit and self._ended_before_atexit(function, call):
+                continue  # an atexit hook: the interpreter has already joined that work
             if direct is not None:
                 if direct.kind in WORK_KINDS:
                     verdict = self._review_interrupted_work(function, call) or self._review_work_of_call(function, call)
@@ -143,6 +145,11 @@ class ReachedWaits:
                     break
         found.extend(self._loops(path, function, stop_keys))
         return found
+
+    def _ended_before_atexit(self, function: FunctionFacts, call: CallFact) -> bool:
+        """The table says the work the call waits for is over before atexit hooks run (an executor's)."""
+        found = self.waits.api_of(function, call)
+        return found is not None and found[0].ended_before_atexit
 
     def _running_only(self, function: FunctionFacts, call: CallFact) -> bool:
         """``executor.shutdown(cancel_futures=True)``: it waits only for the calls already running."""
@@ -512,6 +519,8 @@ class ReachedWaits:
             entry, _ = found
             if entry.waits in ("nothing", "bounded", "sleep"):
                 return Verdict(False)
+            if path is not None and path.at_exit and entry.ended_before_atexit:
+                return Verdict(False)  # an atexit hook: the interpreter has already joined that work
             if entry.size_arg and self.waits._made_without_size(function, call, entry):
                 return Verdict(False)
             reached = self.waits.library_wait(function, call)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from ..syntax.local_nodes import key, walk_local
@@ -64,6 +64,7 @@ class ShutdownPath:
     title: str  # "`Consumer.stop()`", "the `@app.on_shutdown` hook `stop_audit()` (line 30)"
     statements: tuple[ast.stmt, ...]  # what runs during the stop: the body, or a lifespan's teardown
     by_name: bool = False  # found by its name alone: no hook, handler, exit or lifespan runs it
+    at_exit: bool = False  # an ``atexit`` hook: it runs once the interpreter has joined its threads
 
     @property
     def never_returns(self) -> str:
@@ -141,7 +142,7 @@ class ModuleShutdownPaths:
 
     @cached_property
     def _registered(self) -> list[ShutdownPath]:
-        return [self._whole(hook.function, hook.title) for hook in self.stops.hooks]
+        return [replace(self._whole(hook.function, hook.title), at_exit=hook.at_exit) for hook in self.stops.hooks]
 
     @cached_property
     def _hooked(self) -> list[ShutdownPath]:

@@ -30,7 +30,9 @@ Three kinds of entry:
   ``wait_closed()`` after its ``drain()`` has nothing left to flush), whether it always raises
   (``never_returns``: Twisted's ``returnValue()``), and whether, as a decorator, it runs a generator
   as a coroutine (``drives = "coroutine"``: ``inlineCallbacks`` resumes it when a Deferred fires and
-  never closes it, so no ``GeneratorExit`` reaches its loops but at garbage collection);
+  never closes it, so no ``GeneratorExit`` reaches its loops but at garbage collection), and whether
+  the work it waits for is over before ``atexit`` hooks run (``ended_before_atexit``: concurrent.futures
+  joins its workers from threading's own exit, so ``executor.shutdown()`` in an atexit hook waits for none);
 - ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``);
 - ``[[constant]]``: a value that means "no bound" when given as one (``threading.TIMEOUT_MAX``).
 """
@@ -58,6 +60,7 @@ _API_FIELDS = {
     "source": str, "fixture": str, "starts": str, "runs": str, "runs_position": int, "daemon": str,
     "when": dict, "running_only": dict, "size_arg": str, "callback": str, "callback_position": int, "callback_args": str,
     "reconnected": str, "interrupts": str, "prompt_after": str, "never_returns": bool, "drives": str,
+    "ended_before_atexit": bool,
 }
 _TYPE_FIELDS = {"name": str, "same": list, "bases": list, "attributes": dict, "source": str, "fixture": str}
 _SCOPE_FIELDS = {"name": str, "bound": str, "bound_position": int, "unit": str, "source": str, "fixture": str}
@@ -100,6 +103,7 @@ class Api:
     prompt_after: str = ""  # a method of the same receiver that, awaited earlier, leaves it nothing to wait for
     never_returns: bool = False  # it always raises: a handler that calls it leaves as a ``raise`` does
     drives: str = ""  # "coroutine": a decorator that runs a generator as a coroutine, never closing it
+    ended_before_atexit: bool = False  # the work it waits for is ended before atexit hooks run: none is left there
 
     @property
     def bounds(self) -> tuple[str, ...]:
