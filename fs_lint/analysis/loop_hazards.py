@@ -103,7 +103,10 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
         for path in stops.paths_for_class(owner):
             if path.function is not function and (at_exit_stops_it or not stops.runs_only_at_exit(path.function)):
                 yield from _path_reasons(loop, path, used, module_level=owner is None)
-        yield from _sibling_reasons(loop, owner)
+        if loop.module.settings.strict or not in_unjoined_daemon(loop):
+            # A daemon thread nothing joins dies with the process: another loop's flag, which ends that
+            # loop on the way out, says nothing this loop must hear (the stop paths above still count).
+            yield from _sibling_reasons(loop, owner)
     if cls is not None:
         yield from _subclass_reasons(loop, cls)
     for indicator in indicator_candidates(loop, loop.module.tree, loop.module.parents):
@@ -112,6 +115,35 @@ def _reasons(loop: Loop, handlers: bool = True) -> Iterator[str]:
             continue
         what = "stop event" if indicator.is_event else "stop flag"
         yield f"`{indicator.expression}` is a {what} that other code sets, but this loop never checks it"
+
+
+def in_unjoined_daemon(loop: Loop) -> bool:
+    """The loop runs in a daemon thread that no stop path joins, or joins only with a timeout of at most
+    ``max-blind-sleep`` seconds (``self.thread.join(timeout=5)``): the interpreter does not wait for it,
+    and a stop waits for it no longer than a pause fs-lint lets pass."""
+    if not loop.context.in_daemon_thread:
+        return False
+    thread = loop.context.thread
+    if thread.stored_in is None:
+        return True
+    stops = loop.module.stops
+    owner = thread.owner if thread.stored_in.startswith("self.") else None  # ``self.thread`` of which class
+    joining = [path for path in stops.stop_methods if (owner is None or path.cls is owner)
+               and any(act.target == thread.stored_in for act in path.acts_on("joins"))]
+    limit = float(loop.module.settings.max_blind_sleep)
+    for path in joining:
+        for node in walk_local(path.function.body):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join" \
+                    and key(node.func.value) == thread.stored_in and not _short_bound(node, limit):
+                return False
+    return True
+
+
+def _short_bound(join: ast.Call, limit: float) -> bool:
+    """``t.join(5)``, ``t.join(timeout=5)``: a number of seconds no longer than ``limit``."""
+    bound = join.args[0] if join.args else next((k.value for k in join.keywords if k.arg == "timeout"), None)
+    return isinstance(bound, ast.Constant) and isinstance(bound.value, (int, float)) \
+        and not isinstance(bound.value, bool) and 0 <= bound.value <= limit
 
 
 def _waited_for(context: RunContext, module: ModuleAnalysis) -> str | None:

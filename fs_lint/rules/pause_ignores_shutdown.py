@@ -10,6 +10,7 @@ from ..analysis.pause_lengths import INF, Length, pause_length
 from ..analysis.module_facts import ModuleFacts
 from ..analysis.pauses import ASYNC, BLOCKING, Pause
 from ..analysis.callee_pauses import CalleePause, callee_pauses
+from ..analysis.loop_hazards import in_unjoined_daemon
 from ..analysis.retry_loops import ModuleAnalysis
 from ..analysis.task_cancellers import CANCELLING, cancels_what_it_is_given
 from . import Rule, register
@@ -63,8 +64,9 @@ class PauseIgnoresShutdown(Rule):
     checks a flag is stopped by setting the flag, and the sleep does not watch the flag.
 
     ## Exemptions
-    - By default, a pause that holds up no stop: one in a daemon thread that no stop path joins
-      (the interpreter does not wait for it); the `else` of `if stop: stop.wait(d)` (the event is
+    - By default, a pause that holds up no stop: one in a daemon thread that no stop path joins,
+      or joins only with a timeout of at most `max-blind-sleep` seconds (the interpreter does not
+      wait for it, and the stop waits no longer than that); the `else` of `if stop: stop.wait(d)` (the event is
       not there to wait on); a pause right after the block set the loop's own flag to "stop" (the
       way out, on purpose); a flag that only code the loop itself runs sets (its own function, or a
       function of the module that only it calls and nothing hands on as a callback, and no other
@@ -192,7 +194,7 @@ class PauseIgnoresShutdown(Rule):
         for found in callee_pauses(facts):
             pause = found.pause
             indicators = facts.indicator_keys(pause.innermost)
-            if not analysis.settings.strict and _in_unjoined_daemon(pause.innermost, facts):
+            if not analysis.settings.strict and in_unjoined_daemon(pause.innermost):
                 continue
             if _cancellation_cuts_it_short(pause, indicators, facts):
                 continue
@@ -227,13 +229,14 @@ def _cancellation_cuts_it_short(pause: Pause, indicators: list[str], facts: Modu
 def _nothing_waits(pause: Pause, indicators: list[str], facts: ModuleFacts) -> bool:
     """The default mode's exemptions: no stop is held up by this pause, or it cannot watch the flag.
 
-    - It runs in a daemon thread that no stop path joins: the interpreter does not wait for it.
+    - It runs in a daemon thread that no stop path joins, or joins for a few seconds at most: the
+      interpreter does not wait for it.
     - It is the ``else`` of ``if stop: stop.wait(d)``: the event is not there to wait on.
     - The same block has just set the loop's own flag to "stop": the pause is the way out, on purpose.
     - Only code the loop itself runs sets the flag: nothing changes it during the pause.
     """
     loop = pause.innermost
-    if _in_unjoined_daemon(loop, facts):
+    if in_unjoined_daemon(loop):
         return True
     if _set_only_on_the_loops_way(indicators, facts, pause.loops[0].function.node):
         return True
@@ -314,15 +317,6 @@ def _handed_on_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             handed.add(node.id)
     return handed
-
-
-def _in_unjoined_daemon(loop, facts: ModuleFacts) -> bool:
-    """The loop runs in a daemon thread that no stop path joins: the interpreter does not wait for it."""
-    thread = loop.context.thread
-    if loop.context.in_daemon_thread:
-        joined = {act.target for path in facts.analysis.stops.stop_methods for act in path.acts_on("joins")}
-        return thread.stored_in is None or thread.stored_in not in joined
-    return False
 
 
 def _enclosing_blocks(body, call, guard=None):

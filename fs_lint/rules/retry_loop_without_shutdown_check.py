@@ -48,7 +48,8 @@ class RetryLoopWithoutShutdownCheck(Rule):
       sets a flag or event (`Consumer.stop() (line 88) sets self._running`), closes a resource the
       loop retries on, or joins the thread that runs the loop; any other function (a signal
       handler) that sets a shutdown flag to "stop"; another loop of the class that stops on a flag
-      this one never reads; an Event the caller hands to the function; a question the caller hands
+      this one never reads (by default not for a loop in a daemon thread that nothing joins: it ends
+      with the process that the other loop's flag lets exit); an Event the caller hands to the function; a question the caller hands
       in (`is_running`, a parameter the function calls, or annotates `Callable[[], bool]`) that this
       loop never asks; a stop method of a **subclass**, in this module or any other of the project,
       that sets a flag of the object this loop never reads (`PriceFeed.stop() (feeds/price.py:6)
