@@ -191,6 +191,15 @@ class RunContexts:
         return False
 
     def _class_is_daemon(self, cls: ast.ClassDef, depth: int = 0) -> bool:
+        """The class makes its threads daemon: ``self.daemon = True``, ``super().__init__(daemon=True)``, or
+        ``daemon = True`` in the class body, which hides ``Thread.daemon`` (the interpreter reads that
+        attribute when the thread starts, to decide whether to wait for it)."""
+        for statement in cls.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Constant) \
+                    and statement.value.value is True and any(
+                        isinstance(t, ast.Name) and t.id == "daemon"
+                        for t in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])):
+                return True
         for node in ast.walk(cls):
             if _sets_daemon(node, "self"):
                 return True
