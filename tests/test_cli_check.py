@@ -306,6 +306,27 @@ def test_vendored_libraries_are_left_out_unless_asked(project: Path, capsys: pyt
         "lib/scheduler/worker.py", "third_party/retrying/worker.py", "plexapp/worker.py", "libs/worker.py"}
 
 
+def test_a_vendored_library_with_its_own_setup_py_is_still_vendored(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``lib/rarfile/setup.py`` makes the copied library's folder look like a project root; the project around
+    it, whose start script puts ``lib`` on sys.path, says it is other people's code (held-out round 18)."""
+    (project / ".git").mkdir()
+    (project / "daemon.py").write_text(
+        "import os\nimport sys\n\nsys.path.insert(1, os.path.join(os.path.dirname(__file__), 'lib'))\n")
+    (project / "lib" / "rarlib").mkdir(parents=True)
+    (project / "lib" / "__init__.py").write_text("")
+    (project / "lib" / "rarlib" / "__init__.py").write_text("")
+    (project / "lib" / "rarlib" / "setup.py").write_text("from setuptools import setup\n\nsetup(name='rarlib')\n")
+    (project / "lib" / "rarlib" / "worker.py").write_text(SWALLOWS)
+    (project / "app").mkdir()
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "worker.py").write_text(SWALLOWS)
+    status, out, _ = run(capsys, ".")
+    assert status == 1 and {line.split(":")[0] for line in out.splitlines()} == {"app/worker.py"}
+    status, out, _ = run(capsys, "--include-vendored", ".")
+    assert {line.split(":")[0] for line in out.splitlines()} == {"app/worker.py", "lib/rarlib/worker.py"}
+
+
 def test_a_folder_put_on_sys_path_through_a_name_is_vendored(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``lib_path = os.path.join(..., 'lib3')`` then ``sys.path.insert(1, lib_path)``, as a daemon's start-up helper
     writes it: the folder is other people's code all the same."""

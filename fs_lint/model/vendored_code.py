@@ -34,12 +34,41 @@ _PATH_METHODS = frozenset(call.rsplit(".", 1)[1] for call in _PATH_CALLS)
 _SCAN_DEPTH = 3  # the scripts and modules that set sys.path up sit at the root, or one or two folders down
 _SCAN_BYTES = 200_000
 _STATEMENT_LINES = 12  # the most lines one ``sys.path`` call or assignment is read over
+_OUTER_ROOTS = 2  # the projects around a folder with its own packaging files that are asked whether it is vendored
 
 
 def vendored_folder(path: str | Path) -> Path | None:
-    """The folder of other people's code that holds ``path`` (see the module docstring), or None."""
+    """The folder of other people's code that holds ``path`` (see the module docstring), or None.
+
+    A vendored library often keeps its own ``setup.py`` (``lib/rarfile/setup.py``), which makes its folder
+    look like a project root: the projects around it, up to ``_OUTER_ROOTS`` of them, are asked too."""
     path = Path(os.path.abspath(path))
     root = _root_of(path.parent)
+    for _ in range(_OUTER_ROOTS + 1):
+        found = _vendored_under(path, root)
+        if found is not None:
+            return found
+        if (root / ".git").exists() or root.parent == root:
+            break  # a checkout of its own: no project around it to ask
+        outer = _root_of(root.parent)
+        if outer == root or not _is_a_project(outer, root):
+            break  # nothing around it but folders (a home directory): not scanned
+        root = outer
+    return None
+
+
+def _is_a_project(outer: Path, inner: Path) -> bool:
+    """``outer`` is a project's folder: it has a root marker, or ``inner`` sits in a package of its."""
+    if any((outer / marker).exists() for marker in ROOT_MARKERS):
+        return True
+    try:
+        first = inner.relative_to(outer).parts[0]
+    except (ValueError, IndexError):
+        return False
+    return (outer / first / "__init__.py").is_file()
+
+
+def _vendored_under(path: Path, root: Path) -> Path | None:
     try:
         inside = path.parent.relative_to(root).parts
     except ValueError:
