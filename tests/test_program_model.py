@@ -574,6 +574,58 @@ def test_a_function_also_called_directly_or_named_in_a_file_that_does_not_parse_
     assert handed_only_to_threads(program_of(tmp_path / "broken"), "bot.scrape.resolve") is None
 
 
+QUEUE_THREADS = {
+    "pyproject.toml": "[project]\nname = 'svc'\n",
+    "svc/__init__.py": "",
+    "svc/helpers.py": """\
+        def postprocess_main(queue):
+            while True:
+                item = queue.get()
+                try:
+                    item.run()
+                except:
+                    continue
+
+
+        def search_main(queue):
+            while True:
+                queue.get().run()
+    """,
+    "svc/queues.py": """\
+        import queue
+        import threading
+
+        from svc import helpers
+
+        PP_QUEUE = queue.Queue()
+
+
+        def queue_schedule(kind):
+            def start(target, arg, name):
+                thread = threading.Thread(target=target, args=(arg,), name=name)
+                thread.start()
+
+            if kind == "pp":
+                start(helpers.postprocess_main, PP_QUEUE, "PP")
+            else:
+                helpers.search_main(PP_QUEUE)
+    """,
+}
+
+
+def test_a_function_handed_to_a_thread_as_an_attribute_of_its_module_is_thread_only(tmp_path: Path) -> None:
+    """``start(helpers.postprocess_main, q, name)``, where ``start`` (nested in the function that calls it)
+    runs its ``target`` in a ``Thread``: the function is named as an attribute of its module, not imported
+    by its own name. Called directly the same way (``helpers.search_main(q)``), it runs where its caller does."""
+    from fs_lint.model.thread_hand_offs import handed_only_to_threads
+
+    write(tmp_path, QUEUE_THREADS)
+    program = program_of(tmp_path)
+    where = handed_only_to_threads(program, "svc.helpers.postprocess_main")
+    assert where is not None and where.path.endswith("queues.py") and "start(helpers.postprocess_main" in where.text
+    assert handed_only_to_threads(program, "svc.helpers.search_main") is None
+
+
 def test_the_layout_lists_regular_files_only(tmp_path: Path) -> None:
     """A pipe named like a module would block whoever reads it (a name scan, a parse): it is no module."""
     write(tmp_path, {"pyproject.toml": "[project]\nname = 'svc'\n", "svc/__init__.py": "", "svc/app.py": "x = 1\n"})

@@ -52,11 +52,13 @@ def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
         if facts is None:
             return None  # a file that cannot be parsed: what it does with the name is not known
         aliases = {alias for alias, target in facts.imports.items() if target == qualname}
-        if facts.name == home.name:
+        through = {alias for alias, target in facts.imports.items() if target == home.name}  # ``helpers.fetch``
+        if facts.name == home.name or through:
             aliases.add(function.name)
         if not aliases:
             continue  # it names something else that is called the same: not this function
-        handed = _hand_offs(program, facts, qualname, aliases)
+        handed = _hand_offs(program, facts, qualname, aliases,
+                            {("attr", ("local", module), function.name) for module in through})
         if handed is None:
             return None
         count, where = handed
@@ -66,11 +68,12 @@ def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
     return first
 
 
-def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str,
-               aliases: set[str]) -> tuple[int, Where | None] | None:
+def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str, aliases: set[str],
+               attributes: set[t.Term] = frozenset()) -> tuple[int, Where | None] | None:
     """The mentions of the function in the calls of a module that hand it to a thread (or call it from
-    itself), and where the first is; None at the first mention that may run it anywhere else."""
-    mentions = {("name", qualname)} | {("local", alias) for alias in aliases}
+    itself), and where the first is; None at the first mention that may run it anywhere else.
+    ``attributes``: the terms it goes by as an attribute of its module (``helpers.fetch``)."""
+    mentions = {("name", qualname)} | {("local", alias) for alias in aliases} | set(attributes)
     count, first = 0, None
     for function in facts.functions.values():
         for call in function.calls:
