@@ -626,6 +626,59 @@ def test_a_function_handed_to_a_thread_as_an_attribute_of_its_module_is_thread_o
     assert handed_only_to_threads(program, "svc.helpers.search_main") is None
 
 
+WEB_HANDLERS = {
+    "pyproject.toml": "[project]\nname = 'web'\n",
+    "web/__init__.py": "",
+    "web/lookup.py": """\
+        def find_series(name):
+            return name
+
+
+        def series_details(name):
+            return {"name": name}
+
+
+        def warm(names):
+            return [find_series(n) for n in names]
+    """,
+    "web/pages.py": """\
+        import cherrypy
+
+        from web import lookup
+
+
+        class Pages:
+            @cherrypy.expose
+            def series_page(self, name):
+                return lookup.find_series(name), lookup.series_details(name)
+
+            @cherrypy.expose
+            def prefetch_page(self, names):
+                return lookup.warm(names)
+
+
+        def main():
+            print(lookup.warm(["a"]))
+    """,
+}
+
+
+def test_a_handler_a_library_runs_in_its_threads_and_what_only_handlers_call_are_thread_only(tmp_path: Path) -> None:
+    """``@cherrypy.expose`` (the table's ``drives = "thread"``): the server calls the handler in a request
+    thread; a function that only such handlers call runs there too. ``warm`` is also called by ``main``, and
+    ``find_series`` by ``warm``: they may run on the main thread."""
+    from fs_lint.model.thread_hand_offs import handed_only_to_threads
+
+    write(tmp_path, WEB_HANDLERS)
+    program = program_of(tmp_path)
+    handler = handed_only_to_threads(program, "web.pages.Pages.series_page")
+    assert handler is not None and handler.text == "@cherrypy.expose"
+    details = handed_only_to_threads(program, "web.lookup.series_details")
+    assert details is not None and details.text == "@cherrypy.expose"
+    assert handed_only_to_threads(program, "web.lookup.warm") is None  # main() calls it on the main thread
+    assert handed_only_to_threads(program, "web.lookup.find_series") is None  # so does warm()
+
+
 def test_the_layout_lists_regular_files_only(tmp_path: Path) -> None:
     """A pipe named like a module would block whoever reads it (a name scan, a parse): it is no module."""
     write(tmp_path, {"pyproject.toml": "[project]\nname = 'svc'\n", "svc/__init__.py": "", "svc/app.py": "x = 1\n"})

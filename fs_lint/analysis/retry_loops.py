@@ -1644,8 +1644,9 @@ class ModuleAnalysis:
         roots = contexts.entry_points(function)
         if not roots or len(roots) > 4:
             return None
-        if any(contexts.enclosing_function(root) is not None or contexts.class_of(root) is not None for root in roots):
-            return None  # a method or a closure: handed on as an object's, not by its name alone
+        if any(contexts.enclosing_function(root) is not None for root in roots):
+            return None  # a closure: handed on as an object, not by its name alone (a method counts when a
+            # library runs it in a thread of its own: ``@cherrypy.expose``)
         from ..model.thread_hand_offs import handed_only_to_threads
 
         first = None

@@ -32,14 +32,20 @@ if TYPE_CHECKING:
 # ``partial`` as the facts write it: at module level, and in a function (a local the program resolves).
 _PARTIAL = frozenset({("name", "functools.partial"), ("local", "partial")})
 _MAX_MODULES = 8  # a name in more files than this is too common to account for (each is read): no answer
+_CALLER_DEPTH = 2  # how many callers up a direct call is followed to a function that runs only in threads
 
 
-def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
-    """Where a module-level function of the project is handed to a thread, when that is all the project
-    does with it (see the module's docstring); None when anything else may run it."""
+def handed_only_to_threads(program: "Program", qualname: str, depth: int = _CALLER_DEPTH,
+                           seen: frozenset[str] = frozenset()) -> Where | None:
+    """Where a function of the project is handed to a thread, when that is all the project does with it
+    (see the module's docstring), or where a library runs it in a thread of its own (a decorator the table
+    says ``drives = "thread"``: CherryPy's ``@cherrypy.expose``); None when anything else may run it.
+    A direct call counts when the caller, up to ``depth`` callers up, runs only in threads itself."""
     function = program.function(qualname)
-    if function is None or function.owner or function.parent or function.decorators:
+    if function is None or function.parent:
         return None
+    if function.owner or function.decorators:
+        return _run_by_a_library_thread(program, function)
     home = program.module_of(qualname)
     if home is None:
         return None
@@ -58,7 +64,7 @@ def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
         if not aliases:
             continue  # it names something else that is called the same: not this function
         handed = _hand_offs(program, facts, qualname, aliases,
-                            {("attr", ("local", module), function.name) for module in through})
+                            {("attr", ("local", module), function.name) for module in through}, depth, seen | {qualname})
         if handed is None:
             return None
         count, where = handed
@@ -69,7 +75,8 @@ def handed_only_to_threads(program: "Program", qualname: str) -> Where | None:
 
 
 def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str, aliases: set[str],
-               attributes: set[t.Term] = frozenset()) -> tuple[int, Where | None] | None:
+               attributes: set[t.Term] = frozenset(), depth: int = 0,
+               seen: frozenset[str] = frozenset()) -> tuple[int, Where | None] | None:
     """The mentions of the function in the calls of a module that hand it to a thread (or call it from
     itself), and where the first is; None at the first mention that may run it anywhere else.
     ``attributes``: the terms it goes by as an attribute of its module (``helpers.fetch``)."""
@@ -79,7 +86,12 @@ def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str, aliases:
         for call in function.calls:
             if called_name(call) in aliases and call.function in mentions:
                 if function.qualname != qualname:
-                    return None  # called directly: it runs where its caller runs
+                    # called directly: it runs where its caller runs, which must be in threads only
+                    where = handed_only_to_threads(program, function.qualname, depth - 1, seen) \
+                        if depth > 0 and function.qualname not in seen else None
+                    if where is None:
+                        return None
+                    first = first or where
                 count += 1
                 continue
             places = _places(call.value, mentions)
@@ -93,6 +105,34 @@ def _hand_offs(program: "Program", facts: "ModuleFacts", qualname: str, aliases:
             if first is None:
                 first = program.where(function.qualname, call.line, call.text)
     return count, first
+
+
+def _run_by_a_library_thread(program: "Program", function: "FunctionFacts") -> Where | None:
+    """``@cherrypy.expose def search(self, q)``: a decorator the library table says runs the function in a
+    thread of its own (``drives = "thread"``), and no code of the project calls it by its name."""
+    for decorator in function.decorators:
+        term = decorator[1] if decorator[0] == "call" else decorator
+        for value in program.evaluate(term, function.qualname):
+            entry = program.api_of(value)
+            if entry is not None and entry.drives == "thread":
+                if _called_by_the_project(program, function):
+                    return None  # called directly too: it may run on the main thread
+                return program.where(function.qualname, function.line, f"@{entry.name}")
+    return None
+
+
+def _called_by_the_project(program: "Program", function: "FunctionFacts") -> bool:
+    """Some call of the project's code may be a call of ``function``: one by its name whose callee the model
+    cannot tell apart from it (a library's ``re.search`` or another function of the project is not it)."""
+    for caller in program.callers_named(function.name):
+        for call in caller.calls:
+            if called_name(call) != function.name:
+                continue
+            values = program.evaluate(call.function, caller.qualname)
+            if not values or any(not value.kind.startswith("lib") and not (
+                    value.kind == "function" and value.name != function.qualname) for value in values):
+                return True
+    return False
 
 
 def _places(value: t.Term, mentions: set[t.Term]) -> list[int | str]:

@@ -30,8 +30,12 @@ class BroadHandlerSwallowsShutdown(Rule):
       `gevent.spawn` or a pool's `spawn` (gevent raises it in the main greenlet), and what only
       they call; nor in a module-level function that the project, in any module, only hands to a
       thread (`asyncio.to_thread(f)`, `loop.run_in_executor(pool, f)`, `executor.submit(f)`, or a
-      helper of the project that runs its parameter in one: `await run_blocking(f, url)`), with
-      every mention of its name accounted for, and what only it calls; and not in
+      helper of the project that runs its parameter in one: `await run_blocking(f, url)`; also
+      named as an attribute of its module, `start(helpers.worker, q)`), with every mention of its
+      name accounted for, and what only it calls; nor in a handler a library calls in a thread of
+      its own (a decorator the library table says `drives = "thread"`: `@cherrypy.expose`) that no
+      code of the project calls by its name, nor in a module-level function called only from such
+      code, up to two callers up; and not in
       a program whose own SIGINT handler raises no `KeyboardInterrupt` (a handler that sets a flag
       or records the signal, or stops the program and calls `sys.exit()`, which raises `SystemExit`
       instead, in the module or anywhere in its top-level package: `signal.signal(SIGINT,

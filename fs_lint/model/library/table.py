@@ -30,7 +30,9 @@ Three kinds of entry:
   ``wait_closed()`` after its ``drain()`` has nothing left to flush), whether it always raises
   (``never_returns``: Twisted's ``returnValue()``), and whether, as a decorator, it runs a generator
   as a coroutine (``drives = "coroutine"``: ``inlineCallbacks`` resumes it when a Deferred fires and
-  never closes it, so no ``GeneratorExit`` reaches its loops but at garbage collection), and whether
+  never closes it, so no ``GeneratorExit`` reaches its loops but at garbage collection) or has the
+  library call the function in a worker thread of its own (``drives = "thread"``: CherryPy's
+  ``@cherrypy.expose`` handlers run in cheroot's request threads, where no Ctrl-C arrives), and whether
   the work it waits for is over before ``atexit`` hooks run (``ended_before_atexit``: concurrent.futures
   joins its workers from threading's own exit, so ``executor.shutdown()`` in an atexit hook waits for none);
 - ``[[scope]]``: a context manager that bounds what runs inside it (``asyncio.timeout``);
@@ -102,7 +104,8 @@ class Api:
     interrupts: str = ""  # the exception it raises in the work before it waits for it (gevent's ``kill``)
     prompt_after: str = ""  # a method of the same receiver that, awaited earlier, leaves it nothing to wait for
     never_returns: bool = False  # it always raises: a handler that calls it leaves as a ``raise`` does
-    drives: str = ""  # "coroutine": a decorator that runs a generator as a coroutine, never closing it
+    drives: str = ""  # a decorator: "coroutine" runs a generator as a coroutine, never closing it; "thread" has
+    # the library call the function in a worker thread of its own (a web framework's request threads)
     ended_before_atexit: bool = False  # the work it waits for is ended before atexit hooks run: none is left there
 
     @property
@@ -195,8 +198,8 @@ class LibraryModel:
                 raise LibraryTableError(f"{where}: unit = {values['unit']!r} is not one of {', '.join(UNITS)}")
             if values.get("starts", "") not in ("",) + START_KINDS:
                 raise LibraryTableError(f"{where}: starts = {values['starts']!r} is not one of {', '.join(START_KINDS)}")
-            if values.get("drives", "") not in ("", "coroutine"):
-                raise LibraryTableError(f"{where}: drives = {values['drives']!r} is not 'coroutine'")
+            if values.get("drives", "") not in ("", "coroutine", "thread"):
+                raise LibraryTableError(f"{where}: drives = {values['drives']!r} is not 'coroutine' or 'thread'")
             if values.get("covers", "all") not in ("all", "rpc"):
                 raise LibraryTableError(f"{where}: covers = {values['covers']!r} is not 'all' or 'rpc'")
             for name in ("forever", "guard"):
