@@ -7,10 +7,15 @@ through a project helper that hands its parameter on to one (``sync_to_async(f, 
 ``partial(func, *args)`` in an executor), runs in a worker thread wherever it is used: no Ctrl-C
 lands in it. Its own module cannot show that; the program model can.
 
+The same holds for a handler that a library calls in threads of its own (a decorator the table says
+``drives = "thread"``: CherryPy's ``@cherrypy.expose``), when no code of the project may call it by
+its name, and for a function called only from code that runs only in threads, up to two callers up.
+
 The answer is kept to what the code proves. Every mention of the function's name in the project's
 code (the name tokens of each file that holds it, less its ``def`` and the import statements) must be
-one of those hand-offs, or a call of itself inside itself; a direct call anywhere else, a decorator,
-a mention the facts cannot explain (stored in a dict, handed to anything else) and the answer is None.
+one of those hand-offs, a call from code that runs only in threads, or a call of itself inside itself;
+a direct call anywhere else, another decorator, a mention the facts cannot explain (stored in a dict,
+handed to anything else) and the answer is None.
 """
 
 from __future__ import annotations
