@@ -30,6 +30,17 @@ _SPAWNS = frozenset({"spawn", "spawn_later", "spawn_raw", "spawn_n", "spawn_afte
 _DELAYED_SPAWNS = frozenset({"spawn_later", "spawn_after"})
 
 
+class LibraryStarts:
+    """The library calls that start a daemon thread, as the library table says (``daemon = "always"``):
+    ``methods`` are their method names, a cheap first filter; ``daemon_target`` the callable one such call
+    starts, when the program model shows the call is one of them (an analysis of the module answers)."""
+
+    methods: frozenset[str] = frozenset()
+
+    def daemon_target(self, call: ast.Call, site: ast.AST | None) -> ast.expr | None:
+        return None
+
+
 @dataclass(frozen=True)
 class ThreadStart:
     """How the thread that runs some code is made: the evidence a message quotes."""
@@ -73,9 +84,11 @@ TASK_CONTEXT = RunContext(TASK)
 class RunContexts:
     """The run context of every function of one module, worked out once, when first asked."""
 
-    def __init__(self, tree: ast.Module, imports: ImportMap) -> None:
+    def __init__(self, tree: ast.Module, imports: ImportMap,
+                 library_starts: "LibraryStarts | None" = None) -> None:
         self.tree = tree
         self.imports = imports
+        self.library_starts = library_starts  # the library calls that start a daemon thread (the table's)
 
     # -- the module's functions and classes -----------------------------------------------------
 
@@ -230,7 +243,8 @@ class RunContexts:
         """The functions a thread starts in: ``run`` of a Thread subclass, ``Thread(target=...)``."""
         entries: dict[int, ThreadStart] = {}
         greenlets = any(self.imports.imports_module(m) for m in _GREENLET_LIBRARIES)
-        if not self.imports.imports_module("threading") and not greenlets:
+        starts = self.library_starts
+        if not self.imports.imports_module("threading") and not greenlets and starts is None:
             return entries  # most modules: no thread can be started here, so none is looked for
         for cls in self.classes.values():
             if self.is_thread_class(cls):
@@ -253,12 +267,17 @@ class RunContexts:
                         node.lineno, _made_daemon(node, stored, body), f"`{spelled(node)}`", stored,
                         self.class_of(site),
                         made_in=0 if site is None else id(site)))
-                elif greenlets:
-                    function = self.greenlet_target(node, site)
+                elif greenlets and (function := self.greenlet_target(node, site)) is not None:
+                    entries.setdefault(id(function), ThreadStart(
+                        node.lineno, True, f"`{spelled(node)}`", _stored_in(body, node), self.class_of(site),
+                        made_in=0 if site is None else id(site), greenlet=True))
+                elif starts is not None and isinstance(node.func, ast.Attribute) and node.func.attr in starts.methods:
+                    target = starts.daemon_target(node, site)  # ``sio.start_background_task(self._ping)``
+                    function = self.resolve(target, site) if target is not None else None
                     if function is not None:
                         entries.setdefault(id(function), ThreadStart(
                             node.lineno, True, f"`{spelled(node)}`", _stored_in(body, node), self.class_of(site),
-                            made_in=0 if site is None else id(site), greenlet=True))
+                            made_in=0 if site is None else id(site)))
         return entries
 
     def greenlet_target(self, call: ast.Call, site: ast.AST | None) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

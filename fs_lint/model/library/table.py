@@ -93,7 +93,7 @@ class Api:
     starts: str = ""  # "thread", "task", "greenlet", "process": it starts what ``runs`` names
     runs: str = ""  # the keyword of the callable or coroutine it starts
     runs_position: int = -1
-    daemon: str = ""  # the keyword that makes a started thread daemon
+    daemon: str = ""  # the keyword that makes a started thread daemon, or "always": it starts only daemon threads
     when: tuple[tuple[str, Any], ...] = ()  # keyword values under which the entry applies
     running_only: tuple[tuple[str, Any], ...] = ()  # keyword values under which it waits only for the work already running
     size_arg: str = ""  # it blocks only when the receiver was made with a positive value of this argument

@@ -1,0 +1,41 @@
+"""The library calls that start a daemon thread for the module's code, as the library table says.
+
+``self.socketIO.start_background_task(self._ping)`` runs ``_ping`` in a daemon thread (python-engineio's
+client makes ``threading.Thread(..., daemon=True)``): the interpreter does not wait for it, and no
+Ctrl-C lands there. The run contexts know ``threading.Thread`` by its name; an entry of the table with
+``starts = "thread"`` and ``daemon = "always"`` tells them of the others, once the program model shows
+that the receiver is what the entry names.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from .run_contexts import LibraryStarts
+
+if TYPE_CHECKING:
+    from .retry_loops import ModuleAnalysis
+
+
+class TableStarts(LibraryStarts):
+    def __init__(self, analysis: "ModuleAnalysis") -> None:
+        self.analysis = analysis
+        self.methods = frozenset(name.rsplit(".", 1)[-1] for name, api in analysis.library.apis.items()
+                                 if api.starts == "thread" and api.daemon == "always")
+
+    def daemon_target(self, call: ast.Call, site: ast.AST | None) -> ast.expr | None:
+        analysis = self.analysis
+        facts = analysis.facts_of(site)
+        fact = facts.call_at(call.lineno, call.col_offset) if facts is not None else None
+        if fact is None:
+            return None
+        program = analysis.program
+        for value in program.evaluate(fact.function, facts.qualname):
+            entry = program.api_of(value)
+            if entry is None or entry.starts != "thread" or entry.daemon != "always":
+                continue
+            if 0 <= entry.runs_position < len(call.args):
+                return call.args[entry.runs_position]
+            return next((k.value for k in call.keywords if entry.runs and k.arg == entry.runs), None)
+        return None
