@@ -18,11 +18,23 @@ if TYPE_CHECKING:
     from .retry_loops import ModuleAnalysis
 
 
+_STARTERS: dict[int, tuple[object, frozenset[str]]] = {}  # id(table) -> (the table, its starters' method names)
+
+
+def _starter_methods(library) -> frozenset[str]:
+    """The method names of the table's daemon-thread starters, worked out once per table."""
+    known = _STARTERS.get(id(library))
+    if known is None or known[0] is not library:
+        known = _STARTERS[id(library)] = (library, frozenset(
+            name.rsplit(".", 1)[-1] for name, api in library.apis.items()
+            if api.starts == "thread" and api.daemon == "always"))
+    return known[1]
+
+
 class TableStarts(LibraryStarts):
     def __init__(self, analysis: "ModuleAnalysis") -> None:
         self.analysis = analysis
-        self.methods = frozenset(name.rsplit(".", 1)[-1] for name, api in analysis.library.apis.items()
-                                 if api.starts == "thread" and api.daemon == "always")
+        self.methods = _starter_methods(analysis.library)
 
     def daemon_target(self, call: ast.Call, site: ast.AST | None) -> ast.expr | None:
         analysis = self.analysis
