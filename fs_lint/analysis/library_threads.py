@@ -10,12 +10,8 @@ that the receiver is what the entry names.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
 from .run_contexts import LibraryStarts
-
-if TYPE_CHECKING:
-    from .retry_loops import ModuleAnalysis
 
 
 _STARTERS: dict[int, tuple[object, frozenset[str]]] = {}  # id(table) -> (the table, its starters' method names)
@@ -32,7 +28,7 @@ def _starter_methods(library) -> frozenset[str]:
 
 
 class TableStarts(LibraryStarts):
-    def __init__(self, analysis: "ModuleAnalysis") -> None:
+    def __init__(self, analysis) -> None:  # a ModuleAnalysis, which imports this module when it needs it
         self.analysis = analysis
         self.methods = _starter_methods(analysis.library)
 
