@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from ..syntax.local_nodes import key, keys_read, walk_local
+from ..syntax.local_nodes import call_argument, key, keys_read, walk_local
 from .retry_loops import Loop, ModuleAnalysis, liveness_questions
 from .run_contexts import RunContext, ThreadStart
 from .shutdown_indicators import indicator_candidates
@@ -141,7 +141,7 @@ def in_unjoined_daemon(loop: Loop) -> bool:
 
 def _short_bound(join: ast.Call, limit: float) -> bool:
     """``t.join(5)``, ``t.join(timeout=5)``: a number of seconds no longer than ``limit``."""
-    bound = join.args[0] if join.args else next((k.value for k in join.keywords if k.arg == "timeout"), None)
+    bound = call_argument(join, 0, "timeout")
     return isinstance(bound, ast.Constant) and isinstance(bound.value, (int, float)) \
         and not isinstance(bound.value, bool) and 0 <= bound.value <= limit
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ..syntax.local_nodes import walk_local
+from ..syntax.local_nodes import call_argument, walk_local
 from ..syntax.names import last_name
 from .retry_loops import Loop, ModuleAnalysis
 
@@ -82,26 +82,17 @@ def find_pauses(analysis: ModuleAnalysis) -> list[Pause]:
 def classify(analysis: ModuleAnalysis, call: ast.Call, awaited: bool) -> tuple[str, str, ast.expr | None] | None:
     name = analysis.imports.qualified_name(call.func)
     if name in BLOCKING_SLEEPS:
-        return BLOCKING, name, _argument(call, 0, None)
+        return BLOCKING, name, call_argument(call, 0, None)
     if name in ASYNC_SLEEPS:
-        return (ASYNC, name, _argument(call, 0, ASYNC_SLEEPS[name])) if awaited else None
+        return (ASYNC, name, call_argument(call, 0, ASYNC_SLEEPS[name])) if awaited else None
     if name in COOPERATIVE_SLEEPS:
-        return COOPERATIVE, name, _argument(call, 0, COOPERATIVE_SLEEPS[name])
+        return COOPERATIVE, name, call_argument(call, 0, COOPERATIVE_SLEEPS[name])
     if name == "asyncio.wait_for" and call.args and isinstance(call.args[0], ast.Call) \
             and last_name(call.args[0].func) == "wait":
-        return WAIT, name, _argument(call, 1, "timeout")
+        return WAIT, name, call_argument(call, 1, "timeout")
     if analysis.is_pause(call):
         last = last_name(call.func) or ""
         if last == "wait":
-            return WAIT, last, _argument(call, 0, "timeout")
-        return OTHER, last, _argument(call, 0, None) if len(call.args) == 1 else None
-    return None
-
-
-def _argument(call: ast.Call, position: int, keyword: str | None) -> ast.expr | None:
-    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
-        return call.args[position]
-    for kw in call.keywords:
-        if keyword is not None and kw.arg == keyword:
-            return kw.value
+            return WAIT, last, call_argument(call, 0, "timeout")
+        return OTHER, last, call_argument(call, 0, None) if len(call.args) == 1 else None
     return None

@@ -152,6 +152,17 @@ def loop_sources(body: Iterable[ast.AST]) -> dict[str, str]:
     return found
 
 
+def call_argument(call: ast.Call, position: int, keyword: str | None) -> ast.expr | None:
+    """The argument a call gives at ``position`` (when no ``*args`` comes first; -1: keyword only), or under
+    ``keyword``: ``join(5)`` and ``join(timeout=5)`` alike."""
+    if 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return call.args[position]
+    for kw in call.keywords:
+        if keyword is not None and kw.arg == keyword:
+            return kw.value
+    return None
+
+
 def is_none(node: ast.expr) -> bool:
     """The literal ``None``: a timeout, a limit or a value that says "none"."""
     return isinstance(node, ast.Constant) and node.value is None
