@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from ..syntax.local_nodes import call_argument
 from .run_contexts import LibraryStarts
 
 
@@ -33,17 +34,10 @@ class TableStarts(LibraryStarts):
         self.methods = _starter_methods(analysis.library)
 
     def daemon_target(self, call: ast.Call, site: ast.AST | None) -> ast.expr | None:
-        analysis = self.analysis
-        facts = analysis.facts_of(site)
-        fact = facts.call_at(call.lineno, call.col_offset) if facts is not None else None
-        if fact is None:
-            return None
-        program = analysis.program
-        for value in program.evaluate(fact.function, facts.qualname):
+        program = self.analysis.program
+        for value in self.analysis.callee_values(call, site):
             entry = program.api_of(value)
             if entry is None or entry.starts != "thread" or entry.daemon != "always":
                 continue
-            if 0 <= entry.runs_position < len(call.args):
-                return call.args[entry.runs_position]
-            return next((k.value for k in call.keywords if entry.runs and k.arg == entry.runs), None)
+            return call_argument(call, entry.runs_position, entry.runs or None)
         return None

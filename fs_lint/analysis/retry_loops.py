@@ -18,8 +18,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from . import control_flow as cf
-from ..syntax.local_nodes import (awaits, bound_targets, instance_name, is_none, key, keys_read, loop_sources, parent_map,
-                                  statement_blocks, walk_local, yields)
+from ..syntax.local_nodes import (awaits, bound_targets, instance_name, is_none, key, keys_read, loop_sources, parameters,
+                                  parent_map, statement_blocks, walk_local, yields)
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .finished_work import known_finished
 from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
@@ -41,7 +41,7 @@ from .shutdown_exceptions import (
 
 if TYPE_CHECKING:  # the program model is imported when a question needs it: most checks never ask
     from ..model.library import LibraryModel
-    from ..model.program import Program, Where
+    from ..model.program import Program, Value, Where
     from ..model.summaries import FunctionFacts
     from ..model.waits import Reached, WaitModel
 
@@ -1012,16 +1012,10 @@ class Loop:
         self._shutdown: raise ShutdownError()``): the exception leaves the loop. The function's name."""
         if not self.module.filename or not isinstance(self.node, ast.While):
             return None
-        facts = self.module.facts_of(self.function.node)
-        if facts is None:
-            return None
         program = self.module.program
         patterns = self.module.shutdown_patterns
         for call in _calls_on_the_way(self.node.body):
-            fact = facts.call_at(call.lineno, call.col_offset)
-            if fact is None:
-                continue
-            for value in program.evaluate(fact.function, facts.qualname):
+            for value in self.module.callee_values(call, self.function.node):
                 callee = program.function(value.name) if value.kind == "function" else None
                 if callee is not None and any(patterns.matches(k.rsplit(".", 1)[-1]) for k in callee.raises_when):
                     return callee.name
@@ -1532,7 +1526,7 @@ class ModuleAnalysis:
         self.imports = ImportMap()
         self.loops: list[Loop] = []
         self.handlers: list[Handler] = []
-        self._configuration: dict[str, bool] = {}  # is_configuration's answers, by name
+        self._unchanged: dict[str, bool] = {}  # _unchanged_while_running's answers, by name
         self.has_async_functions = False  # an ``async def`` anywhere in the module
         # ``except`` clauses in a function but in no loop of it: a loop that calls the function may
         # still go on after one swallows a stop (``callee_handlers``).
@@ -1686,17 +1680,18 @@ class ModuleAnalysis:
         self.program  # noqa: B018 (takes this module's facts)
         return self.module_facts.function_at(getattr(function, "lineno", None))
 
+    def callee_values(self, call: ast.Call, site: ast.AST | None) -> "frozenset[Value]":
+        """What the program model says a call written in ``site`` (a function of this module, None: its top
+        level) calls: empty when the model has no facts of it or cannot tell."""
+        facts = self.facts_of(site)
+        fact = facts.call_at(call.lineno, call.col_offset) if facts is not None else None
+        return self.program.evaluate(fact.function, facts.qualname) if fact is not None else frozenset()
+
     def is_configuration(self, name: str) -> bool:
         """A value named like a stop that nothing changes once the object is made: ``self.exit_on_error =
         config.exit_on_error`` in ``__init__`` and nowhere else, in this module or any other of the project.
         A flag is a stop flag only when something sets it while the program runs."""
-        if name not in self._configuration:
-            sites = self._assignment_sites.get(name)
-            found = bool(sites) and sites <= _SETTING_UP
-            if found:
-                found = all(function.name in _SETTING_UP for function, _ in self.program.setters_of(name))
-            self._configuration[name] = found
-        return self._configuration[name]
+        return bool(self._assignment_sites.get(name)) and self._unchanged_while_running(name)
 
     def asks_only_what_the_program_never_changes(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """``async def _is_running(): return (await db.find_one(...))["running"]``: the function reads no name
@@ -1704,8 +1699,7 @@ class ModuleAnalysis:
         any other of the project), and calls no function of the project that might. What it answers comes
         from outside the program (a database row, a file, a service), so no stop of this program changes
         it: a loop that asks it is not asking for a stop."""
-        own = {a.arg for a in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
-                               function.args.vararg, function.args.kwarg] if a is not None}
+        own = {a.arg for a in [*parameters(function), function.args.vararg, function.args.kwarg] if a is not None}
         own |= {n.id for n in walk_local(function.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         facts = self.facts_of(function) if self.filename is not None else None
         if facts is None:
@@ -1730,11 +1724,13 @@ class ModuleAnalysis:
 
     def _unchanged_while_running(self, name: str) -> bool:
         """No code of the module assigns ``name`` (or ``.set()``s it) but where an object or the module is
-        set up, nor does any other module of the project assign an attribute of that name elsewhere."""
-        sites = self._assignment_sites.get(name, frozenset())
-        if not sites <= _SETTING_UP:
-            return False
-        return all(function.name in _SETTING_UP for function, _ in self.program.setters_of(name))
+        set up, nor does any other module of the project assign an attribute of that name elsewhere.
+        Worked out once per name: each answer may read every module's setters."""
+        if name not in self._unchanged:
+            sites = self._assignment_sites.get(name, frozenset())
+            self._unchanged[name] = sites <= _SETTING_UP and all(
+                function.name in _SETTING_UP for function, _ in self.program.setters_of(name))
+        return self._unchanged[name]
 
     @cached_property
     def _assignment_sites(self) -> dict[str, frozenset[str]]:

@@ -141,12 +141,8 @@ def cancels_what_it_is_given(call: ast.Call, caller: Function | None, analysis) 
                    for node in walk_local(local.body))
     if not isinstance(call.func, ast.Name) or analysis.filename is None:
         return False  # a method of another object: what it cancels is its own business
-    function = analysis.facts_of(caller)
-    fact = function.call_at(call.lineno, call.col_offset) if function is not None else None
-    if fact is None:
-        return False
     program = analysis.program
-    for value in program.evaluate(fact.function, function.qualname):
+    for value in analysis.callee_values(call, caller):
         callee = program.function(value.name) if value.kind == "function" else None
         if callee is not None and any(c.method in CANCELLING for c in callee.calls):
             return True
