@@ -1649,6 +1649,8 @@ class ModuleAnalysis:
         if any(contexts.enclosing_function(root) is not None for root in roots):
             return None  # a closure: handed on as an object, not by its name alone (a method counts when a
             # library runs it in a thread of its own: ``@cherrypy.expose``)
+        if any(contexts.class_of(root) is not None and not root.decorator_list for root in roots):
+            return None  # a method only a decorator can hand to a library's thread: no need to read the project
         from ..model.thread_hand_offs import handed_only_to_threads
 
         first = None
