@@ -22,7 +22,7 @@ from ..syntax.names import words
 from . import terms as t
 from .terms import Term
 
-SCHEMA = 10  # bump when the facts change shape: the cache then rebuilds every entry
+SCHEMA = 11  # bump when the facts change shape: the cache then rebuilds every entry
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Expression nodes with nothing to look at below them (for the walk of expressions, by exact type).
@@ -618,7 +618,8 @@ class _BodyWalk:
         index = self._loop(stmt, loop)
         if isinstance(stmt, ast.While):
             self._expression(stmt.test, stmt, scopes, guards, index, handler)
-            inner = guards + tuple(sorted(keys_read(stmt.test)))
+            # the body runs only while the test holds: ``while wait and ...`` does nothing for ``wait=False``
+            inner = guards + tuple(sorted(keys_read(stmt.test))) + _conditions(stmt.test)
         else:
             if isinstance(stmt, ast.AsyncFor) and isinstance(stmt.iter, ast.Call):
                 # ``async for frame in conn.read_frames():`` runs the generator's body, awaiting what it awaits
@@ -920,7 +921,7 @@ def _argument_literal(node: ast.expr) -> str | None:
 
 
 def _conditions(test: ast.expr) -> tuple[str, ...]:
-    """What must hold for the body of ``if test:`` to run, for a plain name compared with a literal:
+    """What must hold for the body of ``if test:`` (or ``while test:``) to run, for a plain name compared with a literal:
     ``namespace != "admin"`` -> ``?namespace!='admin'``, ``wait`` -> ``?wait``, ``not wait`` -> ``?!wait``.
     Each part of an ``and`` is one; any other test says nothing. A caller that passes a literal for the
     parameter can then tell that the call under it does not run (``waits.ruled_out``)."""

@@ -384,11 +384,11 @@ class WaitModel:
     def _reached_in(self, function: FunctionFacts, stop_keys: frozenset[str], depth: int,
                     visiting: frozenset[str], given: frozenset[tuple[str, str]]) -> tuple[Reached, ...]:
         found: list[Reached] = []
+        arguments = dict(given)
         for loop_index, loop in enumerate(function.loops):
-            endless = self.endless_loop(function, loop_index, loop, stop_keys)
+            endless = self.endless_loop(function, loop_index, loop, stop_keys, arguments)
             if endless is not None:
                 found.append(endless)
-        arguments = dict(given)
         for call in function.calls:
             if self.is_bounded_scope(function, call) or (arguments and ruled_out(call, arguments)):
                 continue
@@ -497,9 +497,11 @@ class WaitModel:
                    for call in function.calls)
 
     def endless_loop(self, function: FunctionFacts, index: int, loop: LoopFact,
-                     stop_keys: frozenset[str]) -> Reached | None:
+                     stop_keys: frozenset[str], arguments: dict[str, str] | None = None) -> Reached | None:
         """A loop that goes round with no deadline, pausing or waiting on a peer each time, and that
-        nothing but what it waits for ends: not a clock, not the stop (``stop_keys``)."""
+        nothing but what it waits for ends: not a clock, not the stop (``stop_keys``). ``arguments``: the
+        caller's literal ones, which may make the loop's condition false from the start (``wait=False`` for
+        ``while wait and ...``: its pauses are ruled out like any call under an ``if``)."""
         if loop.kind != "while" or loop.deadline:
             return None
         tests = set(loop.test_keys) | set(loop.exit_keys)
@@ -509,7 +511,8 @@ class WaitModel:
             return None
         if stop_keys and self._condition_asks_the_stop(function, loop, stop_keys):
             return None
-        pauses = [c for c in function.calls if c.loop == index and self._pauses(function, c)]
+        pauses = [c for c in function.calls if c.loop == index and self._pauses(function, c)
+                  and not (arguments and ruled_out(c, arguments))]
         if not pauses:
             return None
         first = pauses[0]
