@@ -235,10 +235,10 @@ class WaitModel:
             return None  # a coroutine handed on (``create_task(q.get())``), not awaited here
         if entry.starts == "thread" and self._runs_only_instant_calls(function, call, entry):
             return None  # ``await asyncio.to_thread(proc.terminate)``: the thread's work returns at once
-        if entry.prompt_after and any(other.line < call.line and other.receiver == call.receiver
-                                      and other.method == entry.prompt_after for other in function.calls):
-            return None  # ``await writer.drain()`` earlier: the transport has nothing left to flush
-        if entry.prompt_after and self._every_write_followed_by(function, call.receiver, entry.prompt_after):
+        if entry.prompt_after and _called_earlier(function, call, entry.prompt_afters):
+            return None  # ``await writer.drain()`` earlier: nothing left to flush; ``writer.transport.abort()``
+        if any("." not in method and self._every_write_followed_by(function, call.receiver, method)
+               for method in entry.prompt_afters):
             return None  # ``write(data); await self._writer.drain()`` in every method that writes to it
         if self.is_bounded_scope(function, call):
             return None
@@ -688,6 +688,15 @@ def arguments_given(call: CallFact, callee: FunctionFacts) -> frozenset[tuple[st
         elif where in params:
             found.add((where, value))
     return frozenset(found)
+
+
+def _called_earlier(function: FunctionFacts, call: CallFact, paths: tuple[str, ...]) -> bool:
+    """A call of the function, on a line before ``call``, of one of ``paths`` from the same receiver:
+    ``drain`` is ``writer.drain()``, ``transport.abort`` is ``writer.transport.abort()``."""
+    if not call.receiver:
+        return False
+    wanted = {(f"{call.receiver}.{p.rpartition('.')[0]}".rstrip("."), p.rpartition(".")[2]) for p in paths}
+    return any(other.line < call.line and (other.receiver, other.method) in wanted for other in function.calls)
 
 
 # ``?name``, ``?!name``, ``?name==<literal>``, ``?name!=<literal>`` (``summaries._conditions``): the name

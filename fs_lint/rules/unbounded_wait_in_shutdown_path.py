@@ -163,6 +163,11 @@ class UnboundedWaitInShutdownPath(Rule):
     - `asyncio.wait(..., return_when=FIRST_COMPLETED)`: a race, typically against a stop event.
     - A wait the caller opts into: under `if wait:` or `wait and ...`, where `wait` (any name) is
       a parameter of the shutdown path that defaults to `False` (`stop(self, graceful=False)`).
+      A caller's literal argument that makes the test false rules out the wait under it: an `if`
+      (`if channel != "admin":` for `"admin"`), and a loop's condition (`stop_all(w, block=False)`
+      with `while block and not all(...)`: the loop never goes round).
+    - A writer's `wait_closed()` after its `drain()` or its transport's `abort()` in the same
+      function: nothing is left to flush, or the connection is dropped on the loop's next round.
     - Code the model cannot read: a call it cannot resolve is judged by its shape only for the
       waits listed above; a wait deeper than three calls is not looked for.
     - A `wait_closed()` or `drain()` of an object whose type the models do not know: only the

@@ -26,8 +26,9 @@ Three kinds of entry:
   (``reconnected``: an event only that callback sets is a wait for the reconnect), and the
   exception it raises in the work before it waits for it (``interrupts``: gevent's ``kill()``
   raises ``GreenletExit`` in the greenlet, which ends it unless the work catches that and goes on),
-  and a method of the same receiver after which it is prompt (``prompt_after``: a writer's
-  ``wait_closed()`` after its ``drain()`` has nothing left to flush), whether it always raises
+  and the methods of the same receiver after which it is prompt (``prompt_after``: a writer's
+  ``wait_closed()`` after its ``drain()`` has nothing left to flush, and after ``transport.abort()``
+  the connection is lost on the loop's next round), whether it always raises
   (``never_returns``: Twisted's ``returnValue()``), and whether, as a decorator, it runs a generator
   as a coroutine (``drives = "coroutine"``: ``inlineCallbacks`` resumes it when a Deferred fires and
   never closes it, so no ``GeneratorExit`` reaches its loops but at garbage collection) or has the
@@ -102,11 +103,17 @@ class Api:
     callback_args: str = ""  # the types it calls that callback with, comma-separated
     reconnected: str = ""  # the keyword of a callback the library calls each time the connection is back
     interrupts: str = ""  # the exception it raises in the work before it waits for it (gevent's ``kill``)
-    prompt_after: str = ""  # a method of the same receiver that, awaited earlier, leaves it nothing to wait for
+    prompt_after: str = ""  # methods of the same receiver (or of an attribute of it: ``transport.abort``),
+    # comma-separated, that, called earlier, leave it nothing to wait for
     never_returns: bool = False  # it always raises: a handler that calls it leaves as a ``raise`` does
     drives: str = ""  # a decorator: "coroutine" runs a generator as a coroutine, never closing it; "thread" has
     # the library call the function in a worker thread of its own (a web framework's request threads)
     ended_before_atexit: bool = False  # the work it waits for is ended before atexit hooks run: none is left there
+
+    @property
+    def prompt_afters(self) -> tuple[str, ...]:
+        """The calls after which the wait is prompt, as paths from its receiver (``drain``, ``transport.abort``)."""
+        return tuple(p.strip() for p in self.prompt_after.split(",") if p.strip())
 
     @property
     def bounds(self) -> tuple[str, ...]:
