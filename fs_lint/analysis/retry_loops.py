@@ -423,15 +423,18 @@ class Handler:
             return "a second press stops it: the handler remembers the first one, and leaves on the next"
         if not self.module.settings.strict and self._finishes_a_stop_under_way():
             return "repeats a stop that a first Ctrl-C started until it completes: a further press is not a new stop"
-        if not self.module.settings.strict and self._reraises_once_attempts_run_out():
-            return "re-raises what it caught once the loop's attempts run out: a stop comes out a few attempts later"
+        if not self.module.settings.strict and SYSTEM_EXIT not in stake and self._reraises_once_attempts_run_out():
+            return ("re-raises what it caught once the loop's attempts run out: a stop comes out a few attempts "
+                    "later, or, when a later attempt succeeds, takes a second Ctrl-C")
         return None
 
     def _reraises_once_attempts_run_out(self) -> bool:
         """``except: tries += 1; if tries > 3: raise; continue``: the handler re-raises what it caught once the
         loop's count of attempts (or its clock) reaches a limit. A stop it catches is held up by the attempts
-        left and then leaves the loop as it came: delayed, not lost. A limit that a caller must set first
-        (None by default) or a deadline longer than ``max-retry-time`` is no limit."""
+        left and then leaves the loop as it came, unless a later attempt succeeds: then it is lost. A person
+        at a terminal mends that with a second Ctrl-C; a SIGTERM is sent once, so ``exemption`` does not
+        take this for a ``SystemExit``. A limit that a caller must set first (None by default) or a deadline
+        longer than ``max-retry-time`` is no limit."""
         caught = self.node.name if not self.is_suppress else None
         for stmt in self.body:
             if isinstance(stmt, ast.If) and self.loop._is_limit_test(stmt.test) and stmt.body:

@@ -96,7 +96,9 @@ class BroadHandlerSwallowsShutdown(Rule):
       program's stop: `except KeyboardInterrupt: self.signal = "shutdown"`, where the loop tests
       `self.signal` and, on that branch, calls `self.shutdown()` or `sys.exit()`.
     - Outside `strict`, a handler that re-raises what it caught once the loop's attempts run out
-      (`tries += 1; if tries > 3: raise`): the stop is held up by the attempts left, not lost. A
+      (`tries += 1; if tries > 3: raise`): the stop is held up by the attempts left, or, when a
+      later attempt succeeds, takes a second Ctrl-C. Not where a SIGTERM handler raises `SystemExit`:
+      a SIGTERM is sent once, and a later attempt that succeeds loses it. A
       limit that is None by default, a deadline longer than `max-retry-time`, or raising another
       exception instead (which an `except Exception` further up takes for a failure) is no limit.
     - An earlier clause of the same `try` that handles the shutdown exception.

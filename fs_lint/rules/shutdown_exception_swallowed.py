@@ -63,7 +63,9 @@ class ShutdownExceptionSwallowed(Rule):
       and leaves once it returns (`while True: try: self.stop(); break except KeyboardInterrupt:
       pass`): a further press arrives while that stop runs, and the loop ends with it.
     - Outside `strict`, a handler that re-raises what it caught once the loop's attempts run out
-      (`tries += 1; if tries > 3: raise`): the stop is held up by the attempts left, not lost. A
+      (`tries += 1; if tries > 3: raise`): the stop is held up by the attempts left, or, when a
+      later attempt succeeds, takes a second Ctrl-C. Not where a SIGTERM handler raises `SystemExit`:
+      a SIGTERM is sent once, and a later attempt that succeeds loses it. A
       limit that is None by default, or a deadline longer than `max-retry-time`, is no limit.
     - A REPL that catches `KeyboardInterrupt` around `input()` to cancel the current line, also
       through a function of the module that asks for the line (in a reader thread of its own, say).
