@@ -162,8 +162,12 @@ class Handler:
         """Some path through the handler gets back to the top of the loop."""
         qualify = self.module.qualify
         leaving = cf.outcomes(self.body, qualify) if not self.is_suppress else frozenset({cf.NEXT})
+        if cf.CONTINUE not in leaving and cf.NEXT not in leaving:
+            return False
         flags = self._flags_set()
-        if self.at_stake == {CANCELLATION} and not self.module.settings.strict:
+        # the cheap half first: only a coroutine's handler of a cancellation can have nothing else at stake
+        if self.function.is_async and CANCELLATION in self.catches.kinds and not self.module.settings.strict \
+                and self.at_stake == {CANCELLATION}:
             flags = self._with_flags_of_the_cancellers(flags)
         if cf.CONTINUE in leaving and not self.loop.next_round_stops_on(flags):
             return True
@@ -629,7 +633,7 @@ class Handler:
     @property
     def swallows(self) -> frozenset[str]:
         """The shutdown exceptions this handler eats while the loop goes round again."""
-        if not self.at_stake or self.exemption or not self.lets_loop_go_on:
+        if not self.lets_loop_go_on or not self.at_stake or self.exemption:  # the local question first
             return frozenset()
         return self.at_stake
 
