@@ -27,8 +27,8 @@ class CheckedModule:
 
 
 def check_tree(tree: ast.Module, settings: Settings, codes: Iterable[str] | None = None,
-               filename: str | None = None) -> list[Finding]:
-    checked = check_module(tree, settings, codes, filename)
+               filename: str | None = None, source: bytes | None = None) -> list[Finding]:
+    checked = check_module(tree, settings, codes, filename, source)
     if checked is None:
         return []
     checked.analysis.release()
@@ -85,7 +85,7 @@ def check_source(source: bytes, settings: Settings, codes: Iterable[str] | None 
     if not codes:
         return []
     tree = parse_module(source, filename)
-    return check_tree(tree, settings, codes, filename)
+    return check_tree(tree, settings, codes, filename, source)
 
 
 def rules_apply_to(filename: str | None, settings: Settings) -> bool:

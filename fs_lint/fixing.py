@@ -112,7 +112,7 @@ def _fix_checked(source: bytes, settings: Settings, selected: list[str], unsafe:
     # The blind pauses the first round made visible get their own fix; findings of the first
     # round stay as they are (its output is the second round's input, and already checked).
     tree = parse_module(result.source, filename)
-    analysis = ModuleAnalysis(tree, settings, filename)
+    analysis = ModuleAnalysis(tree, settings, filename, result.source)
     try:
         findings = check_analysis(analysis, selected)
         second, _ = _Fixer(result.source, tree, analysis, selected, filename, findings).fix(follow_up, unsafe)
@@ -265,7 +265,9 @@ class _Fixer:
         except (SyntaxError, ValueError, RecursionError) as error:
             return _Attempt(new_source, [], f"the rewritten code would not compile: {error}")
         try:
-            analysis = ModuleAnalysis(tree, self.analysis.settings, self.analysis.filename)
+            # with its bytes, as the check reads the input: the same questions asked the same way (the
+            # library table's daemon-thread starters, ``mentions``), or the rewrite's findings may differ
+            analysis = ModuleAnalysis(tree, self.analysis.settings, self.analysis.filename, new_source)
             findings = check_analysis(analysis, self.watched)
             new_pauses = ModuleFacts.of(analysis).pauses
         except Exception as error:

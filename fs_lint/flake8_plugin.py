@@ -203,7 +203,7 @@ class Plugin:
             codes = codes_that_may_fire(source, codes, self.settings)
             if not codes:
                 return
-        findings = check_tree(self._tree, settings, codes, self._filename or None)
+        findings = check_tree(self._tree, settings, codes, self._filename or None, source)
         if source is not None and not self.disable_noqa:
             findings = drop_silenced(source, findings)
         for finding in findings:

@@ -428,3 +428,49 @@ def test_code_too_deep_for_libcst_is_refused_in_plain_words(monkeypatch: pytest.
     assert [f.code for f in result.applied] == ["FSR002"]
     assert [(r.code, r.reason) for r in result.refused] == [
         ("FSR003", "the code is too deeply nested for LibCST to rewrite it; fix it by hand")]
+
+
+# A socketio client's background task is a daemon thread (the library table's ``daemon = "always"``), so its
+# loop is not reported outside strict; the fix elsewhere in the module must be re-checked the same way.
+DAEMON_TASK_BESIDE_A_FIX = source("""\
+    import time
+
+    import requests
+    import socketio
+
+
+    class Feed:
+        def __init__(self):
+            self.sio = socketio.Client()
+            self.running = True
+
+        def start(self):
+            self.sio.start_background_task(self._heartbeat)
+
+        def _heartbeat(self):
+            while True:
+                try:
+                    self.sio.emit("ping", {})
+                except Exception:
+                    pass
+                time.sleep(30)
+
+        def poll(self, urls):
+            while self.running:
+                for url in urls:
+                    try:
+                        requests.get(url, timeout=5)
+                    except:
+                        continue
+                time.sleep(1)
+""")
+
+
+def test_the_rewrite_is_checked_as_the_input_was() -> None:
+    """The rewritten module is analysed with its bytes, as the check analyses the input: without them the
+    library table's daemon-thread starters were not asked, the heartbeat loop looked like a new FSR001,
+    and the FSR002 fix was refused."""
+    assert [f.code for f in check_source(DAEMON_TASK_BESIDE_A_FIX, SETTINGS, None, "service.py")] == ["FSR002"]
+    result = fix(DAEMON_TASK_BESIDE_A_FIX)
+    assert [(f.line, f.code) for f in result.applied] == [(28, "FSR002")]
+    assert result.refused == [] and result.remaining == []

@@ -1612,11 +1612,11 @@ class ModuleAnalysis:
         """Where each function runs (main thread, thread, task): asked only for the few loops that need it.
         With a project to ask, the library table's daemon-thread starters count too (``library_threads``)."""
         starts = None
-        if self.filename is not None and self._source is not None:
+        if self.filename is not None:
             from .library_threads import TableStarts
 
             starts = TableStarts(self)
-            if not any(method.encode() in self._source for method in starts.methods):
+            if not any(self.mentions(method.encode()) for method in starts.methods):
                 starts = None  # no such call can be in the module: no thread start to ask the models about
         return RunContexts(self.tree, self.imports, starts)
 
