@@ -154,7 +154,7 @@ def test_stop_methods_and_flag_setters_and_what_they_do() -> None:
     ("stop_event.set", True),
     ("signal.SIG_IGN", True),
     ("lambda *_: stop_event.set()", True),
-    ("signal.SIG_DFL", False),
+    ("signal.SIG_DFL", True),                  # the OS's action: the process ends, no exception is raised
     ("signal.default_int_handler", False),
     ("leave", True),                           # exits: SystemExit arrives where the main thread is, never KeyboardInterrupt
     ("interrupt_again", False),                # raises KeyboardInterrupt itself
@@ -180,6 +180,23 @@ def test_what_the_module_does_with_sigint(handler: str, recorded: bool) -> None:
         signal.signal(signal.SIGINT, {handler})
     """)
     assert (stops.sigint_recorded is not None) is recorded
+
+
+@pytest.mark.parametrize("handler, exits", [
+    ("leave", True),              # sys.exit(): SystemExit where the main thread is
+    ("signal.SIG_DFL", False),    # the OS's action: the process ends at once, no SystemExit to catch
+    ("signal.SIG_IGN", False),
+])
+def test_which_sigterm_handling_raises_system_exit(handler: str, exits: bool) -> None:
+    _, _, stops = _model(f"""\
+        import signal, sys
+
+        def leave(signum, frame):
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, {handler})
+    """)
+    assert (stops.exiting_signal is not None) is exits
 
 
 def test_a_handler_named_through_a_local_alias_and_another_object() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..syntax.names import WordPatterns, collect_imports
 from .run_contexts import RunContexts
-from .stop_paths import ModuleStops, SignalHandling
+from .stop_paths import DEFAULT_ACTIONS, ModuleStops, SignalHandling
 
 _SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".tox", ".nox", ".venv", "venv", "node_modules", "build", "dist",
                                   "__pycache__", "tests", "test"})
@@ -78,6 +78,83 @@ def _recorded_sigint_in(package: str) -> tuple[str, SignalHandling] | None:
             imports = collect_imports(ast.walk(tree))
             stops = ModuleStops(tree, imports, WordPatterns(()), RunContexts(tree, imports))
             handling = stops.signals.get("SIGINT")
-            if handling is not None and not handling.interrupts and not handling.received_as_data:
+            if handling is not None and not handling.interrupts and not handling.received_as_data \
+                    and not handling.default_action:  # a tool of the package may reset SIGINT for itself alone
                 return str(path.relative_to(root.parent)), handling
     return None
+
+
+_IGNORE = frozenset({"signal.SIG_IGN", "signal.Handlers.SIG_IGN"})
+
+
+def sigint_reset_by_import(filename: str | None, tree: ast.Module) -> str | None:
+    """A module that this one imports at its top level, from its own folder, that gives SIGINT back to the
+    operating system's action (or ignores it) when it is imported: ``import util`` where ``util.py`` runs
+    ``signal.signal(SIGINT, SIG_DFL)`` at its top level, or in a function its top level calls. The import
+    runs that before any code of this module, so no ``KeyboardInterrupt`` is raised here. Where the folder
+    is a package only its relative imports are read (``import util`` there finds ``util`` on ``sys.path``);
+    in a folder of scripts a plain import finds the sibling file. Where it is done, or None."""
+    if not filename or filename.startswith("<"):
+        return None
+    folder = Path(os.path.abspath(filename)).parent
+    is_package = (folder / "__init__.py").is_file()
+    for stmt in tree.body:
+        for name in _imported_siblings(stmt, is_package):
+            path = folder / f"{name}.py"
+            try:
+                stamp = path.stat().st_mtime_ns if path.is_file() else None
+            except OSError:
+                stamp = None
+            if stamp is None:
+                continue
+            found = _resets_sigint_on_import(str(path), stamp)
+            if found is not None:
+                return f"{found} in {name}.py, which `{ast.unparse(stmt)[:60]}` (line {stmt.lineno}) runs"
+    return None
+
+
+def _imported_siblings(stmt: ast.stmt, is_package: bool) -> list[str]:
+    """The names of the sibling modules an import statement loads: ``import util``, ``from util import x``
+    (a folder of scripts), ``from . import util``, ``from .util import x``."""
+    if isinstance(stmt, ast.Import) and not is_package:
+        return [alias.name for alias in stmt.names if "." not in alias.name]
+    if isinstance(stmt, ast.ImportFrom):
+        if stmt.level == 1 and stmt.module is None:
+            return [alias.name for alias in stmt.names]
+        if stmt.module and "." not in stmt.module and (stmt.level == 1 or (stmt.level == 0 and not is_package)):
+            return [stmt.module]
+    return []
+
+
+@lru_cache(maxsize=256)
+def _resets_sigint_on_import(path: str, stamp: int) -> str | None:
+    """``signal.signal(SIGINT, SIG_DFL)`` (or ``SIG_IGN``) that the module's top level runs: the call as
+    written and its line, or None."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    imports = collect_imports(ast.walk(tree))
+    qualify = imports.qualified_name
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+    def reset_in(statements: list[ast.stmt]) -> ast.Call | None:
+        for stmt in statements:
+            call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+            if call is None:
+                continue
+            if qualify(call.func) == "signal.signal" and len(call.args) == 2 \
+                    and (qualify(call.args[0]) or "").rsplit(".", 1)[-1] == "SIGINT" \
+                    and qualify(call.args[1]) in DEFAULT_ACTIONS | _IGNORE:
+                return call
+        return None
+
+    found = reset_in(tree.body)
+    if found is None:
+        for stmt in tree.body:  # ``fix_sigint()`` at the top level, of a function of the module
+            call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+            if call is not None and isinstance(call.func, ast.Name) and call.func.id in functions:
+                found = reset_in(functions[call.func.id].body)
+                if found is not None:
+                    break
+    return None if found is None else f"`{ast.unparse(found)[:60]}` at line {found.lineno}"

@@ -23,7 +23,7 @@ from ..syntax.local_nodes import (awaits, bound_targets, instance_name, is_none,
 from ..syntax.names import ImportMap, WordPatterns, last_name, words
 from .finished_work import known_finished
 from .quick_calls import INSPECTING_BUILTINS, body_can_block, prompts
-from .program_signals import recorded_sigint
+from .program_signals import recorded_sigint, sigint_reset_by_import
 from .run_contexts import RunContext, RunContexts
 from .shutdown_paths import EXIT_DUNDERS
 from .stop_paths import GO_ON_WORDS, ModuleStops
@@ -1782,13 +1782,14 @@ class ModuleAnalysis:
 
     @cached_property
     def sigint_recorded(self) -> str | None:
-        """Where the program handles SIGINT without raising (this module, or its package), or None."""
+        """Where the program handles SIGINT without raising (this module, its package, or a sibling module it
+        imports that gives SIGINT back to the operating system's action when it is imported), or None."""
         own = self.stops.sigint_recorded
         if own is not None:
             return own.how
         found = recorded_sigint(self.filename)
         if found is None:
-            return None
+            return sigint_reset_by_import(self.filename, self.tree)
         path, handling = found
         return f"{handling.how.replace(' at line ', f' at {path}:', 1)}"
 

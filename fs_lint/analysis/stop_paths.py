@@ -30,6 +30,8 @@ _CLOSING_CALLS = frozenset({"close", "aclose", "stop", "shutdown", "disconnect",
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SIGNAL_CALLS = frozenset({"signal.signal"})
 _DEFAULT_HANDLERS = frozenset({"signal.SIG_DFL", "signal.default_int_handler", "signal.Handlers.SIG_DFL"})
+# The operating system's own action: the process ends (SIGINT, SIGTERM) with no Python exception raised.
+DEFAULT_ACTIONS = frozenset({"signal.SIG_DFL", "signal.Handlers.SIG_DFL"})
 _IGNORE_HANDLERS = frozenset({"signal.SIG_IGN", "signal.Handlers.SIG_IGN"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.kill"})
 # Signals whose handler is not a stop: reload, status dumps, children, timers, the terminal.
@@ -77,6 +79,9 @@ class SignalHandling:
     # the handler may raise ``KeyboardInterrupt`` (the default one does); one that only exits raises
     # ``SystemExit`` instead, and one that records the signal raises nothing
     interrupts: bool = True
+    # ``SIG_DFL``: the operating system's action, which ends the process at once; Python raises nothing
+    # (neither ``KeyboardInterrupt`` nor ``SystemExit``), so no handler of the program can swallow it
+    default_action: bool = False
 
 
 @dataclass(frozen=True)
@@ -325,6 +330,8 @@ class ModuleStops:
         """What installing ``handler`` for the signal ``name`` makes of it: whether the handler raises or exits,
         and whether what it raises may be ``KeyboardInterrupt``."""
         raises = self._handler_raises(handler, site)
+        if self.imports.qualified_name(handler) in DEFAULT_ACTIONS:
+            return SignalHandling(name, line, raises, how, interrupts=False, default_action=True)
         return SignalHandling(name, line, raises, how, interrupts=raises and self._handler_interrupts(handler, site))
 
     def _signal_name(self, node: ast.expr) -> str | None:
@@ -392,16 +399,18 @@ class ModuleStops:
 
     @property
     def sigint_recorded(self) -> SignalHandling | None:
-        """The module's own SIGINT handling, when it raises no ``KeyboardInterrupt`` (it records the signal, or
-        exits with ``SystemExit``): then no ``KeyboardInterrupt`` arrives."""
+        """The module's own SIGINT handling, when it raises no ``KeyboardInterrupt`` (it records the signal,
+        exits with ``SystemExit``, or gives SIGINT back to the operating system's action or ignores it): then
+        no ``KeyboardInterrupt`` arrives."""
         handling = self.signals.get("SIGINT")
         return handling if handling is not None and not handling.interrupts else None
 
     @property
     def exiting_signal(self) -> SignalHandling | None:
-        """A signal handler of the module that raises or calls ``sys.exit()``: SystemExit can arrive anywhere."""
+        """A signal handler of the module that raises or calls ``sys.exit()``: SystemExit can arrive anywhere.
+        (``SIG_DFL`` ends the process with no exception at all.)"""
         for handling in self.signals.values():
-            if handling.raises and not handling.received_as_data:
+            if handling.raises and not handling.received_as_data and not handling.default_action:
                 return handling
         return None
 

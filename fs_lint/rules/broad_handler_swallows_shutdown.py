@@ -40,9 +40,13 @@ class BroadHandlerSwallowsShutdown(Rule):
       or records the signal, or stops the program and calls `sys.exit()`, which raises `SystemExit`
       instead, in the module or anywhere in its top-level package: `signal.signal(SIGINT,
       record)`, `signal.signal(SIGINT, self.stop)`, `loop.add_signal_handler`, a loop that
-      compares a received signal with `signal.SIGINT`);
+      compares a received signal with `signal.SIGINT`), or that gives SIGINT back to the operating
+      system's action or ignores it (`signal.signal(SIGINT, SIG_DFL)`: Ctrl-C ends the process with
+      no exception), in the module or in a sibling module it imports that does so when imported
+      (`import util`, whose top level runs it; a package's own tool that does it is not counted);
     - `SystemExit` caught by a broad handler only where the protected code itself calls
-      `sys.exit()` (the message names the line) or a signal handler of the module exits;
+      `sys.exit()` (the message names the line) or a signal handler of the module exits (not
+      `SIG_DFL`, which ends the process with no exception);
     - neither where the `try` body makes only quick calls (string, number and container
       operations, `json`, `re`, `os.path`, one local syscall such as `os.link` or `os.mkdir`,
       logging, through an imported logger module too (`from myproject import log`;

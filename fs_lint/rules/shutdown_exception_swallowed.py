@@ -20,8 +20,9 @@ class ShutdownExceptionSwallowed(Rule):
     when the handler lets the loop go round again.
 
     As for FSR002, only what can arrive there counts: `except KeyboardInterrupt` in a thread, or
-    in a program whose own SIGINT handler raises no `KeyboardInterrupt` (it records the signal, or
-    stops the program and exits, which raises `SystemExit` instead), catches nothing
+    in a program whose own SIGINT handler raises no `KeyboardInterrupt` (it records the signal,
+    stops the program and exits, which raises `SystemExit` instead, or is `SIG_DFL` or `SIG_IGN`,
+    set by the module or by a sibling module it imports), catches nothing
     (`strict = true` reports it anyway).
 
     The handler may also sit in a function that a loop calls: `reconnect()` catches
