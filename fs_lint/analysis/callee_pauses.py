@@ -81,19 +81,20 @@ def _find(facts: ModuleFacts, limit: float) -> Iterator[CalleePause]:
 
 
 def _calls_of_sleeping_helpers(facts: ModuleFacts) -> Iterator[tuple[Loop, list]]:
-    """Each loop whose tests name a stop, with the calls it makes of a helper that sleeps outside a loop of its
-    own: ``(call, helper, the helper's module facts, its sleeps, its file when it is another module's)``. The
-    module's own helpers only when its bytes say ``sleep`` (most modules: no loop names a stop), with every
-    call in the loop; another module's for a call that is a statement of the loop, or the value it assigns,
-    and that an import names."""
+    """Each loop with the calls it makes of a helper that sleeps outside a loop of its own: ``(call, helper,
+    the helper's module facts, its sleeps, its file when it is another module's)``. The module's own helpers
+    only when its bytes say ``sleep`` and a loop's test names a stop (most modules: neither), with every call
+    in the loop; another module's for a call that is a statement of the loop, or the value it assigns, and
+    that an import names."""
     analysis = facts.analysis
     contexts = analysis.contexts
-    watching = [loop for loop in analysis.loops if facts.indicator_keys(loop)]  # ``_find`` asks of no other
-    sleeping = _sleeps_outside_loops(facts) if watching and analysis.mentions(b"sleep") else {}
-    for loop in watching:
+    watching = {id(loop) for loop in analysis.loops if facts.indicator_keys(loop)} \
+        if analysis.mentions(b"sleep") else set()
+    sleeping = _sleeps_outside_loops(facts) if watching else {}
+    for loop in analysis.loops:
         site = loop.function.node
         calls = []
-        if sleeping:
+        if sleeping and id(loop) in watching:
             awaited = {id(node.value) for node in loop._local_nodes if isinstance(node, ast.Await)}
             for call in loop._local_nodes:
                 if isinstance(call, ast.Call):
