@@ -131,7 +131,10 @@ def _resets_sigint_on_import(path: str, stamp: int) -> str | None:
     """``signal.signal(SIGINT, SIG_DFL)`` (or ``SIG_IGN``) that the module's top level runs: the call as
     written and its line, or None."""
     try:
-        tree = ast.parse(Path(path).read_bytes())
+        source = Path(path).read_bytes()
+        if b"SIGINT" not in source or (b"SIG_DFL" not in source and b"SIG_IGN" not in source):
+            return None  # most modules: nothing to parse
+        tree = ast.parse(source)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     imports = collect_imports(ast.walk(tree))
