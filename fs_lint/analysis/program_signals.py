@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..syntax.names import WordPatterns, collect_imports
 from .run_contexts import RunContexts
-from .stop_paths import DEFAULT_ACTIONS, ModuleStops, SignalHandling
+from .stop_paths import DEFAULT_ACTIONS, IGNORE_HANDLERS, ModuleStops, SignalHandling
 
 _SKIPPED_DIRECTORIES = frozenset({".git", ".hg", ".tox", ".nox", ".venv", "venv", "node_modules", "build", "dist",
                                   "__pycache__", "tests", "test"})
@@ -84,8 +84,6 @@ def _recorded_sigint_in(package: str) -> tuple[str, SignalHandling] | None:
     return None
 
 
-_IGNORE = frozenset({"signal.SIG_IGN", "signal.Handlers.SIG_IGN"})
-
 
 def sigint_reset_by_import(filename: str | None, tree: ast.Module) -> str | None:
     """A module that this one imports at its top level, from its own folder, that gives SIGINT back to the
@@ -137,27 +135,20 @@ def _resets_sigint_on_import(path: str, stamp: int) -> str | None:
         tree = ast.parse(source)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    imports = collect_imports(ast.walk(tree))
-    qualify = imports.qualified_name
+    qualify = collect_imports(ast.walk(tree)).qualified_name
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    # the top level's own calls, then those of the module's functions it calls (``fix_sigint()``)
+    runs = [*_statement_calls(tree.body)]
+    runs += [inner for call in runs if isinstance(call.func, ast.Name) and call.func.id in functions
+             for inner in _statement_calls(functions[call.func.id].body)]
+    for call in runs:
+        if qualify(call.func) == "signal.signal" and len(call.args) == 2 \
+                and (qualify(call.args[0]) or "").rsplit(".", 1)[-1] == "SIGINT" \
+                and qualify(call.args[1]) in DEFAULT_ACTIONS | IGNORE_HANDLERS:
+            return f"`{ast.unparse(call)[:60]}` at line {call.lineno}"
+    return None
 
-    def reset_in(statements: list[ast.stmt]) -> ast.Call | None:
-        for stmt in statements:
-            call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
-            if call is None:
-                continue
-            if qualify(call.func) == "signal.signal" and len(call.args) == 2 \
-                    and (qualify(call.args[0]) or "").rsplit(".", 1)[-1] == "SIGINT" \
-                    and qualify(call.args[1]) in DEFAULT_ACTIONS | _IGNORE:
-                return call
-        return None
 
-    found = reset_in(tree.body)
-    if found is None:
-        for stmt in tree.body:  # ``fix_sigint()`` at the top level, of a function of the module
-            call = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
-            if call is not None and isinstance(call.func, ast.Name) and call.func.id in functions:
-                found = reset_in(functions[call.func.id].body)
-                if found is not None:
-                    break
-    return None if found is None else f"`{ast.unparse(found)[:60]}` at line {found.lineno}"
+def _statement_calls(statements: list[ast.stmt]) -> list[ast.Call]:
+    """The calls made as statements of a block (``fix_sigint()``), in order."""
+    return [stmt.value for stmt in statements if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)]

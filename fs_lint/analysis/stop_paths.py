@@ -29,10 +29,10 @@ _CLOSING_CALLS = frozenset({"close", "aclose", "stop", "shutdown", "disconnect",
                             "release", "unsubscribe"})
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SIGNAL_CALLS = frozenset({"signal.signal"})
-_DEFAULT_HANDLERS = frozenset({"signal.SIG_DFL", "signal.default_int_handler", "signal.Handlers.SIG_DFL"})
 # The operating system's own action: the process ends (SIGINT, SIGTERM) with no Python exception raised.
 DEFAULT_ACTIONS = frozenset({"signal.SIG_DFL", "signal.Handlers.SIG_DFL"})
-_IGNORE_HANDLERS = frozenset({"signal.SIG_IGN", "signal.Handlers.SIG_IGN"})
+_DEFAULT_HANDLERS = DEFAULT_ACTIONS | {"signal.default_int_handler"}
+IGNORE_HANDLERS = frozenset({"signal.SIG_IGN", "signal.Handlers.SIG_IGN"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.kill"})
 # Signals whose handler is not a stop: reload, status dumps, children, timers, the terminal.
 _NOT_STOPPING_SIGNALS = frozenset({"SIGHUP", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGCLD", "SIGWINCH", "SIGALRM",
@@ -344,7 +344,7 @@ class ModuleStops:
         name = qualify(handler)
         if name in _DEFAULT_HANDLERS:
             return True
-        if name in _IGNORE_HANDLERS:
+        if name in IGNORE_HANDLERS:
             return False
         if isinstance(handler, ast.Lambda):
             return raises_or_exits([ast.Expr(handler.body)], qualify)
